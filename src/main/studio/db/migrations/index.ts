@@ -1,0 +1,5 @@
+import type { Migration } from '../migration.ts';
+import { foundation } from './001-foundation.ts';
+
+/** Every schema change, in order. Append only: never edit a migration that has shipped. */
+export const migrations: readonly Migration[] = [foundation];
