@@ -1,0 +1,32 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Where the studio keeps things that are not in a project file.
+ * - data: the default project and the recent-projects list
+ *   ($XSTUDIO_HOME, else $XDG_DATA_HOME/xception-studio, else ~/.local/share/xception-studio;
+ *   Electron passes app.getPath('userData') through XSTUDIO_HOME).
+ * - cache: downloaded weights and other re-creatable files
+ *   ($XSTUDIO_CACHE, else $XDG_CACHE_HOME/xception-studio, else ~/.cache/xception-studio).
+ * Tests set both variables to temporary folders.
+ */
+export function studioDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.XSTUDIO_HOME) return path.resolve(env.XSTUDIO_HOME);
+  const base = env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'xception-studio');
+}
+
+export function studioCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.XSTUDIO_CACHE) return path.resolve(env.XSTUDIO_CACHE);
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'xception-studio');
+}
+
+/**
+ * A project's side folder, beside its file: `name.xstudio` keeps thumbnails,
+ * checkpoints and run artefacts in `name.xstudio.d/`. Everything else is in
+ * the project file itself.
+ */
+export function projectSideDir(projectFile: string): string {
+  return path.resolve(projectFile) + '.d';
+}
