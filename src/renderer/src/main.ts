@@ -1,5 +1,6 @@
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import StudioApp from './StudioApp.vue';
+import './styles/theme.css';
 
 createApp(StudioApp).use(createPinia()).mount('#app');

@@ -45,7 +45,8 @@ export const foundation: Migration = {
         updated_at INTEGER NOT NULL,
         UNIQUE (root_id, rel_path)
       );
-      CREATE INDEX images_hash ON images(hash);
+      -- (hash, status) covers the duplicate queries without touching the table.
+      CREATE INDEX images_hash ON images(hash, status);
       CREATE INDEX images_status ON images(status);
 
       -- Classes keep their id for life; a deleted class is only marked deleted

@@ -1,5 +1,7 @@
 import type { Migration } from '../migration.ts';
 import { foundation } from './001-foundation.ts';
+import { features } from './002-features.ts';
+import { runs } from './003-runs.ts';
 
 /** Every schema change, in order. Append only: never edit a migration that has shipped. */
-export const migrations: readonly Migration[] = [foundation];
+export const migrations: readonly Migration[] = [foundation, features, runs];

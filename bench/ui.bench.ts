@@ -1,0 +1,176 @@
+// UI benchmark in Chromium through browser mode (playwright-core + Debian's chromium):
+// - time to first thumbnails of an N-image project (default 5,000;
+//   XSTUDIO_BENCH_IMAGES=25000 for the issue's figure), thumbnails already made;
+// - frame times while scrolling the gallery (requestAnimationFrame deltas;
+//   target 60 fps, no frame over 50 ms);
+// - number key → label shown on the tile, and → committed by the core (target < 50 ms);
+// each printed beside the page's idle frame time measured in the same run.
+// Needs `npm run build` (out/renderer) and /usr/bin/chromium.
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { e2eReady, launchBrowser, startStudio } from '../test/e2e/harness.ts';
+import { colorFor, gradientPixels, jpegVariant } from '../test/helpers/make-images.ts';
+
+const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+interface FrameStats {
+  frames: number;
+  median: number;
+  p95: number;
+  max: number;
+  over50: number;
+  fps: number;
+}
+
+// Runs in the page (as a string: this file has no DOM types). Records rAF deltas for `ms`;
+// with `scroll`, moves the gallery down by `step` px every frame, as a fast, steady scroll.
+const recordFrames = (ms: number, step: number): string => `new Promise((resolve) => {
+  const scroller = document.querySelector('.virtual-grid');
+  const deltas = [];
+  let last = performance.now();
+  const end = last + ${ms};
+  const tick = (now) => {
+    deltas.push(now - last);
+    last = now;
+    if (${step} > 0 && scroller) {
+      if (scroller.scrollTop + scroller.clientHeight + ${step} >= scroller.scrollHeight) scroller.scrollTop = 0;
+      else scroller.scrollTop += ${step};
+    }
+    if (now < end) requestAnimationFrame(tick);
+    else resolve(deltas.slice(1));
+  };
+  requestAnimationFrame(tick);
+})`;
+
+function stats(deltas: number[]): FrameStats {
+  const s = [...deltas].sort((a, b) => a - b);
+  const q = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
+  const total = deltas.reduce((a, b) => a + b, 0);
+  return { frames: deltas.length, median: q(0.5), p95: q(0.95), max: s.at(-1) ?? 0, over50: deltas.filter((d) => d > 50).length, fps: (deltas.length / total) * 1000 };
+}
+
+// One relabel by key, timed in the page: from the keydown to the tile showing the new
+// label (DOM updated and the next frame painted), and to the tile losing its "pending" mark.
+const relabelOnce = (index: number, key: string, expected: string): string => `new Promise((resolve, reject) => {
+  const tile = () => document.querySelector('.virtual-grid .cell[data-index="${index}"] .thumb-tile');
+  const t0 = performance.now();
+  let shown = null;
+  const check = () => {
+    const t = tile();
+    if (!t) return;
+    if (shown === null && t.getAttribute('data-label') === '${expected}') {
+      const domAt = performance.now();
+      requestAnimationFrame(() => { shown = performance.now() - t0; shown_dom = domAt - t0; });
+      shown = -1;
+    }
+    const chip = t.querySelector('.label-chip');
+    if (shown !== null && chip && !chip.classList.contains('pending') && t.getAttribute('data-label') === '${expected}') {
+      const committed = performance.now() - t0;
+      observer.disconnect();
+      const wait = () => (shown > 0 ? resolve({ shown, shownDom: shown_dom, committed }) : requestAnimationFrame(wait));
+      wait();
+    }
+  };
+  let shown_dom = 0;
+  const observer = new MutationObserver(check);
+  observer.observe(document.querySelector('.virtual-grid'), { subtree: true, attributes: true, childList: true, characterData: true });
+  setTimeout(() => reject(new Error('no relabel within 10 s')), 10000);
+  window.dispatchEvent(new KeyboardEvent('keydown', { key: '${key}', bubbles: true }));
+})`;
+
+export async function run(): Promise<void> {
+  const notReady = e2eReady();
+  if (notReady) {
+    console.log(`skipped: ${notReady}`);
+    return;
+  }
+  const n = Number(process.env.XSTUDIO_BENCH_IMAGES ?? 5000);
+  const studio = await startStudio({ images: false });
+  const browser = await launchBrowser();
+  try {
+    // N distinct small JPEGs (64 bases made unique with a comment segment), two classes by folder.
+    const bases = await Promise.all(Array.from({ length: 64 }, (_, i) => sharp(gradientPixels(96, 96, colorFor(i)), { raw: { width: 96, height: 96, channels: 3 } }).jpeg({ quality: 80 }).toBuffer()));
+    for (const cls of ['cat', 'dog']) fs.mkdirSync(path.join(studio.imagesDir, cls), { recursive: true });
+    for (let i = 0; i < n; i++) {
+      const cls = i % 2 ? 'dog' : 'cat';
+      fs.writeFileSync(path.join(studio.imagesDir, cls, `${cls}.${String(i).padStart(6, '0')}.jpg`), jpegVariant(bases[i % bases.length], i));
+    }
+    let t = performance.now();
+    await studio.api('importFolder', { folder: studio.imagesDir, labelSource: 'folder', thumbnails: true });
+    const importS = (performance.now() - t) / 1000;
+    t = performance.now();
+    for (;;) {
+      const s = await studio.api('getProjectStatus');
+      if (s.thumbnails.ready >= s.images.ok) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const thumbsS = (performance.now() - t) / 1000;
+    console.log(`${n.toLocaleString('en-US')} images: import ${fmt(importS)} s, thumbnails ${fmt(thumbsS)} s (set-up, not measured here)`);
+
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    // First thumbnails: from navigation start to every thumbnail in the first screen decoded;
+    // cold (first page load after the server started) and warm (the page opened again).
+    const firstThumbnails = async (url: string): Promise<number> => {
+      await page.goto(url);
+      await page.waitForFunction(() => {
+        const d = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ complete: boolean; naturalWidth: number; getBoundingClientRect(): { top: number } }> } }).document;
+        const imgs = Array.from(d.querySelectorAll('.virtual-grid img')).filter((i) => i.getBoundingClientRect().top < 900);
+        return imgs.length >= 10 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+      }, undefined, { timeout: 60_000, polling: 'raf' });
+      return (await page.evaluate('performance.now()')) as number;
+    };
+    const coldMs = await firstThumbnails(studio.tokenUrl);
+    const warmMs = await firstThumbnails(studio.baseUrl);
+    // Where that time went: the API calls of the page's start, in order.
+    const calls = (await page.evaluate(`performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/')).map((e) => e.name.split('/api/')[1] + ' ' + Math.round(e.startTime) + '→' + Math.round(e.responseEnd) + ' ms')`)) as string[];
+    const shownTiles = (await page.evaluate(`document.querySelectorAll('.virtual-grid img').length`)) as number;
+
+    // Idle frames (baseline), then scrolling frames.
+    await page.waitForTimeout(500);
+    const idle = stats((await page.evaluate(recordFrames(2000, 0))) as number[]);
+    const scroll = stats((await page.evaluate(recordFrames(4000, 90))) as number[]);
+
+    // Number key → label: focus the first tile, then alternate 2 / 1 on it.
+    await page.evaluate(`document.querySelector('.virtual-grid').scrollTop = 0`);
+    await page.waitForTimeout(300);
+    await page.click('.virtual-grid .cell[data-index="0"] .thumb-tile');
+    const times: { shown: number; shownDom: number; committed: number }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const [key, label] = i % 2 === 0 ? ['2', 'dog'] : ['1', 'cat'];
+      times.push((await page.evaluate(relabelOnce(0, key, label))) as { shown: number; shownDom: number; committed: number });
+    }
+    // The core's own share: the same call straight from the page, without the UI.
+    const apiMs: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      apiMs.push((await page.evaluate(`(async () => {
+        const t0 = performance.now();
+        const r = await fetch('/api/setLabel', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ imageIds: [2], className: '${i % 2 ? 'cat' : 'dog'}' }) });
+        await r.json();
+        return performance.now() - t0;
+      })()`)) as number);
+    }
+    const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const maxOf = (xs: number[]): number => Math.max(...xs);
+
+    const base = idle.median;
+    const row = (label: string, value: number, unit: string, note = ''): void =>
+      console.log(`${label.padEnd(44)} ${fmt(value).padStart(9)} ${unit.padEnd(3)}  ${fmt(value / base, 1).padStart(6)}× idle frame${note ? `  ${note}` : ''}`);
+    console.log(`\nbaseline: idle frame ${fmt(idle.median, 2)} ms median (${fmt(idle.fps)} fps, max ${fmt(idle.max)} ms)`);
+    row(`first thumbnails, cold (${shownTiles} tiles of ${n.toLocaleString('en-US')})`, coldMs, 'ms');
+    row('first thumbnails, page opened again', warmMs, 'ms');
+    console.log(`  (its API calls: ${calls.join(', ')})`);
+    row('scrolling: median frame', scroll.median, 'ms', `${fmt(scroll.fps)} fps over ${scroll.frames} frames (target 60)`);
+    row('scrolling: p95 frame', scroll.p95, 'ms');
+    row('scrolling: longest frame', scroll.max, 'ms', `${scroll.over50} frames over 50 ms (target 0)`);
+    row('number key → label in DOM (median)', med(times.map((x) => x.shownDom)), 'ms');
+    row('number key → label painted (median)', med(times.map((x) => x.shown)), 'ms', `max ${fmt(maxOf(times.map((x) => x.shown)))} ms`);
+    row('number key → committed by the core (median)', med(times.map((x) => x.committed)), 'ms', `max ${fmt(maxOf(times.map((x) => x.committed)))} ms (target < 50)`);
+    row('  of which the core: setLabel over HTTP (median)', med(apiMs), 'ms', `max ${fmt(maxOf(apiMs))} ms, called from the page without the UI`);
+    await context.close();
+  } finally {
+    await browser.close();
+    await studio.stop();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Electron transport: binds every StudioApi call to `ipcMain.handle('studio:<call>')`
+ * with the same schemas as the HTTP server, and forwards every core event to
+ * the window with `webContents.send('studio:event', …)`. Replies are the
+ * `CallResult` envelope (src/shared/api.ts) so an error keeps its code across
+ * contextBridge, which would drop it from a thrown Error.
+ *
+ * Electron objects are passed in, so the binding is plain Node and is
+ * unit-tested with a fake ipcMain.
+ */
+import { CALL_NAMES, IPC_EVENT_CHANNEL, ipcChannel, type CallName, type CallResult, type StudioEventMessage, type StudioService } from '../shared/api.ts';
+import { parseCallInput } from '../shared/api-schemas.ts';
+import { serializeError, StudioError } from '../shared/errors.ts';
+
+/** The part of Electron's IpcMainInvokeEvent this binding reads. */
+export interface InvokeEventLike {
+  senderFrame?: { url: string } | null;
+}
+
+/** The part of Electron's ipcMain this binding uses. */
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown> | unknown): void;
+  removeHandler(channel: string): void;
+}
+
+/** The part of a WebContents that receives events. */
+export interface EventTarget {
+  send(channel: string, message: StudioEventMessage): void;
+  isDestroyed(): boolean;
+}
+
+export interface IpcBindingOptions {
+  /** Refuses calls from frames other than the studio's own page (default: accept all). */
+  isTrustedSender?: (event: InvokeEventLike) => boolean;
+}
+
+export interface StudioLike {
+  service: StudioService;
+  events: { subscribe(listener: (message: StudioEventMessage) => void): () => void };
+}
+
+/** Binds the service; returns the function that unbinds it. */
+export function bindStudioIpc(ipcMain: IpcMainLike, studio: StudioLike, targets: () => EventTarget[], options: IpcBindingOptions = {}): () => void {
+  for (const call of CALL_NAMES) {
+    ipcMain.handle(ipcChannel(call), (event, input) => invokeCall(studio.service, call, input, event, options));
+  }
+  const unsubscribe = studio.events.subscribe((message) => {
+    for (const t of targets()) {
+      if (!t.isDestroyed()) t.send(IPC_EVENT_CHANNEL, message);
+    }
+  });
+  return () => {
+    unsubscribe();
+    for (const call of CALL_NAMES) ipcMain.removeHandler(ipcChannel(call));
+  };
+}
+
+async function invokeCall(service: StudioService, call: CallName, input: unknown, event: InvokeEventLike, options: IpcBindingOptions): Promise<CallResult<unknown>> {
+  try {
+    if (options.isTrustedSender && !options.isTrustedSender(event)) {
+      throw new StudioError('invalid-argument', `${call}: refused a call from a page that is not the studio`);
+    }
+    const valid = parseCallInput(call, input);
+    const fn = service[call] as (i: unknown) => Promise<unknown>;
+    return { ok: true, value: await fn(valid) };
+  } catch (err) {
+    if (!(err instanceof StudioError)) console.error(`xstudio: ${call} failed: ${(err as Error)?.stack ?? String(err)}`);
+    return { ok: false, error: serializeError(err) };
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The path check shared by the browser-mode media route (server.ts) and the
+ * Electron `xstudio-media:` protocol (index.ts): a media request names a
+ * thumbnail by content hash, an image by id or a run's report by id — never a
+ * path — and the file it resolves to must lie, after following symlinks,
+ * inside one of the allowed folders (the project's root folders, its
+ * thumbnail cache, its run artefacts). Anything else is refused.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type MediaRequest =
+  | { kind: 'thumb'; hash: string }
+  | { kind: 'image'; id: number }
+  | { kind: 'report'; runId: number };
+
+const HASH = /^[0-9a-f]{16,128}$/i;
+const ID = /^[1-9][0-9]{0,15}$/;
+
+/**
+ * Parses the part of a media URL after its base ('thumb/<hash>',
+ * 'image/<id>', 'report/<runId>'). Returns null for anything else, including
+ * encoded slashes, dots and extra segments.
+ */
+export function parseMediaPath(rest: string): MediaRequest | null {
+  const clean = rest.replace(/^\/+/, '').split(/[?#]/, 1)[0];
+  const parts = clean.split('/');
+  if (parts.length !== 2) return null;
+  const [kind, key] = parts;
+  if (kind === 'thumb' && HASH.test(key)) return { kind: 'thumb', hash: key.toLowerCase() };
+  if (kind === 'image' && ID.test(key)) return { kind: 'image', id: Number(key) };
+  if (kind === 'report' && ID.test(key)) return { kind: 'report', runId: Number(key) };
+  return null;
+}
+
+/** True when `file` is `root` itself or below it (both absolute, already resolved). Pure. */
+export function isInside(file: string, root: string): boolean {
+  const rel = path.relative(root, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel) && !rel.split(path.sep).includes('..'));
+}
+
+/** True when a relative path has no '..' segment and is not absolute. Pure. */
+export function isSafeRelative(rel: string): boolean {
+  if (rel === '' || path.isAbsolute(rel) || /^[a-zA-Z]:/.test(rel)) return false;
+  return !rel.split(/[\\/]/).some((seg) => seg === '..');
+}
+
+/**
+ * Resolves `file` through symlinks and returns the real path if it is a
+ * regular file inside one of `allowedRoots` (also resolved), else null.
+ */
+export async function guardMediaFile(file: string, allowedRoots: readonly string[]): Promise<string | null> {
+  let real: string;
+  try {
+    real = await fs.promises.realpath(file);
+    const st = await fs.promises.stat(real);
+    if (!st.isFile()) return null;
+  } catch {
+    return null;
+  }
+  for (const root of allowedRoots) {
+    let realRoot: string;
+    try {
+      realRoot = await fs.promises.realpath(root);
+    } catch {
+      continue;
+    }
+    if (isInside(real, realRoot)) return real;
+  }
+  return null;
+}
+
+const TYPES: Record<string, string> = {
+  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.gif': 'image/gif',
+  '.tif': 'image/tiff', '.tiff': 'image/tiff', '.bmp': 'image/bmp', '.html': 'text/html; charset=utf-8',
+};
+
+export function mediaContentType(file: string): string {
+  return TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/** CSP for a served report: self-contained HTML with inline SVG, styles and data: images, no scripts. */
+export const REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";

@@ -1,0 +1,195 @@
+import * as tf from '@tensorflow/tfjs';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { StudioError } from '../../shared/errors.ts';
+import { loadKerasWeightsInto, readKerasWeights } from './keras-h5.ts';
+import { loadLayersModelFromDisk } from './layers-model-loader.ts';
+import { applyPreprocess, PREPROCESS_VERSION, type PreprocessMode } from './preprocess.ts';
+import { buildXception, XCEPTION_DEFAULT_INPUT } from './xception.ts';
+
+/**
+ * One interface over the network that turns an image into a feature vector:
+ * Xception (Keras weights or random init) or any TF.js layers model.
+ */
+export type BackboneSpec =
+  | {
+      kind: 'xception';
+      /** Keras HDF5 weights (notop, or with top: the top is then cut at avg_pool). */
+      weightsFile?: string;
+      /** Build without pretrained weights (tests and demos only; marked as such). */
+      randomInit?: boolean;
+      /** Seed of the random init (default 0). */
+      seed?: number;
+      inputSize?: number;
+    }
+  | {
+      kind: 'layers-model';
+      modelJson: string;
+      /** Layer whose output is the feature; default: the last global pooling or flatten layer. */
+      featureLayer?: string;
+      preprocess: PreprocessMode;
+      /** Only when the model's input size is not fixed. */
+      inputSize?: number;
+    };
+
+export interface Backbone {
+  /**
+   * Stable identity: 'xception:sha256:<hash of weights file>',
+   * 'xception:random-init:seed=<n>', or
+   * 'layers-model:sha256:<hash of model.json + shards>:layer=<feature layer>'.
+   * Input size and preprocessing version are separate fields (cache keys combine them).
+   */
+  id: string;
+  kind: BackboneSpec['kind'];
+  inputSize: number;
+  featureDim: number;
+  preprocess: PreprocessMode;
+  preprocessVersion: number;
+  randomInit: boolean;
+  /** Name of the layer whose output is the feature. */
+  featureLayer: string;
+  /** Input (preprocessed, NHWC) → feature. Used for fine-tuning and export. */
+  model: tf.LayersModel;
+  /**
+   * Features for n images, NHWC back to back, ALREADY PREPROCESSED
+   * (applyPreprocess(backbone.preprocess, decodeImage(...)) — the extraction
+   * pipeline preprocesses while decoding). Returns n × featureDim.
+   * `predictPixels` takes raw 0..255 pixels instead.
+   */
+  predict(batch: Float32Array, n: number): Float32Array;
+  /** Same, from raw RGB 0..255 pixels (decodeImage output); applies the backbone's preprocessing. */
+  predictPixels(pixels: Float32Array, n: number): Float32Array;
+  dispose(): void;
+}
+
+function sha256File(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+function makePredict(model: tf.LayersModel, inputSize: number, featureDim: number, mode: PreprocessMode): Pick<Backbone, 'predict' | 'predictPixels'> {
+  const predict = (x: Float32Array, n: number): Float32Array => {
+    const per = inputSize * inputSize * 3;
+    if (x.length !== n * per) {
+      throw new StudioError('invalid-argument', `predict: expected ${n} × ${inputSize}×${inputSize}×3 = ${n * per} values, got ${x.length}`);
+    }
+    return tf.tidy(() => {
+      const input = tf.tensor4d(x, [n, inputSize, inputSize, 3]);
+      const out = model.predict(input) as tf.Tensor;
+      // Copy out of the backend's memory before the tensors are released.
+      return Float32Array.from(out.reshape([n, featureDim]).dataSync() as Float32Array);
+    });
+  };
+  return { predict, predictPixels: (pixels, n) => predict(applyPreprocess(mode, pixels), n) };
+}
+
+async function loadXception(spec: Extract<BackboneSpec, { kind: 'xception' }>): Promise<Backbone> {
+  const inputSize = spec.inputSize ?? XCEPTION_DEFAULT_INPUT;
+  if (!spec.weightsFile && !spec.randomInit) {
+    throw new StudioError('invalid-argument', 'Xception backbone needs a weights file (--weights, or `xstudio weights fetch`) or --random-init');
+  }
+  if (spec.weightsFile && spec.randomInit) throw new StudioError('invalid-argument', 'give either a weights file or --random-init, not both');
+  let model: tf.LayersModel;
+  let owner: tf.LayersModel;
+  let id: string;
+  if (spec.weightsFile) {
+    const wf = await readKerasWeights(spec.weightsFile);
+    const withTop = wf.layers.some((l) => l.layerName === 'predictions' && l.weights.length > 0);
+    const full = withTop
+      ? buildXception({ inputSize, includeTop: true, classes: wf.layers.find((l) => l.layerName === 'predictions')!.weights[0].shape[1] })
+      : buildXception({ inputSize, pooling: 'avg' });
+    owner = full;
+    try {
+      await loadKerasWeightsInto(full, wf);
+    } catch (e) {
+      full.dispose();
+      throw e;
+    }
+    model = withTop ? tf.model({ inputs: full.inputs, outputs: full.getLayer('avg_pool').output as tf.SymbolicTensor, name: 'xception_features' }) : full;
+    id = `xception:sha256:${sha256File(spec.weightsFile)}`;
+  } else {
+    const seed = spec.seed ?? 0;
+    model = buildXception({ inputSize, pooling: 'avg', seed });
+    owner = model;
+    id = `xception:random-init:seed=${seed}`;
+  }
+  const featureDim = 2048;
+  return {
+    id, kind: 'xception', inputSize, featureDim, preprocess: 'tf', preprocessVersion: PREPROCESS_VERSION,
+    randomInit: !spec.weightsFile, featureLayer: 'avg_pool', model,
+    ...makePredict(model, inputSize, featureDim, 'tf'),
+    dispose: () => owner.dispose(),
+  };
+}
+
+/** The last global pooling or flatten layer: the usual "bottleneck" of a classifier. */
+export function defaultFeatureLayer(model: tf.LayersModel): tf.layers.Layer | undefined {
+  const pooling = /^(GlobalAveragePooling[12]D|GlobalMaxPooling[12]D|Flatten)$/;
+  return [...model.layers].reverse().find((l) => pooling.test(l.getClassName()));
+}
+
+async function loadLayersBackbone(spec: Extract<BackboneSpec, { kind: 'layers-model' }>): Promise<Backbone> {
+  const loaded = await loadLayersModelFromDisk(spec.modelJson);
+  const full = loaded.model;
+  let layer: tf.layers.Layer | undefined;
+  if (spec.featureLayer) {
+    try {
+      layer = full.getLayer(spec.featureLayer);
+    } catch {
+      layer = undefined;
+    }
+    if (!layer) {
+      full.dispose();
+      throw new StudioError('invalid-argument', `--feature-layer ${spec.featureLayer}: no such layer in ${spec.modelJson} (layers: ${full.layers.slice(-8).map((l) => l.name).join(', ')}, …)`);
+    }
+  } else {
+    layer = defaultFeatureLayer(full);
+    if (!layer) {
+      full.dispose();
+      throw new StudioError('invalid-argument', `${spec.modelJson} has no global pooling or flatten layer to take features from: name one with --feature-layer`);
+    }
+  }
+  const inShape = full.inputs[0].shape;
+  if (full.inputs.length !== 1 || inShape.length !== 4 || inShape[3] !== 3) {
+    full.dispose();
+    throw new StudioError('invalid-argument', `${spec.modelJson}: a backbone needs one image input [batch, H, W, 3], the model has ${full.inputs.map((i) => `[${i.shape.join(',')}]`).join(', ')}`);
+  }
+  const [h, w] = [inShape[1], inShape[2]];
+  let inputSize: number;
+  if (h != null && w != null) {
+    if (h !== w) {
+      full.dispose();
+      throw new StudioError('invalid-argument', `${spec.modelJson}: input ${h}×${w} is not square; only square inputs are supported`);
+    }
+    if (spec.inputSize !== undefined && spec.inputSize !== h) {
+      full.dispose();
+      throw new StudioError('invalid-argument', `--input-size ${spec.inputSize} does not match the model's input size ${h} (${spec.modelJson})`);
+    }
+    inputSize = h;
+  } else if (spec.inputSize !== undefined) {
+    inputSize = spec.inputSize;
+  } else {
+    full.dispose();
+    throw new StudioError('invalid-argument', `${spec.modelJson}: the input size is not fixed in the model; pass --input-size`);
+  }
+  const output = layer.output as tf.SymbolicTensor;
+  const featureDim = output.shape.slice(1).reduce<number>((a, b) => a * (b ?? NaN), 1);
+  if (!Number.isFinite(featureDim)) {
+    full.dispose();
+    throw new StudioError('invalid-argument', `feature layer ${layer.name} has output shape [${output.shape.join(',')}] with unknown dimensions`);
+  }
+  const model = output === full.outputs[0] ? full : tf.model({ inputs: full.inputs, outputs: output, name: `${full.name}_features` });
+  const featureLayer = layer.name;
+  return {
+    id: `layers-model:sha256:${loaded.contentHash}:layer=${featureLayer}`,
+    kind: 'layers-model', inputSize, featureDim, preprocess: spec.preprocess, preprocessVersion: PREPROCESS_VERSION,
+    randomInit: false, featureLayer, model,
+    ...makePredict(model, inputSize, featureDim, spec.preprocess),
+    dispose: () => full.dispose(),
+  };
+}
+
+export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
+  if (spec.kind === 'xception') return loadXception(spec);
+  if (spec.kind === 'layers-model') return loadLayersBackbone(spec);
+  throw new StudioError('invalid-argument', `unknown backbone kind ${(spec as { kind: string }).kind}`);
+}

@@ -1,0 +1,87 @@
+// The extraction core in process (workers are real processes): a worker dying
+// mid-job, and a TF.js layers model as the backbone. The CLI-level behaviour
+// (cache hits, duplicates, resume after Ctrl+C) is in test/integration/extract.test.ts.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { colorFor, writeImage } from '../../../../test/helpers/make-images.ts';
+import { writeMobileNetLike } from '../../../../test/helpers/mobilenet-like.ts';
+import { JobRunner } from '../jobs/job-runner.ts';
+import { importFolder } from '../library/import-folder.ts';
+import { Project } from '../project.ts';
+import { extractFeatures } from './extract-features.ts';
+import { featureCoverage, latestBackbone, listBackbones, loadFeatures } from './feature-store.ts';
+
+let dir: string;
+let project: Project;
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, XSTUDIO_CACHE: path.join(dir, 'cache'), KERAS_HOME: path.join(dir, 'keras') });
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xstudio-extract-core-'));
+  for (let i = 0; i < 8; i++) await writeImage(path.join(dir, 'images', `c${i % 2}`, `${i}.jpg`), { width: 48, height: 40, color: colorFor(i + 100) });
+  project = new Project(path.join(dir, 'p.xstudio'));
+  await importFolder(project, path.join(dir, 'images'));
+});
+afterAll(() => {
+  project.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('extractFeatures', () => {
+  it('a worker killed mid-job (as by the OOM killer) fails the extraction clearly, keeps what was stored, and the next run resumes', async () => {
+    const runner = new JobRunner({ maxWorkers: 1 });
+    let killed = false;
+    try {
+      const run = extractFeatures(project, {
+        randomInit: true, inputSize: 71, batchSize: 1, workers: 1, runner, env: env(),
+        onProgress: (p) => {
+          if (!killed && p.done >= 2) {
+            killed = true;
+            for (const pid of runner.workerPids) process.kill(pid, 'SIGKILL');
+          }
+        },
+      });
+      await expect(run).rejects.toMatchObject({ code: 'worker-failed', message: 'worker exited with signal SIGKILL while extracting features (out of memory?)' });
+    } finally {
+      await runner.close();
+    }
+    const row = project.db.prepare('SELECT status, error, backbone_key AS key FROM extractions ORDER BY id DESC LIMIT 1').get() as { status: string; error: string; key: string };
+    expect(row.status).toBe('failed');
+    expect(row.error).toMatch(/SIGKILL/);
+    const kept = featureCoverage(project, row.key).withFeatures;
+    expect(kept).toBeGreaterThanOrEqual(2);
+    expect(kept).toBeLessThan(8);
+
+    // The studio goes on: a new extraction (with its own runner) does the rest.
+    const r = await extractFeatures(project, { randomInit: true, inputSize: 71, batchSize: 4, env: env() });
+    expect(r).toMatchObject({ extracted: 8 - kept, cached: kept, failed: [] });
+    expect(featureCoverage(project, row.key)).toEqual({ images: 8, withFeatures: 8 });
+  });
+
+  it('takes features from a TF.js layers model (MobileNet-like, quantized) at its own input size', async () => {
+    const modelJson = await writeMobileNetLike(path.join(dir, 'mobilenet'), { inputSize: 32, quantize: true });
+    const r = await extractFeatures(project, { backboneModel: modelJson, preprocess: 'unit', batchSize: 4, env: env() });
+    expect(r).toMatchObject({ extracted: 8, cached: 0, failed: [] });
+    expect(r.backbone).toMatchObject({ kind: 'layers-model', inputSize: 32, preprocess: 'unit', randomInit: false });
+    const dim = r.backbone.featureDim!;
+    expect(dim).toBeGreaterThan(0);
+    // The latest extraction is the default for training.
+    expect(latestBackbone(project)!.key).toBe(r.backbone.key);
+    const ids = project.db.prepare('SELECT id FROM images ORDER BY id').pluck().all() as number[];
+    const f = loadFeatures(project, r.backbone.key, ids);
+    expect(f).toMatchObject({ ids, dim, missing: [] });
+    expect(f.matrix.length).toBe(8 * dim);
+    // Both backbones are known, each with its own features.
+    expect(listBackbones(project).map((b) => b.features)).toEqual([8, 8]);
+    // Same model, another preprocessing: another key, nothing cached.
+    await expect(extractFeatures(project, { backboneModel: modelJson, preprocess: 'tf', batchSize: 8, env: env() })).resolves.toMatchObject({ extracted: 8, cached: 0 });
+  });
+
+  it('refuses contradictory or incomplete choices with the flag named', async () => {
+    await expect(extractFeatures(project, { randomInit: true, weights: '/x.h5' })).rejects.toThrow('--random-init and --weights exclude each other');
+    await expect(extractFeatures(project, { randomInit: true, inputSize: 70 })).rejects.toThrow('--input-size expects an integer >= 71 for Xception, got 70');
+    await expect(extractFeatures(project, { backboneModel: path.join(dir, 'mobilenet', 'model.json') })).rejects.toThrow(/--preprocess tf\|torch\|caffe\|unit/);
+    await expect(extractFeatures(project, { weights: path.join(dir, 'nope.h5') })).rejects.toThrow(/--weights: file .*nope\.h5 does not exist/);
+  });
+});

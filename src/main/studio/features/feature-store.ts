@@ -1,0 +1,187 @@
+import { StudioError } from '../../../shared/errors.ts';
+import type { Project } from '../project.ts';
+
+/** A backbone as the project remembers it (table `backbones`). */
+export interface BackboneRecord {
+  key: string;
+  backboneId: string | null;
+  kind: 'xception' | 'layers-model';
+  name: string;
+  weightsHash: string;
+  source: string | null;
+  featureLayer: string | null;
+  inputSize: number;
+  preprocess: string;
+  preprocessVersion: number;
+  randomInit: boolean;
+  featureDim: number | null;
+  createdAt: number;
+}
+
+interface BackboneRow {
+  key: string;
+  backbone_id: string | null;
+  kind: 'xception' | 'layers-model';
+  name: string;
+  weights_hash: string;
+  source: string | null;
+  feature_layer: string | null;
+  input_size: number;
+  preprocess: string;
+  preprocess_version: number;
+  random_init: number;
+  feature_dim: number | null;
+  created_at: number;
+}
+
+function toRecord(r: BackboneRow): BackboneRecord {
+  return {
+    key: r.key,
+    backboneId: r.backbone_id,
+    kind: r.kind,
+    name: r.name,
+    weightsHash: r.weights_hash,
+    source: r.source,
+    featureLayer: r.feature_layer,
+    inputSize: r.input_size,
+    preprocess: r.preprocess,
+    preprocessVersion: r.preprocess_version,
+    randomInit: r.random_init === 1,
+    featureDim: r.feature_dim,
+    createdAt: r.created_at,
+  };
+}
+
+/** Adds the backbone if the project does not know it yet; returns the stored record. */
+export function ensureBackbone(project: Project, b: Omit<BackboneRecord, 'createdAt' | 'backboneId' | 'featureDim'>): BackboneRecord {
+  project.db
+    .prepare(
+      `INSERT INTO backbones (key, kind, name, weights_hash, source, feature_layer, input_size, preprocess, preprocess_version, random_init, created_at)
+       VALUES (@key, @kind, @name, @weightsHash, @source, @featureLayer, @inputSize, @preprocess, @preprocessVersion, @randomInit, @createdAt)
+       ON CONFLICT(key) DO NOTHING`,
+    )
+    .run({ ...b, randomInit: b.randomInit ? 1 : 0, createdAt: Date.now() });
+  return getBackbone(project, b.key)!;
+}
+
+/** Records what the network said about itself once it was loaded in a worker. */
+export function setBackboneIdentity(project: Project, key: string, backboneId: string, featureDim: number): void {
+  const existing = getBackbone(project, key);
+  if (existing?.featureDim != null && existing.featureDim !== featureDim) {
+    throw new StudioError('conflict', `backbone ${key}: features stored with dimension ${existing.featureDim}, the network now gives ${featureDim}`);
+  }
+  project.db.prepare('UPDATE backbones SET backbone_id = ?, feature_dim = ? WHERE key = ?').run(backboneId, featureDim, key);
+}
+
+export function getBackbone(project: Project, key: string): BackboneRecord | undefined {
+  const row = project.db.prepare('SELECT * FROM backbones WHERE key = ?').get(key) as BackboneRow | undefined;
+  return row && toRecord(row);
+}
+
+/** Every backbone of the project with how many features it holds, newest first. */
+export function listBackbones(project: Project): (BackboneRecord & { features: number })[] {
+  const rows = project.db
+    .prepare('SELECT b.*, (SELECT COUNT(*) FROM features f WHERE f.backbone_key = b.key) AS n FROM backbones b ORDER BY b.created_at DESC, b.rowid DESC')
+    .all() as (BackboneRow & { n: number })[];
+  return rows.map((r) => ({ ...toRecord(r), features: r.n }));
+}
+
+/**
+ * The backbone of the latest extraction that stored anything (the default
+ * for training), or undefined when the project has no features yet.
+ */
+export function latestBackbone(project: Project): BackboneRecord | undefined {
+  const row = project.db
+    .prepare(
+      `SELECT b.* FROM extractions e JOIN backbones b ON b.key = e.backbone_key
+       WHERE e.status = 'done' OR EXISTS (SELECT 1 FROM features f WHERE f.backbone_key = e.backbone_key)
+       ORDER BY e.started_at DESC, e.id DESC LIMIT 1`,
+    )
+    .get() as BackboneRow | undefined;
+  return row && toRecord(row);
+}
+
+/** Content hashes that already have a feature for this backbone. */
+export function storedHashes(project: Project, backboneKey: string): Set<string> {
+  const rows = project.db.prepare('SELECT image_hash FROM features WHERE backbone_key = ?').pluck().all(backboneKey) as string[];
+  return new Set(rows);
+}
+
+/** Stores a batch of features (row i of `vectors` belongs to hashes[i]) in one transaction. */
+export function storeFeatures(project: Project, backboneKey: string, hashes: string[], vectors: Float32Array, dim: number): void {
+  if (vectors.length !== hashes.length * dim) {
+    throw new StudioError('internal', `feature batch for ${backboneKey}: ${hashes.length} images × ${dim} expected ${hashes.length * dim} numbers, got ${vectors.length}`);
+  }
+  const insert = project.db.prepare('INSERT OR REPLACE INTO features (backbone_key, image_hash, vector, created_at) VALUES (?, ?, ?, ?)');
+  const now = Date.now();
+  project.db.transaction(() => {
+    for (let i = 0; i < hashes.length; i++) {
+      const row = vectors.subarray(i * dim, (i + 1) * dim);
+      insert.run(backboneKey, hashes[i], Buffer.from(row.buffer, row.byteOffset, row.byteLength), now);
+    }
+  })();
+}
+
+export interface LoadedFeatures {
+  /** Image ids that have a feature, in the order asked for. */
+  ids: number[];
+  /** ids.length × dim, row-major. */
+  matrix: Float32Array;
+  dim: number;
+  /** Image ids asked for that have no feature for this backbone (not extracted, failed, or no hash). */
+  missing: number[];
+}
+
+/**
+ * The features of the given images for one backbone, as one matrix (the
+ * shape training wants). Duplicate images share their row content.
+ */
+export function loadFeatures(project: Project, backboneKey: string, imageIds: readonly number[]): LoadedFeatures {
+  const backbone = getBackbone(project, backboneKey);
+  if (!backbone) throw new StudioError('not-found', `no backbone "${backboneKey}" in project ${project.file}; run xstudio extract first`);
+  const get = project.db.prepare(
+    'SELECT f.vector FROM images i JOIN features f ON f.image_hash = i.hash AND f.backbone_key = ? WHERE i.id = ?',
+  ).pluck();
+  const found: { id: number; vector: Buffer }[] = [];
+  const missing: number[] = [];
+  for (const id of imageIds) {
+    const v = get.get(backboneKey, id) as Buffer | undefined;
+    if (v) found.push({ id, vector: v });
+    else missing.push(id);
+  }
+  const dim = backbone.featureDim ?? (found.length ? found[0].vector.byteLength / 4 : 0);
+  const matrix = new Float32Array(found.length * dim);
+  found.forEach(({ id, vector }, i) => {
+    if (vector.byteLength !== dim * 4) throw new StudioError('corrupt-file', `feature of image ${id} for ${backboneKey} has ${vector.byteLength / 4} numbers, expected ${dim}`);
+    // Byte copy: a Buffer from SQLite need not be 4-byte aligned.
+    new Uint8Array(matrix.buffer, i * dim * 4, dim * 4).set(vector);
+  });
+  return { ids: found.map((f) => f.id), matrix, dim, missing };
+}
+
+/** Counts for status displays: how many healthy images have a feature for this backbone. */
+export function featureCoverage(project: Project, backboneKey: string): { images: number; withFeatures: number } {
+  const row = project.db
+    .prepare(
+      `SELECT COUNT(*) AS images,
+              SUM(CASE WHEN EXISTS (SELECT 1 FROM features f WHERE f.backbone_key = ? AND f.image_hash = i.hash) THEN 1 ELSE 0 END) AS withFeatures
+       FROM images i WHERE i.status = 'ok'`,
+    )
+    .get(backboneKey) as { images: number; withFeatures: number | null };
+  return { images: row.images, withFeatures: row.withFeatures ?? 0 };
+}
+
+/**
+ * For `status` displays: the backbones with stored features, which one is
+ * the latest (the training default), and random-init ones flagged.
+ */
+export function featuresStatus(project: Project): {
+  latest: string | null;
+  backbones: { key: string; name: string; kind: string; inputSize: number; randomInit: boolean; featureDim: number | null; images: number; withFeatures: number }[];
+} {
+  const latest = latestBackbone(project)?.key ?? null;
+  const backbones = listBackbones(project)
+    .filter((b) => b.features > 0)
+    .map((b) => ({ key: b.key, name: b.name, kind: b.kind, inputSize: b.inputSize, randomInit: b.randomInit, featureDim: b.featureDim, ...featureCoverage(project, b.key) }));
+  return { latest, backbones };
+}

@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { invalidArgument } from '../../../shared/errors.ts';
+import { parseCsv } from './csv.ts';
+
+/**
+ * Where an import takes each image's label from:
+ * - folder: the parent folder's name (Keras flow_from_directory, PyTorch ImageFolder);
+ * - filename: the leading word of the file name (cat.123.jpg → cat, Kaggle Dogs vs Cats);
+ * - none: no labels;
+ * - csv: a file with path,label columns (paths relative to the imported folder, or absolute);
+ * - pattern: a regular expression with one capture group, matched against the relative path.
+ */
+export type LabelSource =
+  | { kind: 'folder' }
+  | { kind: 'filename' }
+  | { kind: 'none' }
+  | { kind: 'csv'; file: string }
+  | { kind: 'pattern'; pattern: string };
+
+/** Parses the --labels / --label-pattern flags; errors name the flag and the value found. */
+export function parseLabelSource(labels: string | undefined, pattern: string | undefined): LabelSource {
+  if (pattern !== undefined) {
+    if (labels !== undefined) throw invalidArgument(`use either --labels or --label-pattern, not both (got --labels ${labels} and --label-pattern ${pattern})`);
+    let groups: number;
+    try {
+      groups = (new RegExp(`${pattern}|`).exec('')?.length ?? 1) - 1;
+    } catch (err) {
+      throw invalidArgument(`--label-pattern "${pattern}" is not a valid regular expression: ${(err as Error).message}`);
+    }
+    if (groups !== 1) throw invalidArgument(`--label-pattern "${pattern}" must have exactly one capture group (the label), it has ${groups}`);
+    return { kind: 'pattern', pattern };
+  }
+  const v = labels ?? 'folder';
+  if (v === 'folder' || v === 'filename' || v === 'none') return { kind: v };
+  if (v.startsWith('csv:') && v.length > 4) return { kind: 'csv', file: path.resolve(v.slice(4)) };
+  throw invalidArgument(`--labels expects folder, filename, none or csv:<file>, got "${v}"`);
+}
+
+export function describeLabelSource(s: LabelSource): string {
+  switch (s.kind) {
+    case 'csv': return `csv:${s.file}`;
+    case 'pattern': return `pattern:${s.pattern}`;
+    default: return s.kind;
+  }
+}
+
+export interface Labeler {
+  /** The label for a relative path, or null when the source gives none. */
+  labelFor(rel: string): string | null;
+  /** CSV rows whose path matched no file of the import (CSV source only). */
+  unmatched(seen: Set<string>): string[];
+}
+
+const LEADING_WORD = /^[\p{L}\p{M}]+/u;
+
+export function makeLabeler(source: LabelSource, root: string): Labeler {
+  const clean = (s: string | undefined | null): string | null => {
+    const t = (s ?? '').trim();
+    return t === '' ? null : t;
+  };
+  switch (source.kind) {
+    case 'none':
+      return { labelFor: () => null, unmatched: () => [] };
+    case 'folder':
+      return {
+        labelFor: (rel) => {
+          const slash = rel.lastIndexOf('/');
+          if (slash < 0) return null;
+          return clean(rel.slice(rel.lastIndexOf('/', slash - 1) + 1, slash));
+        },
+        unmatched: () => [],
+      };
+    case 'filename':
+      return {
+        labelFor: (rel) => clean(LEADING_WORD.exec(rel.slice(rel.lastIndexOf('/') + 1))?.[0]),
+        unmatched: () => [],
+      };
+    case 'pattern': {
+      const re = new RegExp(source.pattern, 'u');
+      return { labelFor: (rel) => clean(re.exec(rel)?.[1]), unmatched: () => [] };
+    }
+    case 'csv': {
+      const map = readLabelCsv(source.file, root);
+      return {
+        labelFor: (rel) => map.get(rel) ?? null,
+        unmatched: (seen) => [...map.keys()].filter((k) => !seen.has(k)),
+      };
+    }
+  }
+}
+
+/** Reads path,label rows (header optional, columns found by name when present). */
+export function readLabelCsv(file: string, root: string): Map<string, string> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw invalidArgument(`--labels csv:${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const rows = parseCsv(text.replace(/^\uFEFF/, ''));
+  let pathCol = 0;
+  let labelCol = 1;
+  if (rows.length > 0) {
+    const header = rows[0].map((h) => h.trim().toLowerCase());
+    const p = header.findIndex((h) => ['path', 'file', 'filename', 'image'].includes(h));
+    const l = header.findIndex((h) => ['label', 'class', 'category'].includes(h));
+    if (p >= 0 && l >= 0) {
+      pathCol = p;
+      labelCol = l;
+      rows.shift();
+    }
+  }
+  const map = new Map<string, string>();
+  rows.forEach((row, i) => {
+    if (row.length <= Math.max(pathCol, labelCol)) {
+      throw invalidArgument(`--labels csv:${file}: row ${i + 1} has ${row.length} column(s), expected path,label`);
+    }
+    const label = row[labelCol].trim();
+    const rel = normaliseCsvPath(row[pathCol].trim(), root);
+    if (rel !== null && label !== '') map.set(rel, label);
+  });
+  return map;
+}
+
+function normaliseCsvPath(p: string, root: string): string | null {
+  let rel = p.replace(/\\/g, '/');
+  if (path.isAbsolute(p)) {
+    rel = path.relative(root, p).split(path.sep).join('/');
+    if (rel.startsWith('../')) return null;
+  }
+  return rel.replace(/^(\.\/)+/, '');
+}

@@ -1,0 +1,94 @@
+import { StudioError } from '../../../shared/errors.ts';
+import type { Project } from '../project.ts';
+import { evaluationPredictions, latestEvaluation, requireRun, type Part, type RunRecord } from './run-store.ts';
+
+export interface ConfigDiff {
+  key: string;
+  a: unknown;
+  b: unknown;
+}
+
+export interface MetricDiff {
+  metric: string;
+  a: number | null;
+  b: number | null;
+  /** b − a */
+  delta: number | null;
+}
+
+export interface RunComparisonResult {
+  a: number;
+  b: number;
+  on: Part;
+  configDiff: ConfigDiff[];
+  metricDiff: MetricDiff[];
+  /** Images both runs predicted (same part), that one gets right and the other wrong. */
+  onlyA: { imageId: number; label: string; bPredicted: string }[];
+  onlyB: { imageId: number; label: string; aPredicted: string }[];
+  common: number;
+  notes: string[];
+}
+
+/** Flattens an object into dotted paths (arrays as whole values). */
+function flatten(o: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (o && typeof o === 'object' && !Array.isArray(o)) {
+    for (const [k, v] of Object.entries(o)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out[prefix] = o;
+  return out;
+}
+
+function describeRun(r: RunRecord): Record<string, unknown> {
+  return { ...flatten(r.config), split: r.splitName, backbone: r.backboneKey, classes: r.classes.map((c) => c.name) };
+}
+
+/**
+ * Compares two runs: configuration differences (dotted keys, split and
+ * backbone included), metric differences (best epoch, validation loss and
+ * accuracy, latest evaluation on the part), and the images of that part each
+ * run gets right while the other gets it wrong (from their latest stored
+ * evaluations on the part).
+ */
+export function compareRuns(project: Project, aId: number, bId: number, on: Part = 'val'): RunComparisonResult {
+  const a = requireRun(project, aId);
+  const b = requireRun(project, bId);
+  const fa = describeRun(a);
+  const fb = describeRun(b);
+  const keys = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].sort();
+  const configDiff = keys.filter((k) => JSON.stringify(fa[k]) !== JSON.stringify(fb[k])).map((k) => ({ key: k, a: fa[k] ?? null, b: fb[k] ?? null }));
+
+  const ea = latestEvaluation(project, aId, on);
+  const eb = latestEvaluation(project, bId, on);
+  const m = (metric: string, x: number | null | undefined, y: number | null | undefined): MetricDiff => ({
+    metric, a: x ?? null, b: y ?? null, delta: x != null && y != null ? y - x : null,
+  });
+  const metricDiff: MetricDiff[] = [
+    m('bestEpoch', a.bestEpoch, b.bestEpoch),
+    m('val.loss', a.val.loss, b.val.loss),
+    m('val.accuracy', a.val.accuracy, b.val.accuracy),
+    m(`${on}.accuracy`, ea?.metrics.accuracy, eb?.metrics.accuracy),
+    m(`${on}.loss`, ea?.metrics.loss, eb?.metrics.loss),
+  ];
+  if (ea?.metrics.rocAuc != null || eb?.metrics.rocAuc != null) metricDiff.push(m(`${on}.rocAuc`, ea?.metrics.rocAuc, eb?.metrics.rocAuc));
+
+  const notes: string[] = [];
+  const onlyA: RunComparisonResult['onlyA'] = [];
+  const onlyB: RunComparisonResult['onlyB'] = [];
+  let common = 0;
+  if (!ea || !eb) {
+    notes.push(`run ${!ea ? aId : bId} has no evaluation on ${on}: run xstudio eval --run ${!ea ? aId : bId} --on ${on} first`);
+  } else {
+    if (JSON.stringify(a.classes.map((c) => c.name)) !== JSON.stringify(b.classes.map((c) => c.name))) {
+      throw new StudioError('invalid-argument', `runs ${aId} and ${bId} classify different classes (${a.classes.map((c) => c.name).join(', ')} vs ${b.classes.map((c) => c.name).join(', ')}); their predictions cannot be compared image by image`);
+    }
+    const pa = new Map(evaluationPredictions(project, ea.id).map((p) => [p.imageId, p]));
+    for (const pb of evaluationPredictions(project, eb.id)) {
+      const x = pa.get(pb.imageId);
+      if (!x) continue;
+      common++;
+      if (x.correct && !pb.correct) onlyA.push({ imageId: pb.imageId, label: a.classes[x.trueClass].name, bPredicted: b.classes[pb.predicted].name });
+      if (!x.correct && pb.correct) onlyB.push({ imageId: pb.imageId, label: b.classes[pb.trueClass].name, aPredicted: a.classes[x.predicted].name });
+    }
+    if (a.splitName !== b.splitName) notes.push(`the runs use different split plans (${a.splitName}, ${b.splitName}): only the ${common} images in both ${on} parts are compared`);
+  }
+  return { a: aId, b: bId, on, configDiff, metricDiff, onlyA, onlyB, common, notes };
+}

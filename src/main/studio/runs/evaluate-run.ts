@@ -1,0 +1,96 @@
+import { StudioError } from '../../../shared/errors.ts';
+import { headFromJson } from '../../ml/head-io.ts';
+import type { Evaluation } from '../../ml/evaluate.ts';
+import type { PreprocessMode } from '../../ml/preprocess.ts';
+import fs from 'node:fs';
+import { getBackbone, loadFeatures } from '../features/feature-store.ts';
+import type { JobRunner } from '../jobs/job-runner.ts';
+import type { Project } from '../project.ts';
+import { fineTunedModel } from './fine-tune-stage.ts';
+import { imagePaths } from './run-data.ts';
+import { markInterruptedRuns, requireRun, runImages, type Part } from './run-store.ts';
+import { headCheckpointPath, storeEvaluation } from './train-run.ts';
+
+export interface EvaluateResult extends Evaluation {
+  run: number;
+  on: Part;
+  model: 'head' | 'fine-tuned';
+  classes: string[];
+  evaluationId: number;
+  /** Images of the part left out (no features for the run's backbone, or no longer on disk). */
+  skipped: number;
+  testEvaluations: number;
+  testLocked: boolean;
+  notice: string | null;
+}
+
+/**
+ * Evaluates a run's kept model on its val or test part (the images and labels
+ * the run recorded at its start) and stores the metrics with a prediction per
+ * image. A fine-tuned run is evaluated on images with its fine-tuned
+ * classifier, a head-only run on cached features. Evaluating on test bumps the
+ * split's test-evaluation counter.
+ */
+export async function evaluateRun(project: Project, runId: number, on: Part, runner: JobRunner, signal?: AbortSignal): Promise<EvaluateResult> {
+  markInterruptedRuns(project);
+  const run = requireRun(project, runId);
+  const checkpoint = headCheckpointPath(project, runId);
+  if (!fs.existsSync(checkpoint)) throw new StudioError('conflict', `run ${runId} (${run.state}) has no checkpoint to evaluate yet`);
+  const members = runImages(project, runId, on);
+  if (members.length === 0) throw new StudioError('not-found', `run ${runId}: its split "${run.splitName}" has no labelled images in the ${on} part`);
+  const classIndex = new Map(run.classes.map((c, i) => [c.id, i]));
+  const C = run.classes.length;
+  const yOf = new Map(members.map((m) => [m.imageId, classIndex.get(m.classId)!]));
+
+  let ids: number[];
+  let probs: Float32Array;
+  let model: 'head' | 'fine-tuned';
+  const tuned = fineTunedModel(project, runId);
+  if (tuned) {
+    const backbone = getBackbone(project, run.backboneKey);
+    if (!backbone) throw new StudioError('not-found', `backbone ${run.backboneKey} of run ${runId} is no longer in the project`);
+    const paths = imagePaths(project, members.map((m) => m.imageId));
+    ids = members.map((m) => m.imageId).filter((id) => paths.has(id) && fs.existsSync(paths.get(id)!));
+    const r = await runner.run<{ probs: Float32Array }>('evaluate-images', {
+      modelJson: tuned, files: ids.map((id) => paths.get(id)!), inputSize: backbone.inputSize, preprocess: backbone.preprocess as PreprocessMode, numClasses: C,
+    }, { signal, label: `evaluating run ${runId} on ${on}` });
+    probs = r.probs;
+    model = 'fine-tuned';
+  } else {
+    const f = loadFeatures(project, run.backboneKey, members.map((m) => m.imageId));
+    ids = f.ids;
+    if (ids.length === 0) throw new StudioError('not-found', `run ${runId}: none of the ${members.length} ${on} images has features for backbone ${run.backboneKey}; run xstudio extract`);
+    const weights = headFromJson(fs.readFileSync(checkpoint, 'utf8'), checkpoint);
+    const r = await runner.run<{ probs: Float32Array }>('predict-head', { weights, x: f.matrix, n: ids.length }, { signal, label: `evaluating run ${runId} on ${on}` });
+    probs = r.probs;
+    model = 'head';
+  }
+  const y = Int32Array.from(ids, (id) => yOf.get(id)!);
+  const stored = storeEvaluation(project, runId, on, model, ids, y, probs, C);
+
+  let testEvaluations = 0;
+  let testLocked = false;
+  let notice: string | null = null;
+  if (run.splitId !== null) {
+    if (on === 'test') project.db.transaction(() => project.db.prepare('UPDATE splits SET test_evaluations = test_evaluations + 1 WHERE id = ?').run(run.splitId))();
+    const s = project.db.prepare('SELECT test_locked, test_evaluations FROM splits WHERE id = ?').get(run.splitId) as { test_locked: number; test_evaluations: number } | undefined;
+    testEvaluations = s?.test_evaluations ?? 0;
+    testLocked = s?.test_locked === 1;
+    if (on === 'test') {
+      notice = testLocked
+        ? `the test part of split "${run.splitName}" is locked; this was evaluation number ${testEvaluations} on it${testEvaluations > 1 ? ': every look at it makes its figure less of an unbiased estimate' : ''}`
+        : `evaluated on the test part of split "${run.splitName}" (evaluation number ${testEvaluations} on it)`;
+    }
+  }
+  return {
+    ...stored,
+    run: runId,
+    on,
+    model,
+    classes: run.classes.map((c) => c.name),
+    skipped: members.length - ids.length,
+    testEvaluations,
+    testLocked,
+    notice,
+  };
+}

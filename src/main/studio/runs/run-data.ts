@@ -1,0 +1,123 @@
+import path from 'node:path';
+import { StudioError } from '../../../shared/errors.ts';
+import type { BackboneSpec } from '../../ml/backbone.ts';
+import type { PreprocessMode } from '../../ml/preprocess.ts';
+import { getBackbone, latestBackbone, listBackbones, loadFeatures, type BackboneRecord } from '../features/feature-store.ts';
+import type { Project } from '../project.ts';
+import type { Part, RunClass } from './run-store.ts';
+
+/**
+ * What a run trains and evaluates on: a split plan's members with their
+ * current labels (so fixing a label and retraining uses the fix), the classes
+ * in output order, and the cached features of one backbone.
+ */
+export interface SplitInfo {
+  id: number;
+  name: string;
+  testLocked: boolean;
+  testEvaluations: number;
+}
+
+export interface RunMember {
+  imageId: number;
+  part: Part;
+  classId: number;
+}
+
+export function resolveSplit(project: Project, name?: string): SplitInfo {
+  const row = (name
+    ? project.db.prepare('SELECT id, name, test_locked, test_evaluations FROM splits WHERE name = ?').get(name)
+    : project.db.prepare('SELECT id, name, test_locked, test_evaluations FROM splits ORDER BY created_at DESC, id DESC LIMIT 1').get()) as
+    | { id: number; name: string; test_locked: number; test_evaluations: number }
+    | undefined;
+  if (!row) {
+    if (name) {
+      const names = project.db.prepare('SELECT name FROM splits ORDER BY id').pluck().all() as string[];
+      throw new StudioError('not-found', `no split plan named "${name}" in ${project.file}; known: ${names.length ? names.join(', ') : 'none'}`);
+    }
+    throw new StudioError('not-found', `project ${project.file} has no split plan yet; create one first (xstudio split …)`);
+  }
+  return { id: row.id, name: row.name, testLocked: row.test_locked === 1, testEvaluations: row.test_evaluations };
+}
+
+/** --backbone: a backbone key, or a prefix of it / its name; default the latest extraction's. */
+export function resolveBackbone(project: Project, which?: string): BackboneRecord {
+  if (!which || which === 'latest') {
+    const b = latestBackbone(project);
+    if (!b) throw new StudioError('not-found', `project ${project.file} has no cached features yet; run xstudio extract --project … first`);
+    return b;
+  }
+  const exact = getBackbone(project, which);
+  if (exact) return exact;
+  const all = listBackbones(project);
+  const matches = all.filter((b) => b.key.startsWith(which) || b.name === which || b.kind === which);
+  if (matches.length === 0) throw new StudioError('not-found', `--backbone ${which}: no such backbone in the project; known: ${all.map((b) => b.key).join(', ') || 'none'}`);
+  return matches[0]; // listBackbones is newest first
+}
+
+/** Live classes in display order, among those that label at least one training image. */
+export function splitMembers(project: Project, splitId: number): { classes: RunClass[]; members: RunMember[]; unlabelled: number } {
+  const rows = project.db
+    .prepare(
+      `SELECT m.image_id AS imageId, m.part, l.class_id AS classId, c.name, c.position
+       FROM split_members m
+       JOIN images i ON i.id = m.image_id AND i.status = 'ok'
+       LEFT JOIN labels l ON l.image_id = m.image_id
+       LEFT JOIN classes c ON c.id = l.class_id AND c.deleted = 0
+       WHERE m.split_id = ? ORDER BY m.image_id`,
+    )
+    .all(splitId) as { imageId: number; part: Part; classId: number | null; name: string | null; position: number | null }[];
+  const trainClasses = new Map<number, { name: string; position: number }>();
+  for (const r of rows) if (r.part === 'train' && r.classId !== null && r.name !== null) trainClasses.set(r.classId, { name: r.name, position: r.position! });
+  const classes = [...trainClasses.entries()].sort((a, b) => a[1].position - b[1].position || a[0] - b[0]).map(([id, c]) => ({ id, name: c.name }));
+  const known = new Set(classes.map((c) => c.id));
+  const members: RunMember[] = [];
+  let unlabelled = 0;
+  for (const r of rows) {
+    if (r.classId === null || r.name === null || !known.has(r.classId)) unlabelled++;
+    else members.push({ imageId: r.imageId, part: r.part, classId: r.classId });
+  }
+  return { classes, members, unlabelled };
+}
+
+export interface PartFeatures {
+  ids: number[];
+  x: Float32Array;
+  y: Int32Array;
+  dim: number;
+  missing: number[];
+}
+
+/** Features and class indices of the members of one part, in image id order. */
+export function partFeatures(project: Project, backboneKey: string, members: RunMember[], classes: RunClass[], part: Part): PartFeatures {
+  const index = new Map(classes.map((c, i) => [c.id, i]));
+  const ofPart = members.filter((m) => m.part === part);
+  const classOf = new Map(ofPart.map((m) => [m.imageId, index.get(m.classId)!]));
+  const f = loadFeatures(project, backboneKey, ofPart.map((m) => m.imageId));
+  return { ids: f.ids, x: f.matrix, y: Int32Array.from(f.ids, (id) => classOf.get(id)!), dim: f.dim, missing: f.missing };
+}
+
+/** Paths of images by id (absolute). */
+export function imagePaths(project: Project, ids: number[]): Map<number, string> {
+  const get = project.db.prepare('SELECT r.path AS root, i.rel_path AS rel FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id = ?');
+  const out = new Map<number, string>();
+  for (const id of ids) {
+    const row = get.get(id) as { root: string; rel: string } | undefined;
+    if (row) out.set(id, path.join(row.root, ...row.rel.split('/')));
+  }
+  return out;
+}
+
+/** The spec a worker loads to rebuild a stored backbone (fine-tuning, export). */
+export function specFromRecord(b: BackboneRecord): BackboneSpec {
+  if (b.kind === 'xception') {
+    if (b.randomInit) {
+      const seed = Number(/^random-init:(\d+)$/.exec(b.weightsHash)?.[1] ?? 0);
+      return { kind: 'xception', randomInit: true, seed, inputSize: b.inputSize };
+    }
+    if (!b.source) throw new StudioError('not-found', `backbone ${b.key}: the project does not record its weights file`);
+    return { kind: 'xception', weightsFile: b.source, inputSize: b.inputSize };
+  }
+  if (!b.source) throw new StudioError('not-found', `backbone ${b.key}: the project does not record its model.json`);
+  return { kind: 'layers-model', modelJson: b.source, featureLayer: b.featureLayer ?? undefined, preprocess: b.preprocess as PreprocessMode };
+}

@@ -1,0 +1,309 @@
+import { StudioError } from '../../../shared/errors.ts';
+import type { EpochMetrics } from '../../ml/head.ts';
+import type { Evaluation } from '../../ml/evaluate.ts';
+import type { RunConfig } from '../../ml/run-config.ts';
+import type { Project } from '../project.ts';
+
+/** Run records in the project file (migration 003). Every write is one transaction. */
+
+export type RunState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export type Part = 'train' | 'val' | 'test';
+export type Stage = 'head' | 'fine-tune';
+
+export interface RunClass {
+  id: number;
+  name: string;
+}
+
+export interface RunRecord {
+  id: number;
+  name: string;
+  state: RunState;
+  error: string | null;
+  splitId: number | null;
+  splitName: string;
+  backboneKey: string;
+  backboneId: string | null;
+  backboneName: string | null;
+  weightsHash: string | null;
+  randomInit: boolean;
+  featureDim: number | null;
+  backend: string | null;
+  seed: number;
+  config: RunConfig;
+  classes: RunClass[];
+  labelHistoryId: number | null;
+  stage: Stage | null;
+  bestEpoch: number | null;
+  val: { loss: number | null; accuracy: number | null };
+  timings: Record<string, number>;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+interface RunRow {
+  id: number;
+  name: string;
+  state: RunState;
+  error: string | null;
+  split_id: number | null;
+  split_name: string;
+  backbone_key: string;
+  backbone_id: string | null;
+  backbone_name: string | null;
+  weights_hash: string | null;
+  random_init: number;
+  feature_dim: number | null;
+  backend: string | null;
+  seed: number;
+  config: string;
+  classes: string;
+  label_history_id: number | null;
+  owner_pid: number | null;
+  stage: Stage | null;
+  best_epoch: number | null;
+  val_loss: number | null;
+  val_accuracy: number | null;
+  timings: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+function toRecord(r: RunRow): RunRecord {
+  return {
+    id: r.id,
+    name: r.name || `run ${r.id}`,
+    state: r.state,
+    error: r.error,
+    splitId: r.split_id,
+    splitName: r.split_name,
+    backboneKey: r.backbone_key,
+    backboneId: r.backbone_id,
+    backboneName: r.backbone_name,
+    weightsHash: r.weights_hash,
+    randomInit: r.random_init === 1,
+    featureDim: r.feature_dim,
+    backend: r.backend,
+    seed: r.seed,
+    config: JSON.parse(r.config) as RunConfig,
+    classes: JSON.parse(r.classes) as RunClass[],
+    labelHistoryId: r.label_history_id,
+    stage: r.stage,
+    bestEpoch: r.best_epoch,
+    val: { loss: r.val_loss, accuracy: r.val_accuracy },
+    timings: r.timings ? (JSON.parse(r.timings) as Record<string, number>) : {},
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+export interface NewRun {
+  name?: string;
+  splitId: number;
+  splitName: string;
+  backboneKey: string;
+  backboneId: string | null;
+  backboneName: string | null;
+  weightsHash: string | null;
+  randomInit: boolean;
+  featureDim: number | null;
+  config: RunConfig;
+  classes: RunClass[];
+  images: { imageId: number; part: Part; classId: number }[];
+}
+
+/** The newest label-history entry in effect (not undone), or null when labels were never changed. */
+export function labelHistoryPosition(project: Project): number | null {
+  const v = project.db.prepare('SELECT MAX(id) FROM label_history WHERE undone = 0').pluck().get() as number | null;
+  return v ?? null;
+}
+
+export function createRun(project: Project, run: NewRun): RunRecord {
+  const id = project.db.transaction(() => {
+    const info = project.db
+      .prepare(
+        `INSERT INTO runs (name, state, split_id, split_name, backbone_key, backbone_id, backbone_name, weights_hash, random_init, feature_dim,
+                           seed, config, classes, label_history_id, owner_pid, created_at)
+         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        run.name ?? '',
+        run.splitId,
+        run.splitName,
+        run.backboneKey,
+        run.backboneId,
+        run.backboneName,
+        run.weightsHash,
+        run.randomInit ? 1 : 0,
+        run.featureDim,
+        run.config.seed,
+        JSON.stringify(run.config),
+        JSON.stringify(run.classes),
+        labelHistoryPosition(project),
+        process.pid,
+        Date.now(),
+      );
+    const runId = Number(info.lastInsertRowid);
+    const ins = project.db.prepare('INSERT INTO run_images (run_id, image_id, part, class_id) VALUES (?, ?, ?, ?)');
+    for (const im of run.images) ins.run(runId, im.imageId, im.part, im.classId);
+    return runId;
+  })();
+  return getRun(project, id)!;
+}
+
+export function getRun(project: Project, id: number): RunRecord | undefined {
+  const row = project.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+  return row && toRecord(row);
+}
+
+export function requireRun(project: Project, id: number): RunRecord {
+  const r = getRun(project, id);
+  if (!r) throw new StudioError('not-found', `no run ${id} in project ${project.file}; xstudio runs --project … lists them`);
+  return r;
+}
+
+export function listRunRecords(project: Project): RunRecord[] {
+  return (project.db.prepare('SELECT * FROM runs ORDER BY id DESC').all() as RunRow[]).map(toRecord);
+}
+
+export function updateRun(
+  project: Project,
+  id: number,
+  patch: Partial<{ state: RunState; error: string | null; backend: string; backboneId: string; stage: Stage | null; bestEpoch: number; valLoss: number | null; valAccuracy: number | null; timings: Record<string, number>; startedAt: number; finishedAt: number; ownerPid: number | null }>,
+): void {
+  const cols: Record<string, string> = {
+    state: 'state', error: 'error', backend: 'backend', backboneId: 'backbone_id', stage: 'stage', bestEpoch: 'best_epoch', valLoss: 'val_loss',
+    valAccuracy: 'val_accuracy', timings: 'timings', startedAt: 'started_at', finishedAt: 'finished_at', ownerPid: 'owner_pid',
+  };
+  const sets: string[] = [];
+  const values: unknown[] = [];
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue;
+    sets.push(`${cols[k]} = ?`);
+    values.push(k === 'timings' ? JSON.stringify(v) : v);
+  }
+  if (sets.length === 0) return;
+  project.db.transaction(() => project.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id))();
+}
+
+export function addEpoch(project: Project, runId: number, stage: Stage, m: EpochMetrics): void {
+  project.db.transaction(() =>
+    project.db
+      .prepare('INSERT OR REPLACE INTO run_epochs (run_id, stage, epoch, loss, accuracy, val_loss, val_accuracy, lr, ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, stage, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.lr, m.ms),
+  )();
+}
+
+export function runEpochs(project: Project, runId: number): (EpochMetrics & { stage: Stage })[] {
+  const rows = project.db.prepare('SELECT * FROM run_epochs WHERE run_id = ? ORDER BY stage = \'fine-tune\', epoch').all(runId) as {
+    stage: Stage; epoch: number; loss: number; accuracy: number; val_loss: number | null; val_accuracy: number | null; lr: number; ms: number;
+  }[];
+  return rows.map((r) => ({ stage: r.stage, epoch: r.epoch, loss: r.loss, accuracy: r.accuracy, valLoss: r.val_loss, valAccuracy: r.val_accuracy, lr: r.lr, ms: r.ms }));
+}
+
+export function runImages(project: Project, runId: number, part?: Part): { imageId: number; part: Part; classId: number }[] {
+  const rows = project.db
+    .prepare(`SELECT image_id AS imageId, part, class_id AS classId FROM run_images WHERE run_id = ? ${part ? 'AND part = ?' : ''} ORDER BY image_id`)
+    .all(...(part ? [runId, part] : [runId])) as { imageId: number; part: Part; classId: number }[];
+  return rows;
+}
+
+export function addArtefact(project: Project, runId: number, kind: string, file: string): void {
+  project.db.transaction(() => {
+    project.db.prepare('DELETE FROM run_artefacts WHERE run_id = ? AND kind = ? AND path = ?').run(runId, kind, file);
+    project.db.prepare('INSERT INTO run_artefacts (run_id, kind, path, created_at) VALUES (?, ?, ?, ?)').run(runId, kind, file, Date.now());
+  })();
+}
+
+export function runArtefacts(project: Project, runId: number): { kind: string; path: string; createdAt: number }[] {
+  return project.db.prepare('SELECT kind, path, created_at AS createdAt FROM run_artefacts WHERE run_id = ? ORDER BY id').all(runId) as {
+    kind: string; path: string; createdAt: number;
+  }[];
+}
+
+export interface StoredPrediction {
+  imageId: number;
+  trueClass: number;
+  predicted: number;
+  correct: boolean;
+  probs: number[];
+}
+
+export interface StoredEvaluation {
+  id: number;
+  runId: number;
+  part: Part;
+  model: 'head' | 'fine-tuned';
+  metrics: Evaluation;
+  createdAt: number;
+}
+
+export function addEvaluation(
+  project: Project,
+  runId: number,
+  part: Part,
+  model: 'head' | 'fine-tuned',
+  metrics: Evaluation,
+  predictions: StoredPrediction[],
+): number {
+  return project.db.transaction(() => {
+    const info = project.db
+      .prepare('INSERT INTO run_evaluations (run_id, part, model, n, loss, accuracy, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, part, model, metrics.n, metrics.loss, metrics.accuracy, JSON.stringify(metrics), Date.now());
+    const evalId = Number(info.lastInsertRowid);
+    const ins = project.db.prepare('INSERT INTO run_predictions (evaluation_id, image_id, true_class, predicted, correct, probs) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const p of predictions) {
+      const f = Float32Array.from(p.probs);
+      ins.run(evalId, p.imageId, p.trueClass, p.predicted, p.correct ? 1 : 0, Buffer.from(f.buffer));
+    }
+    return evalId;
+  })();
+}
+
+/** The newest evaluation of a run on a part, if any. */
+export function latestEvaluation(project: Project, runId: number, part: Part): StoredEvaluation | undefined {
+  const row = project.db.prepare('SELECT * FROM run_evaluations WHERE run_id = ? AND part = ? ORDER BY id DESC LIMIT 1').get(runId, part) as
+    | { id: number; run_id: number; part: Part; model: 'head' | 'fine-tuned'; metrics: string; created_at: number }
+    | undefined;
+  return row && { id: row.id, runId: row.run_id, part: row.part, model: row.model, metrics: JSON.parse(row.metrics) as Evaluation, createdAt: row.created_at };
+}
+
+export function evaluationPredictions(project: Project, evaluationId: number): StoredPrediction[] {
+  const rows = project.db.prepare('SELECT * FROM run_predictions WHERE evaluation_id = ? ORDER BY image_id').all(evaluationId) as {
+    image_id: number; true_class: number; predicted: number; correct: number; probs: Buffer;
+  }[];
+  return rows.map((r) => {
+    const f = new Float32Array(r.probs.byteLength / 4);
+    new Uint8Array(f.buffer).set(r.probs);
+    return { imageId: r.image_id, trueClass: r.true_class, predicted: r.predicted, correct: r.correct === 1, probs: Array.from(f) };
+  });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs left 'running' or 'queued' by a process that is gone are marked
+ * 'interrupted' (their checkpoint and metrics stay). Called whenever runs are
+ * opened or listed, so the next start finds them.
+ */
+export function markInterruptedRuns(project: Project): number[] {
+  const rows = project.db.prepare("SELECT id, owner_pid FROM runs WHERE state IN ('running', 'queued')").all() as { id: number; owner_pid: number | null }[];
+  const dead = rows.filter((r) => r.owner_pid === null || (r.owner_pid !== process.pid && !processAlive(r.owner_pid))).map((r) => r.id);
+  if (dead.length) {
+    const upd = project.db.prepare("UPDATE runs SET state = 'interrupted', error = ?, finished_at = COALESCE(finished_at, ?) WHERE id = ? AND state IN ('running', 'queued')");
+    project.db.transaction(() => {
+      for (const id of dead) upd.run('the process running it ended before the run finished (checkpoint and metrics so far are kept)', Date.now(), id);
+    })();
+  }
+  return dead;
+}

@@ -1,0 +1,199 @@
+import path from 'node:path';
+import { StudioError } from '../../../shared/errors.ts';
+import { argmaxRow, evaluatePredictions } from '../../ml/evaluate.ts';
+import type { HeadWeights } from '../../ml/head.ts';
+import { saveHead } from '../../ml/head-io.ts';
+import type { RunConfig } from '../../ml/run-config.ts';
+import type { TrainHeadPartial, TrainHeadPayload, TrainHeadTaskResult } from '../../ml/tasks/train-head.ts';
+import type { JobRunner } from '../jobs/job-runner.ts';
+import type { JobProgress } from '../jobs/progress-meter.ts';
+import type { Project } from '../project.ts';
+import { partFeatures, resolveBackbone, resolveSplit, splitMembers } from './run-data.ts';
+import { inTurn, waitForOtherProcesses } from './run-queue.ts';
+import { addArtefact, addEpoch, addEvaluation, createRun, getRun, markInterruptedRuns, updateRun, type RunRecord, type StoredPrediction } from './run-store.ts';
+import { fineTuneStage } from './fine-tune-stage.ts';
+
+export interface RunProgress {
+  runId: number;
+  stage: 'head' | 'fine-tune' | 'evaluate';
+  message: string;
+  epoch?: number;
+  epochs?: number;
+  loss?: number;
+  valLoss?: number | null;
+  valAccuracy?: number | null;
+  etaSeconds?: number | null;
+  kind: 'epoch' | 'batch' | 'state';
+}
+
+export interface TrainRequest {
+  split?: string;
+  name?: string;
+  backbone?: string;
+  config: RunConfig;
+  runner: JobRunner;
+  onProgress?(p: RunProgress): void;
+  /** Called once the run record exists (the UI shows it queued at once). */
+  onCreated?(run: RunRecord): void;
+  signal?: AbortSignal;
+}
+
+export interface TrainOutcome {
+  run: number;
+  state: RunRecord['state'];
+  bestEpoch: number | null;
+  val: { loss: number | null; accuracy: number | null };
+  backend: string | null;
+  stoppedEarly: boolean;
+  fineTuned: boolean;
+  randomInitBackbone: boolean;
+}
+
+export function runDir(project: Project, runId: number): string {
+  return project.sideDir('runs', String(runId));
+}
+
+export function headCheckpointPath(project: Project, runId: number): string {
+  return path.join(runDir(project, runId), 'head-best.json');
+}
+
+/**
+ * Creates a run and trains it: stage 1 (the head on cached features) in a
+ * worker, storing each epoch and the best checkpoint as they come; then the
+ * optional fine-tuning; then the validation evaluation with a prediction per
+ * image. Cancel (signal) kills the worker and leaves the run 'cancelled' with
+ * what was stored; any failure leaves it 'failed' with the error.
+ */
+export async function trainRun(project: Project, req: TrainRequest): Promise<TrainOutcome> {
+  markInterruptedRuns(project);
+  const split = resolveSplit(project, req.split);
+  const backbone = resolveBackbone(project, req.backbone);
+  const { classes, members } = splitMembers(project, split.id);
+  if (classes.length < 2) {
+    throw new StudioError('invalid-argument', `split "${split.name}": the training part has ${classes.length} labelled class${classes.length === 1 ? '' : 'es'}; a classifier needs at least 2`);
+  }
+  const train = partFeatures(project, backbone.key, members, classes, 'train');
+  const val = partFeatures(project, backbone.key, members, classes, 'val');
+  if (train.ids.length === 0) {
+    throw new StudioError('not-found', `none of the ${train.missing.length} training images of split "${split.name}" has features for backbone ${backbone.key}; run xstudio extract first`);
+  }
+  const withFeatures = new Set([...train.ids, ...val.ids]);
+  const run = createRun(project, {
+    name: req.name,
+    splitId: split.id,
+    splitName: split.name,
+    backboneKey: backbone.key,
+    backboneId: backbone.backboneId,
+    backboneName: backbone.name,
+    weightsHash: backbone.weightsHash,
+    randomInit: backbone.randomInit,
+    featureDim: train.dim,
+    config: req.config,
+    classes,
+    images: members.filter((m) => m.part === 'test' || withFeatures.has(m.imageId)),
+  });
+  req.onCreated?.(run);
+  const say = (p: Omit<RunProgress, 'runId'>): void => req.onProgress?.({ runId: run.id, ...p });
+  if (train.missing.length || val.missing.length) {
+    say({ stage: 'head', kind: 'state', message: `${train.missing.length + val.missing.length} images of the split have no features for this backbone and are left out` });
+  }
+
+  return inTurn(async () => {
+    const timings: Record<string, number> = {};
+    let stoppedEarly = false;
+    let fineTuned = false;
+    try {
+      if (req.signal?.aborted) throw new StudioError('cancelled', 'cancelled before the run started');
+      say({ stage: 'head', kind: 'state', message: `run ${run.id} queued` });
+      await waitForOtherProcesses(project, run.id, req.signal);
+      if (req.signal?.aborted) throw new StudioError('cancelled', 'cancelled while queued');
+      updateRun(project, run.id, { state: 'running', stage: 'head', startedAt: Date.now(), ownerPid: process.pid });
+
+      const payload: TrainHeadPayload = {
+        train: { x: train.x, y: train.y },
+        val: val.ids.length ? { x: val.x, y: val.y } : undefined,
+        dim: train.dim,
+        numClasses: classes.length,
+        config: req.config.head,
+        seed: req.config.seed,
+      };
+      const checkpoint = headCheckpointPath(project, run.id);
+      const epochs = req.config.head.epochs;
+      const t0 = Date.now();
+      const result = await req.runner.run<TrainHeadTaskResult>('train-head', payload, {
+        signal: req.signal,
+        label: `training the head of run ${run.id}`,
+        onProgress: (p: JobProgress) => {
+          const d = p.detail as { epoch?: number; loss?: number } | undefined;
+          say({ stage: 'head', kind: 'batch', message: p.message ?? '', epoch: d?.epoch, epochs, loss: d?.loss, etaSeconds: p.etaSeconds });
+        },
+        onPartial: (data) => {
+          const part = data as TrainHeadPartial;
+          if (part.type !== 'epoch') return;
+          addEpoch(project, run.id, 'head', part.metrics);
+          if (part.best) {
+            saveHead(checkpoint, part.best);
+            updateRun(project, run.id, { bestEpoch: part.metrics.epoch, valLoss: part.metrics.valLoss, valAccuracy: part.metrics.valAccuracy });
+          }
+          const m = part.metrics;
+          say({
+            stage: 'head', kind: 'epoch', epoch: m.epoch, epochs, loss: m.loss, valLoss: m.valLoss, valAccuracy: m.valAccuracy,
+            message: `epoch ${m.epoch}/${epochs} loss ${m.loss.toFixed(4)} acc ${m.accuracy.toFixed(4)}${m.valLoss !== null ? ` val_loss ${m.valLoss.toFixed(4)} val_acc ${m.valAccuracy!.toFixed(4)}` : ''}${part.best ? ' (best)' : ''}`,
+          });
+        },
+      });
+      timings.headMs = Date.now() - t0;
+      stoppedEarly = result.stoppedEarly;
+      saveHead(checkpoint, result.best);
+      addArtefact(project, run.id, 'head-checkpoint', checkpoint);
+      updateRun(project, run.id, { backend: result.backend, bestEpoch: result.bestEpoch, timings });
+      if (result.valProbs) storeEvaluation(project, run.id, 'val', 'head', val.ids, val.y, result.valProbs, classes.length);
+
+      if (req.config.fineTune.epochs > 0) {
+        updateRun(project, run.id, { stage: 'fine-tune' });
+        const t1 = Date.now();
+        await fineTuneStage(project, run.id, result.best, req, say);
+        timings.fineTuneMs = Date.now() - t1;
+        fineTuned = true;
+      }
+      updateRun(project, run.id, { state: 'done', stage: null, finishedAt: Date.now(), timings });
+    } catch (e) {
+      const cancelled = e instanceof StudioError && e.code === 'cancelled';
+      updateRun(project, run.id, { state: cancelled ? 'cancelled' : 'failed', error: (e as Error).message, stage: null, finishedAt: Date.now(), timings });
+      throw e;
+    }
+    const done = getRun(project, run.id)!;
+    return {
+      run: done.id,
+      state: done.state,
+      bestEpoch: done.bestEpoch,
+      val: done.val,
+      backend: done.backend,
+      stoppedEarly,
+      fineTuned,
+      randomInitBackbone: done.randomInit,
+    };
+  });
+}
+
+/** Stores an evaluation and its per-image predictions; returns the metrics. */
+export function storeEvaluation(
+  project: Project,
+  runId: number,
+  part: 'train' | 'val' | 'test',
+  model: 'head' | 'fine-tuned',
+  ids: number[],
+  y: Int32Array,
+  probs: Float32Array,
+  C: number,
+): ReturnType<typeof evaluatePredictions> & { evaluationId: number } {
+  const metrics = evaluatePredictions(probs, y, C);
+  const predictions: StoredPrediction[] = ids.map((imageId, i) => {
+    const predicted = argmaxRow(probs, i, C);
+    return { imageId, trueClass: y[i], predicted, correct: predicted === y[i], probs: Array.from(probs.subarray(i * C, (i + 1) * C)) };
+  });
+  const evaluationId = addEvaluation(project, runId, part, model, metrics, predictions);
+  return { ...metrics, evaluationId };
+}
+
+export type { HeadWeights };

@@ -1,0 +1,261 @@
+/**
+ * Library calls: import (with progress and a background thumbnail job after
+ * it), thumbnails, the gallery, image details, labels with undo / redo, and
+ * class operations. Each call is a thin wrapper over the core (library/,
+ * labels/, thumbnails/) plus the events the UI needs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ClassInfo, ImageDetail, ImportRequest, ImportSummary, LabelChangeResult, UndoResult } from '../../../shared/api.ts';
+import { notFound } from '../../../shared/errors.ts';
+import { isSafeRelative, type MediaRequest } from '../../media-guard.ts';
+import { defaultActor } from '../labels/actor.ts';
+import { addClass, deleteClass, mergeClass, renameClass } from '../labels/classes.ts';
+import { listHistory, imageHistory } from '../labels/history.ts';
+import { redoLabels, setLabels, undoLabels } from '../labels/label-service.ts';
+import { importFolder } from '../library/import-folder.ts';
+import type { LabelSource } from '../library/label-sources.ts';
+import type { Project } from '../project.ts';
+import { makeThumbnails, openImage, thumbnailDir, thumbnailPath, THUMB_SIZE } from '../thumbnails/make-thumbnails.ts';
+import type { ServiceArea, ServiceContext } from './context.ts';
+import { galleryItem, queryGallery, queryGalleryIds } from './gallery-query.ts';
+import { probabilitiesRecord, runPredictions } from './run-predictions.ts';
+import { classesOf, historyStateOf } from './views.ts';
+
+export interface LibraryArea {
+  calls: ServiceArea;
+  thumbnailsReady(project: Project): number;
+  mediaFile(project: Project, request: MediaRequest): Promise<{ file: string; allowedRoots: string[] } | null>;
+}
+
+function labelSourceOf(r: ImportRequest): LabelSource {
+  switch (r.labelSource) {
+    case 'csv':
+      return { kind: 'csv', file: path.resolve(r.csvFile!) };
+    case 'pattern':
+      return { kind: 'pattern', pattern: r.labelPattern! };
+    default:
+      return { kind: r.labelSource };
+  }
+}
+
+/** Thumbnails made on demand at most at once (the gallery asks for a screenful before the background job reaches it). */
+const ON_DEMAND_CONCURRENCY = 4;
+
+export function libraryArea(ctx: ServiceContext): LibraryArea {
+  const actor = defaultActor(ctx.transport === 'electron' ? 'app' : 'browser');
+  let thumbnailJob: string | null = null;
+  const onDemand = new Map<string, Promise<string | null>>();
+  let running = 0;
+  const waiting: (() => void)[] = [];
+
+  const labelsChanged = (imageIds: number[] | null): { history: LabelChangeResult['history']; classes: ClassInfo[] } => {
+    const db = ctx.project().db;
+    const state = { history: historyStateOf(db), classes: classesOf(db) };
+    ctx.events.emit('labels.changed', { imageIds, ...state });
+    return state;
+  };
+
+  const changedImages = (historyId: number): number[] =>
+    (ctx.project().db.prepare('SELECT image_id FROM label_changes WHERE history_id = ?').all(historyId) as { image_id: number }[]).map((r) => r.image_id);
+
+  const startThumbnails = (): string => {
+    if (thumbnailJob && ctx.jobs.get(thumbnailJob)?.state === 'running') return thumbnailJob;
+    const project = ctx.project();
+    const job = ctx.jobs.start('thumbnails', 'Making thumbnails', async (handle) => {
+      let lastEmit = 0;
+      const result = await makeThumbnails(project, {
+        signal: handle.signal,
+        onProgress: ({ done, total }) => {
+          handle.progress({ done, total, unit: 'images' });
+          const now = Date.now();
+          if (now - lastEmit > 500 || done === total) {
+            lastEmit = now;
+            ctx.events.emit('thumbnails.ready', { hashes: [], ready: done, total });
+          }
+        },
+      });
+      if (result.failed.length) ctx.projectChanged();
+      return result;
+    }, { unit: 'images' });
+    thumbnailJob = job.id;
+    return job.id;
+  };
+
+  const undoRedo = (which: 'undo' | 'redo'): UndoResult => {
+    const project = ctx.project();
+    const r = which === 'undo' ? undoLabels(project) : redoLabels(project);
+    if (!r.entry) {
+      const db = project.db;
+      return { applied: false, description: null, imageIds: [], history: historyStateOf(db), classes: classesOf(db) };
+    }
+    const imageIds = changedImages(r.entry.id);
+    const state = labelsChanged(imageIds);
+    if (r.entry.classChanges > 0) ctx.projectChanged();
+    return { applied: true, description: r.entry.description, imageIds, ...state };
+  };
+
+  const classOp = (run: () => { historyId: number; relabelled: number }): LabelChangeResult => {
+    const r = run();
+    const imageIds = r.relabelled > 0 ? changedImages(r.historyId) : [];
+    const state = labelsChanged(imageIds);
+    ctx.projectChanged();
+    return { historyId: r.historyId, changed: r.relabelled, ...state };
+  };
+
+  /** Makes one missing thumbnail now, so the gallery never waits for the background job. */
+  const thumbnailNow = async (project: Project, hash: string): Promise<string | null> => {
+    const target = thumbnailPath(project, hash);
+    if (fs.existsSync(target)) return target;
+    const pending = onDemand.get(hash);
+    if (pending) return pending;
+    const work = (async () => {
+      if (running >= ON_DEMAND_CONCURRENCY) await new Promise<void>((r) => waiting.push(r));
+      running++;
+      try {
+        if (fs.existsSync(target)) return target;
+        const row = project.db.prepare(`SELECT r.path AS root, i.rel_path AS rel FROM images i JOIN roots r ON r.id = i.root_id
+                                        WHERE i.hash = ? AND i.status = 'ok' ORDER BY i.id LIMIT 1`).get(hash) as { root: string; rel: string } | undefined;
+        if (!row || !isSafeRelative(row.rel)) return null;
+        const buf = await fs.promises.readFile(path.join(row.root, ...row.rel.split('/')));
+        const jpeg = await openImage(buf).rotate().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 80 }).toBuffer();
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+        await fs.promises.writeFile(tmp, jpeg);
+        await fs.promises.rename(tmp, target);
+        return target;
+      } catch {
+        // An image sharp cannot decode has no thumbnail; the background job records why.
+        return null;
+      } finally {
+        running--;
+        waiting.shift()?.();
+        onDemand.delete(hash);
+      }
+    })();
+    onDemand.set(hash, work);
+    return work;
+  };
+
+  return {
+    calls: {
+      async importFolder(req) {
+        const project = ctx.project();
+        const folder = path.resolve(req.folder);
+        const job = ctx.jobs.start('import', `Importing ${folder}`, (handle) =>
+          importFolder(project, folder, {
+            labels: labelSourceOf(req),
+            actor,
+            signal: handle.signal,
+            onProgress: (p) => handle.progress({ done: p.done, total: p.total, unit: 'files', message: p.phase === 'walk' ? 'looking for images' : undefined }),
+          }), { unit: 'files' });
+        const r = await job.done;
+        const thumbs = req.thumbnails === false ? null : startThumbnails();
+        ctx.projectChanged();
+        labelsChanged(null);
+        const seconds = ((ctx.jobs.get(job.id)?.finishedAt ?? Date.now()) - (ctx.jobs.get(job.id)?.startedAt ?? Date.now())) / 1000;
+        const summary: ImportSummary = {
+          folder: r.root,
+          scanned: r.images,
+          added: r.added,
+          updated: r.updated + r.moved,
+          unchanged: r.unchanged,
+          missing: r.missing,
+          failed: r.failed.length,
+          failures: r.failed,
+          duplicates: r.duplicates,
+          labelled: r.labelled,
+          classes: classesOf(project.db),
+          seconds,
+          filesPerSecond: seconds > 0 ? r.images / seconds : r.images,
+          thumbnailsJob: thumbs,
+        };
+        return summary;
+      },
+      makeThumbnails: async () => ({ jobId: startThumbnails() }),
+      async queryImages(q) {
+        const project = ctx.project();
+        return queryGallery(project.db, q, ctx.suspects().lookup());
+      },
+      async queryImageIds(f) {
+        return queryGalleryIds(ctx.project().db, f, ctx.suspects().lookup());
+      },
+      async getImage({ id }) {
+        const project = ctx.project();
+        const db = project.db;
+        const item = galleryItem(db, id, ctx.suspects().lookup());
+        if (!item) throw notFound(`no image with id ${id}`);
+        const row = db.prepare(`SELECT r.path AS root, i.size, i.format, i.mtime_ms AS mtimeMs FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id = ?`).get(id) as {
+          root: string; size: number; format: string | null; mtimeMs: number;
+        };
+        const splits = db.prepare(`SELECT s.name AS split, m.part, c.name AS frozenLabel FROM split_members m JOIN splits s ON s.id = m.split_id
+                                   JOIN classes c ON c.id = m.class_id WHERE m.image_id = ? ORDER BY s.created_at`).all(id) as ImageDetail['splits'];
+        const runIds = (db.prepare(`SELECT DISTINCT e.run_id AS id FROM run_predictions p JOIN run_evaluations e ON e.id = p.evaluation_id WHERE p.image_id = ? ORDER BY e.run_id DESC LIMIT 20`).all(id) as { id: number }[]).map((r) => r.id);
+        const predictions: ImageDetail['predictions'] = [];
+        for (const runId of runIds) {
+          const preds = runPredictions(db, runId);
+          const p = preds?.byImage.get(id);
+          if (p && preds) predictions.push({ runId, className: p.className, confidence: p.confidence, correct: p.correct, loss: p.loss, probabilities: probabilitiesRecord(p, preds.classes) });
+        }
+        const history = imageHistory(db, id).map((e) => ({ historyId: e.historyId, at: e.at, actor: e.actor, action: e.action, description: e.description, from: e.from, to: e.to, undone: e.undone }));
+        return { ...item, path: path.join(row.root, ...item.name.split('/')), root: row.root, size: row.size, format: row.format, mtimeMs: row.mtimeMs, splits, predictions, history };
+      },
+      async setLabel({ imageIds, className }) {
+        const r = setLabels(ctx.project(), imageIds, className, { actor });
+        const ids = r.historyId !== null ? changedImages(r.historyId) : [];
+        const state = r.historyId !== null ? labelsChanged(ids) : { history: historyStateOf(ctx.project().db), classes: classesOf(ctx.project().db) };
+        if (r.classCreated) ctx.projectChanged();
+        return { historyId: r.historyId, changed: r.changed, ...state };
+      },
+      undo: async () => undoRedo('undo'),
+      redo: async () => undoRedo('redo'),
+      async getHistory({ limit }) {
+        return listHistory(ctx.project().db, limit ?? 50).map((e) => ({ historyId: e.id, at: e.at, actor: e.actor, action: e.action, description: e.description, from: null, to: null, undone: e.undone }));
+      },
+      listClasses: async () => classesOf(ctx.project().db),
+      createClass: async ({ name }) => classOp(() => addClass(ctx.project(), name, { actor })),
+      renameClass: async ({ name, newName }) => classOp(() => renameClass(ctx.project(), name, newName, { actor })),
+      async mergeClasses({ from, into }) {
+        // One history entry per merged class: undo walks them back one at a time.
+        let last = { historyId: 0, relabelled: 0 };
+        let total = 0;
+        for (const f of from) {
+          if (f === into) continue;
+          last = mergeClass(ctx.project(), f, into, { actor });
+          total += last.relabelled;
+        }
+        return classOp(() => ({ historyId: last.historyId, relabelled: total }));
+      },
+      deleteClass: async ({ name }) => classOp(() => deleteClass(ctx.project(), name, { actor })),
+    },
+    thumbnailsReady(project) {
+      const dir = thumbnailDir(project);
+      let n = 0;
+      try {
+        for (const sub of fs.readdirSync(dir)) {
+          try {
+            n += fs.readdirSync(path.join(dir, sub)).filter((f) => f.endsWith('.jpg')).length;
+          } catch {
+            // not a folder
+          }
+        }
+      } catch {
+        return 0;
+      }
+      return n;
+    },
+    async mediaFile(project, request) {
+      if (request.kind === 'thumb') {
+        const file = await thumbnailNow(project, request.hash);
+        return file ? { file, allowedRoots: [thumbnailDir(project)] } : null;
+      }
+      if (request.kind === 'image') {
+        const row = project.db.prepare(`SELECT r.path AS root, i.rel_path AS rel FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id = ?`).get(request.id) as
+          | { root: string; rel: string } | undefined;
+        if (!row || !isSafeRelative(row.rel)) return null;
+        return { file: path.join(row.root, ...row.rel.split('/')), allowedRoots: [row.root] };
+      }
+      return null;
+    },
+  };
+}

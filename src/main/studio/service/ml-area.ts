@@ -1,0 +1,121 @@
+/**
+ * ML calls: which backend the studio runs on, the Xception weights (status,
+ * download, import), the feature store and extraction (a job in the worker
+ * pool), and the job list / cancel shared by all long work.
+ */
+import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, WeightsStatus } from '../../../shared/api.ts';
+import { listBackbones, latestBackbone } from '../features/feature-store.ts';
+import { fetchWeights } from '../weights/fetch-weights.ts';
+import { KNOWN_WEIGHTS } from '../weights/known-weights.ts';
+import { listWeights, weightsDir } from '../weights/weights-cache.ts';
+import type { BackendListing } from '../../ml/backend.ts';
+import type { JobRunner } from '../jobs/job-runner.ts';
+import type { ServiceArea, ServiceContext } from './context.ts';
+
+const BADGES: Record<string, { label: string; slow: boolean }> = {
+  gpu: { label: 'GPU (CUDA)', slow: false },
+  node: { label: 'CPU (TensorFlow native)', slow: false },
+  wasm: { label: 'CPU (WebAssembly) — slow', slow: true },
+  cpu: { label: 'CPU (JavaScript) — very slow', slow: true },
+};
+
+async function backendStatus(runner: JobRunner): Promise<BackendStatus> {
+  // Asked of a worker: the server process never loads tfjs (see tasks/list-backends.ts).
+  const l = await runner.run<BackendListing>('list-backends', {}, { label: 'listing the ML backends' });
+  const badge = BADGES[l.chosen] ?? { label: l.chosen, slow: true };
+  return {
+    chosen: l.chosen,
+    label: l.chosen === 'wasm' && l.simd === false ? 'CPU (WebAssembly, no SIMD) — slow' : badge.label,
+    slow: badge.slow,
+    gpuName: null,
+    backends: l.backends.map((b) => ({ name: b.name, available: b.available, reason: b.reason || null })),
+  };
+}
+
+async function weightsStatus(): Promise<WeightsStatus> {
+  const entries = await listWeights();
+  return {
+    cacheDir: weightsDir(),
+    files: KNOWN_WEIGHTS.map((k) => {
+      const e = entries.find((x) => x.id === k.id);
+      return {
+        variant: k.includeTop ? 'top' : 'notop',
+        fileName: k.fileName,
+        present: !!e?.file,
+        path: e?.file ?? null,
+        bytes: e?.bytes ?? null,
+        expectedMd5: k.md5,
+      };
+    }),
+  };
+}
+
+export function mlArea(ctx: ServiceContext): ServiceArea {
+  let backend: Promise<BackendStatus> | null = null;
+
+  const backbones = (): BackboneSummary[] =>
+    listBackbones(ctx.project()).map((b) => ({
+      key: b.key, kind: b.kind, name: b.name, inputSize: b.inputSize, featureDim: b.featureDim ?? 0, preprocess: b.preprocess,
+      randomInit: b.randomInit, images: b.features, createdAt: b.createdAt,
+    }));
+
+  return {
+    getBackend() {
+      backend ??= backendStatus(ctx.runner()).catch((err: unknown) => {
+        backend = null;
+        throw err;
+      });
+      return backend;
+    },
+    getWeightsStatus: () => weightsStatus(),
+    async fetchWeights({ top }) {
+      const job = ctx.jobs.start('weights-fetch', `Downloading the Xception weights${top ? ' (with top)' : ''}`, (h) =>
+        fetchWeights({ top, signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total ?? 0, unit: 'bytes' }) }), { unit: 'bytes' });
+      return { jobId: job.id };
+    },
+    async importWeights({ file }) {
+      const { importWeights } = await import('../weights/import-weights.ts');
+      await importWeights(file, { runner: ctx.runner() });
+      return weightsStatus();
+    },
+    async getFeatureStatus() {
+      const project = ctx.project();
+      const total = (project.db.prepare(`SELECT count(DISTINCT id) AS n FROM images WHERE status = 'ok'`).get() as { n: number }).n;
+      return { backbones: backbones(), latest: latestBackbone(project)?.key ?? null, totalImages: total };
+    },
+    async startExtraction(c: ExtractionConfig) {
+      const project = ctx.project();
+      // Loaded on first use: extraction pulls in the ML stack.
+      const { extractFeatures } = await import('../features/extract-features.ts');
+      const what = c.backbone === 'layers-model' ? `layers model ${c.modelJson}` : `xception${c.randomInit ? ' (random init)' : ''}`;
+      const job = ctx.jobs.start('extract', `Extracting features (${what}, ${c.inputSize ?? 299} px)`, async (h): Promise<ExtractionResult> => {
+        const r = await extractFeatures(project, {
+          backbone: c.backbone === 'xception' ? 'xception' : undefined,
+          backboneModel: c.backbone === 'layers-model' ? c.modelJson : undefined,
+          preprocess: c.preprocess,
+          featureLayer: c.featureLayer,
+          weights: c.weightsFile,
+          randomInit: c.randomInit,
+          inputSize: c.inputSize,
+          batchSize: c.batchSize,
+          workers: c.workers,
+          runner: ctx.runner(),
+          signal: h.signal,
+          onProgress: (p) => h.progress({ done: p.done, total: p.total, unit: p.unit, message: p.message }),
+        });
+        if (r.failed.length) ctx.projectChanged();
+        return {
+          backend: r.backend ?? 'none (all cached)',
+          extracted: r.extracted,
+          cached: r.cached,
+          failed: r.failed,
+          imagesPerSecond: r.imagesPerSecond ?? 0,
+          backbone: backbones().find((b) => b.key === r.backbone.key) ?? null,
+        };
+      }, { unit: 'images' });
+      return { jobId: job.id };
+    },
+    listJobs: async () => ctx.jobs.list(),
+    cancelJob: async ({ jobId }) => ctx.jobs.cancel(jobId),
+  };
+}

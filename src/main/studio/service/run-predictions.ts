@@ -1,0 +1,77 @@
+/**
+ * A run's latest prediction per image, for the gallery's prediction filters
+ * and sorts: read from the run's newest evaluation of each part, decoded once
+ * and kept while no new evaluation arrives.
+ */
+import type { PredictionInfo } from '../../../shared/api.ts';
+import type { Db } from '../db/project-db.ts';
+
+export interface ImagePrediction extends PredictionInfo {
+  probabilities: Float32Array;
+  predicted: number;
+  trueClass: number;
+}
+
+export interface RunPredictions {
+  runId: number;
+  classes: string[];
+  byImage: Map<number, ImagePrediction>;
+}
+
+const cache = new WeakMap<Db, Map<string, RunPredictions>>();
+
+/** The newest finished run that has predictions, or null. */
+export function latestPredictedRun(db: Db): number | null {
+  const r = db.prepare(`SELECT r.id FROM runs r WHERE r.state = 'done' AND EXISTS (SELECT 1 FROM run_evaluations e WHERE e.run_id = r.id) ORDER BY r.id DESC LIMIT 1`).get() as { id: number } | undefined;
+  return r?.id ?? null;
+}
+
+function probsOf(blob: Buffer): Float32Array {
+  // Copy: the BLOB's buffer may not be 4-byte aligned.
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  return new Float32Array(copy.buffer);
+}
+
+export function runPredictions(db: Db, runId: number): RunPredictions | null {
+  const evals = db.prepare(`SELECT max(id) AS id FROM run_evaluations WHERE run_id = ? GROUP BY part ORDER BY part`).all(runId) as { id: number }[];
+  if (evals.length === 0) return null;
+  const key = `${runId}:${evals.map((e) => e.id).join(',')}`;
+  let perDb = cache.get(db);
+  if (!perDb) cache.set(db, (perDb = new Map()));
+  const hit = perDb.get(key);
+  if (hit) return hit;
+
+  const run = db.prepare('SELECT classes FROM runs WHERE id = ?').get(runId) as { classes: string } | undefined;
+  if (!run) return null;
+  const classes = (JSON.parse(run.classes) as { name: string }[]).map((c) => c.name);
+  const byImage = new Map<number, ImagePrediction>();
+  const rows = db.prepare(`SELECT image_id, true_class, predicted, correct, probs FROM run_predictions WHERE evaluation_id = ?`);
+  // Older evaluations first, so a later part's evaluation wins for an image in two.
+  for (const e of [...evals].sort((a, b) => a.id - b.id)) {
+    for (const r of rows.iterate(e.id) as Iterable<{ image_id: number; true_class: number; predicted: number; correct: number; probs: Buffer }>) {
+      const probabilities = probsOf(r.probs);
+      const pTrue = r.true_class >= 0 ? probabilities[r.true_class] : undefined;
+      byImage.set(r.image_id, {
+        runId,
+        className: classes[r.predicted] ?? String(r.predicted),
+        confidence: probabilities[r.predicted] ?? 0,
+        correct: r.true_class >= 0 ? r.correct === 1 : null,
+        loss: pTrue === undefined ? null : -Math.log(Math.max(pTrue, 1e-7)),
+        probabilities,
+        predicted: r.predicted,
+        trueClass: r.true_class,
+      });
+    }
+  }
+  perDb.clear();
+  const result = { runId, classes, byImage };
+  perDb.set(key, result);
+  return result;
+}
+
+export function probabilitiesRecord(p: ImagePrediction, classes: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  classes.forEach((c, i) => (out[c] = p.probabilities[i] ?? 0));
+  return out;
+}

@@ -1,0 +1,298 @@
+/**
+ * Run calls: the reference defaults, start (queued, one at a time, in the
+ * worker pool), the queue, progress as events (epoch, batch, state), cancel,
+ * list, detail with curves — over src/main/studio/runs. Comparison,
+ * evaluation, export, reports and suspects call the core as it provides them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DisagreementItem, Evaluation, EpochMetrics, RunDetail, RunSummary } from '../../../shared/api.ts';
+import { StudioError } from '../../../shared/errors.ts';
+import type { MediaRequest } from '../../media-guard.ts';
+import { parseRunConfig, type RunConfig } from '../../ml/run-config.ts';
+import type { Project } from '../project.ts';
+import { getRun, latestEvaluation, listRunRecords, markInterruptedRuns, requireRun, runEpochs, updateRun, type RunRecord } from '../runs/run-store.ts';
+import type { RunProgress } from '../runs/train-run.ts';
+import { type ServiceArea, type ServiceContext } from './context.ts';
+import { runPredictions } from './run-predictions.ts';
+import { historyStateOf } from './views.ts';
+
+export interface RunsArea {
+  calls: ServiceArea;
+  onProjectOpened(project: Project): void;
+  /** Waits for the project's runs to settle after their jobs were cancelled. */
+  onProjectClosing(): Promise<void>;
+  mediaFile(project: Project, request: MediaRequest): Promise<{ file: string; allowedRoots: string[] } | null>;
+}
+
+function totalEpochs(config: RunConfig): number {
+  return config.head.epochs + config.fineTune.epochs;
+}
+
+function queuePositions(project: Project): Map<number, number> {
+  const ids = (project.db.prepare(`SELECT id FROM runs WHERE state = 'queued' ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
+  return new Map(ids.map((id, i) => [id, i + 1]));
+}
+
+export function runSummary(project: Project, r: RunRecord, positions = queuePositions(project)): RunSummary {
+  const test = latestEvaluation(project, r.id, 'test');
+  const position = historyStateOf(project.db).position;
+  return {
+    id: r.id,
+    name: r.name,
+    state: r.state,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    split: r.splitName,
+    backbone: r.backboneName ?? r.backboneKey,
+    randomInit: r.randomInit,
+    epochs: totalEpochs(r.config),
+    bestEpoch: r.bestEpoch,
+    val: r.val.loss !== null && r.val.accuracy !== null ? { loss: r.val.loss, accuracy: r.val.accuracy } : null,
+    test: test ? { loss: test.metrics.loss, accuracy: test.metrics.accuracy } : null,
+    labelsChangedSince: (r.labelHistoryId ?? 0) !== position,
+    error: r.error,
+    queuePosition: positions.get(r.id) ?? null,
+  };
+}
+
+function evaluationsOf(project: Project, r: RunRecord): Evaluation[] {
+  const rows = project.db.prepare('SELECT id, part, metrics, created_at FROM run_evaluations WHERE run_id = ? ORDER BY id').all(r.id) as {
+    id: number; part: 'train' | 'val' | 'test'; metrics: string; created_at: number;
+  }[];
+  const split = r.splitId !== null ? (project.db.prepare('SELECT test_locked, test_evaluations FROM splits WHERE id = ?').get(r.splitId) as { test_locked: number; test_evaluations: number } | undefined) : undefined;
+  const classes = r.classes.map((c) => c.name);
+  return rows.filter((e) => e.part !== 'train').map((e) => {
+    const m = JSON.parse(e.metrics) as { loss: number; accuracy: number; perClass: { precision: number; recall: number; f1: number; support: number }[]; confusion: number[][]; rocAuc: number | null };
+    return {
+      runId: r.id, on: e.part as 'val' | 'test', loss: m.loss, accuracy: m.accuracy, classes,
+      perClass: m.perClass.map((p, i) => ({ className: classes[i] ?? String(i), ...p })),
+      confusion: m.confusion, auc: m.rocAuc, at: e.created_at,
+      testEvaluations: split?.test_evaluations ?? 0, testLocked: split?.test_locked === 1, notice: null,
+    };
+  });
+}
+
+function curveOf(project: Project, runId: number): EpochMetrics[] {
+  return runEpochs(project, runId).map((e) => ({
+    epoch: e.epoch,
+    phase: e.stage,
+    train: { loss: e.loss, accuracy: e.accuracy },
+    val: e.valLoss !== null && e.valAccuracy !== null ? { loss: e.valLoss, accuracy: e.valAccuracy } : null,
+    lr: e.lr,
+    seconds: e.ms / 1000,
+  }));
+}
+
+/** Where getRunReport writes a run's HTML report (served as media 'report/<id>'). */
+function reportFile(project: Project, runId: number): string {
+  return path.join(project.sideDir('runs', String(runId)), 'report.html');
+}
+
+export function runsArea(ctx: ServiceContext): RunsArea {
+  /** Promises of the runs this process started, so closing the project waits for their records to settle. */
+  const active = new Map<number, Promise<unknown>>();
+
+  const emitRun = (project: Project, id: number): void => {
+    const r = getRun(project, id);
+    if (r) ctx.events.emit('run.updated', runSummary(project, r));
+  };
+
+  return {
+    calls: {
+      getRunDefaults: async () => parseRunConfig({}) as RunDetail['config'],
+      async startRun({ split, backbone, config, name }) {
+        const project = ctx.project();
+        const full = parseRunConfig(config ?? {}, 'startRun config');
+        // Loaded on first use: the training code pulls in the ML stack.
+        const { trainRun } = await import('../runs/train-run.ts');
+        let lastState: string | null = null;
+        let created!: (r: RunRecord) => void;
+        const createdP = new Promise<RunRecord>((resolve) => (created = resolve));
+        const job = ctx.jobs.start('train', 'Training a run', async (h) => {
+          let runId = 0;
+          const epochs = totalEpochs(full);
+          let doneEpochs = 0;
+          const onProgress = (p: RunProgress): void => {
+            runId = p.runId;
+            const r = getRun(project, p.runId);
+            if (r && r.state !== lastState) {
+              lastState = r.state;
+              emitRun(project, p.runId);
+            }
+            const phase = p.stage === 'fine-tune' ? 'fine-tune' : 'head';
+            if (p.kind === 'epoch' && p.epoch !== undefined) {
+              const metrics = curveOf(project, p.runId).filter((e) => e.phase === phase).find((e) => e.epoch === p.epoch);
+              doneEpochs = (phase === 'fine-tune' ? full.head.epochs : 0) + p.epoch;
+              h.progress({ done: doneEpochs, total: epochs, unit: 'epochs', message: p.message });
+              // ETA over the whole run (both stages) from the job's epoch rate.
+              const eta = ctx.jobs.get(h.id)?.etaSeconds ?? p.etaSeconds ?? null;
+              if (metrics) ctx.events.emit('run.epoch', { runId: p.runId, metrics, epochs, etaSeconds: eta });
+              if (p.valLoss !== undefined) emitRun(project, p.runId);
+            } else if (p.kind === 'batch') {
+              ctx.events.emit('run.batch', {
+                runId: p.runId, phase, epoch: p.epoch ?? null, epochs: p.epochs ?? null, batch: null, batches: null,
+                loss: p.loss ?? null, accuracy: null, etaSeconds: p.etaSeconds ?? null, message: p.message,
+              });
+            } else if (p.message) {
+              h.progress({ done: doneEpochs, total: epochs, unit: 'epochs', message: p.message });
+            }
+          };
+          try {
+            return await trainRun(project, {
+              split, backbone, config: full, runner: ctx.runner(), signal: h.signal, onProgress,
+              onCreated: (r) => {
+                runId = r.id;
+                if (name) project.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, r.id);
+                h.describe({ label: `Training run ${r.id}`, runId: r.id });
+                created(getRun(project, r.id)!);
+                emitRun(project, r.id);
+              },
+            });
+          } finally {
+            if (runId) emitRun(project, runId);
+          }
+        }, { unit: 'epochs' });
+        // The call returns as soon as the run is queued; a run that cannot even be created fails the call.
+        const record = await Promise.race([createdP, job.done.then(() => createdP)]);
+        active.set(record.id, job.done.catch(() => undefined).finally(() => active.delete(record.id)));
+        return runSummary(project, getRun(project, record.id) ?? record);
+      },
+      async listRuns() {
+        const project = ctx.project();
+        const positions = queuePositions(project);
+        return listRunRecords(project).map((r) => runSummary(project, r, positions)).sort((a, b) => b.id - a.id);
+      },
+      async getRunQueue() {
+        const project = ctx.project();
+        const positions = queuePositions(project);
+        const runs = listRunRecords(project);
+        const running = runs.find((r) => r.state === 'running');
+        return {
+          running: running ? runSummary(project, running, positions) : null,
+          queued: runs.filter((r) => r.state === 'queued').sort((a, b) => a.id - b.id).map((r) => runSummary(project, r, positions)),
+        };
+      },
+      async getRun({ id }) {
+        const project = ctx.project();
+        const r = requireRun(project, id);
+        return { ...runSummary(project, r), config: r.config, classes: r.classes.map((c) => c.name), curve: curveOf(project, id), evaluations: evaluationsOf(project, r) };
+      },
+      async cancelRun({ id }) {
+        const project = ctx.project();
+        const r = requireRun(project, id);
+        const job = ctx.jobs.forRun(id);
+        if (!job) {
+          if (r.state === 'queued' || r.state === 'running') {
+            throw new StudioError('conflict', `run ${id} is ${r.state} in another process (the CLI?); cancel it there`);
+          }
+          return runSummary(project, r);
+        }
+        ctx.jobs.cancel(job.id);
+        if (r.state === 'queued') {
+          // A queued run only notices its cancel when its turn comes: record it now.
+          updateRun(project, id, { state: 'cancelled', error: 'cancelled while queued', finishedAt: Date.now() });
+          emitRun(project, id);
+        } else await active.get(id);
+        return runSummary(project, requireRun(project, id));
+      },
+      async compareRuns({ ids }) {
+        const project = ctx.project();
+        const { compareRuns } = await import('../runs/compare-runs.ts');
+        const [first, ...others] = ids;
+        const pairs = others.map((b) => compareRuns(project, first, b, 'val'));
+        const records = ids.map((id) => requireRun(project, id));
+        // Values per run for every key that differs in any pair (a run equal to the first in its pair has the first's value).
+        const keys = [...new Set(pairs.flatMap((p) => p.configDiff.map((d) => d.key)))].sort();
+        const configDiff = keys.map((key) => {
+          const firstValue = pairs.map((p) => p.configDiff.find((d) => d.key === key)).find((d) => d)?.a ?? null;
+          return { key, values: [firstValue, ...pairs.map((p) => p.configDiff.find((d) => d.key === key)?.b ?? firstValue)] };
+        });
+        const db = project.db;
+        const info = db.prepare('SELECT rel_path AS name, hash FROM images WHERE id = ?');
+        const predsOf = new Map(ids.map((id) => [id, runPredictions(db, id)]));
+        const item = (imageId: number, label: string): DisagreementItem => {
+          const row = info.get(imageId) as { name: string; hash: string | null } | undefined;
+          const predictions: DisagreementItem['predictions'] = {};
+          for (const id of ids) {
+            const p = predsOf.get(id)?.byImage.get(imageId);
+            if (p) predictions[id] = { className: p.className, confidence: p.confidence };
+          }
+          return { imageId, name: row?.name ?? String(imageId), hash: row?.hash ?? null, label, predictions };
+        };
+        const runs = records.map((r) => ({ ...runSummary(project, r), config: r.config, classes: r.classes.map((c) => c.name), curve: curveOf(project, r.id), evaluations: evaluationsOf(project, r) }));
+        return {
+          runs,
+          configDiff,
+          disagreements: pairs.map((p) => ({ a: p.a, b: p.b, onlyA: p.onlyA.map((x) => item(x.imageId, x.label)), onlyB: p.onlyB.map((x) => item(x.imageId, x.label)) })),
+        };
+      },
+      async evaluateRun({ id, on }) {
+        const project = ctx.project();
+        requireRun(project, id);
+        const { evaluateRun } = await import('../runs/evaluate-run.ts');
+        const job = ctx.jobs.start('evaluate', `Evaluating run ${id} on ${on}`, (h) => evaluateRun(project, id, on, ctx.runner(), h.signal), { runId: id, unit: 'images' });
+        const r = await job.done;
+        emitRun(project, id);
+        ctx.projectChanged();
+        return {
+          runId: id, on, loss: r.loss, accuracy: r.accuracy, classes: r.classes,
+          perClass: r.perClass.map((p, i) => ({ className: r.classes[i] ?? String(i), ...p })),
+          confusion: r.confusion, auc: r.rocAuc, at: Date.now(), testEvaluations: r.testEvaluations, testLocked: r.testLocked, notice: r.notice,
+        };
+      },
+      async exportRun({ runId, format, out, mode }) {
+        const project = ctx.project();
+        requireRun(project, runId);
+        const { exportRun } = await import('../runs/export-run.ts');
+        const job = ctx.jobs.start('export', `Exporting run ${runId} as ${format}`, (h) =>
+          exportRun(project, { runId, format, out, tree: mode ?? 'none', runner: ctx.runner(), signal: h.signal }), { runId, unit: 'files' });
+        const r = await job.done;
+        return { runId, format, path: r.path, files: r.files, bytes: r.bytes };
+      },
+      async getRunReport({ id }) {
+        const project = ctx.project();
+        const run = requireRun(project, id);
+        const { buildReport } = await import('../runs/export-run.ts');
+        const file = reportFile(project, id);
+        const tmp = `${file}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, await buildReport(project, run));
+        fs.renameSync(tmp, file);
+        return { runId: id, file };
+      },
+      async findSuspects({ runId, folds, limit }) {
+        const project = ctx.project();
+        if (runId !== undefined) requireRun(project, runId);
+        const { findSuspects } = await import('../runs/suspects-run.ts');
+        const job = ctx.jobs.start('suspects', 'Looking for suspected label errors', (h) =>
+          findSuspects(project, { runId, folds, limit: limit ?? 200, runner: ctx.runner(), signal: h.signal, onProgress: (message) => h.progress({ done: 0, total: 0, unit: 'folds', message }) }), { unit: 'folds' });
+        const r = await job.done;
+        const hashOf = project.db.prepare('SELECT rel_path AS name, hash FROM images WHERE id = ?');
+        const items = r.suspects.map((s) => {
+          const row = hashOf.get(s.imageId) as { name: string; hash: string | null } | undefined;
+          return {
+            imageId: s.imageId, name: row?.name ?? s.path, hash: row?.hash ?? null, label: s.label, suggested: s.suggested,
+            labelProbability: s.labelProbability, suggestedProbability: s.suggestedProbability, score: s.score, rank: s.rank,
+          };
+        });
+        return ctx.suspects().save({ runId: r.run, folds: r.folds, computedAt: Date.now(), total: items.length, items });
+      },
+      async confirmLabels({ imageIds }) {
+        return { confirmed: ctx.suspects().confirm(imageIds) };
+      },
+    },
+    onProjectOpened(project) {
+      // Runs left 'running' or 'queued' by a process that died are 'interrupted' now.
+      markInterruptedRuns(project);
+    },
+    async onProjectClosing() {
+      await Promise.all([...active.values()]);
+    },
+    async mediaFile(project, request) {
+      if (request.kind !== 'report') return null;
+      const file = reportFile(project, request.runId);
+      return fs.existsSync(file) ? { file, allowedRoots: [project.sideDir('runs')] } : null;
+    },
+  };
+}

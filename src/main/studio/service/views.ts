@@ -1,0 +1,62 @@
+/**
+ * Read-only views of the project in the contract's shapes (classes, history
+ * position, splits, status). Plain SQL reads over the foundation schema and the
+ * core's own readers; the writes all happen in the core.
+ */
+import type { ClassInfo, HistoryState, Part, ProjectStatus, RootInfo, SplitInfo, SplitPartCounts } from '../../../shared/api.ts';
+import { listClasses } from '../labels/classes.ts';
+import type { Db } from '../db/project-db.ts';
+import type { Project } from '../project.ts';
+import { projectName } from './recent-projects.ts';
+
+export function classesOf(db: Db): ClassInfo[] {
+  return listClasses(db).map((c, position) => ({ id: c.id, name: c.name, position, count: c.count }));
+}
+
+export function historyStateOf(db: Db): HistoryState {
+  const undo = db.prepare('SELECT id, description FROM label_history WHERE undone = 0 ORDER BY id DESC LIMIT 1').get() as { id: number; description: string } | undefined;
+  const redo = db.prepare('SELECT description FROM label_history WHERE undone = 1 ORDER BY id ASC LIMIT 1').get() as { description: string } | undefined;
+  return { canUndo: !!undo, canRedo: !!redo, undoDescription: undo?.description ?? null, redoDescription: redo?.description ?? null, position: undo?.id ?? 0 };
+}
+
+export function splitsOf(db: Db): SplitInfo[] {
+  const splits = db.prepare('SELECT id, name, seed, stratified, test_locked, test_evaluations, created_at FROM splits ORDER BY created_at, id').all() as {
+    id: number; name: string; seed: number; stratified: number; test_locked: number; test_evaluations: number; created_at: number;
+  }[];
+  const counts = db.prepare(`SELECT m.part, c.name AS className, count(*) AS n FROM split_members m JOIN classes c ON c.id = m.class_id
+                             WHERE m.split_id = ? GROUP BY m.part, c.name`);
+  return splits.map((s) => {
+    const parts: SplitPartCounts[] = (['train', 'val', 'test'] as Part[]).map((part) => ({ part, total: 0, byClass: {} }));
+    for (const r of counts.all(s.id) as { part: Part; className: string; n: number }[]) {
+      const p = parts.find((x) => x.part === r.part)!;
+      p.total += r.n;
+      p.byClass[r.className] = r.n;
+    }
+    return { id: s.id, name: s.name, seed: s.seed, stratified: s.stratified === 1, testLocked: s.test_locked === 1, testEvaluations: s.test_evaluations, createdAt: s.created_at, parts };
+  });
+}
+
+export function rootsOf(db: Db): RootInfo[] {
+  return (db.prepare(`SELECT r.id, r.path, r.label_source AS labelSource, r.imported_at AS importedAt, count(i.id) AS images
+                      FROM roots r LEFT JOIN images i ON i.root_id = r.id GROUP BY r.id ORDER BY r.id`).all() as RootInfo[]);
+}
+
+export function projectStatusOf(project: Project, isDefault: boolean, thumbnailsReady: (project: Project) => number): ProjectStatus {
+  const db = project.db;
+  const counts = db.prepare(`SELECT count(*) AS total,
+      coalesce(sum(status = 'ok'), 0) AS ok, coalesce(sum(status = 'failed'), 0) AS failed, coalesce(sum(status = 'missing'), 0) AS missing,
+      (SELECT count(*) FROM labels) AS labelled FROM images`).get() as { total: number; ok: number; failed: number; missing: number; labelled: number };
+  const dup = db.prepare(`SELECT coalesce(sum(n - 1), 0) AS d FROM (SELECT count(*) AS n FROM images WHERE hash IS NOT NULL AND status != 'missing' GROUP BY hash HAVING n > 1)`).get() as { d: number };
+  const okHashes = (db.prepare(`SELECT count(DISTINCT hash) AS n FROM images WHERE status = 'ok' AND hash IS NOT NULL`).get() as { n: number }).n;
+  return {
+    file: project.file,
+    name: projectName(project.file),
+    isDefault,
+    images: { ...counts, unlabelled: counts.total - counts.labelled, duplicates: dup.d },
+    classes: classesOf(db),
+    splits: splitsOf(db),
+    roots: rootsOf(db),
+    history: historyStateOf(db),
+    thumbnails: { ready: Math.min(thumbnailsReady(project), okHashes), total: okHashes },
+  };
+}

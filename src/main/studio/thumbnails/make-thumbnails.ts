@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { decodeBmp } from '../library/bmp.ts';
+import { contentHash } from '../library/image-probe.ts';
+import type { Project } from '../project.ts';
+
+/**
+ * Thumbnails: a JPEG of at most THUMB_SIZE pixels a side per distinct content
+ * hash, in the project's side folder (thumbs/ab/abcdef….jpg). Made after the
+ * index, in the background, never in the import's critical path. This is the
+ * first full decode of each image, so it also finds damage the header read
+ * could not (corrupt scan data): such images are marked failed with the reason.
+ */
+export const THUMB_SIZE = 256;
+
+export interface ThumbnailOptions {
+  size?: number;
+  concurrency?: number;
+  onProgress?: (p: { done: number; total: number }) => void;
+  signal?: AbortSignal;
+}
+
+export interface ThumbnailResult {
+  dir: string;
+  /** Distinct healthy contents considered. */
+  total: number;
+  made: number;
+  /** Already in the cache. */
+  existing: number;
+  failed: { path: string; reason: string }[];
+  /** Files changed or gone since the import (skipped, not marked failed; import the folder again). */
+  stale: string[];
+  cancelled: boolean;
+}
+
+export function thumbnailDir(project: Project): string {
+  return project.sideDir('thumbs');
+}
+
+/** Where the thumbnail of content `hash` lives (it may not exist yet). */
+export function thumbnailPath(project: Project, hash: string): string {
+  return path.join(project.sideDir('thumbs'), hash.slice(0, 2), `${hash}.jpg`);
+}
+
+/** Decodes any indexed format (BMP through our own decoder) into a sharp pipeline; failOn warning catches corrupt data. */
+export function openImage(buf: Buffer): sharp.Sharp {
+  if (buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d) {
+    const { width, height, rgb } = decodeBmp(buf);
+    return sharp(rgb, { raw: { width, height, channels: 3 } });
+  }
+  return sharp(buf, { failOn: 'warning' });
+}
+
+export async function makeThumbnails(project: Project, options: ThumbnailOptions = {}): Promise<ThumbnailResult> {
+  const db = project.db;
+  const size = options.size ?? THUMB_SIZE;
+  const dir = thumbnailDir(project);
+  const rows = db.prepare(`SELECT i.hash, min(r.path || '/' || i.rel_path) AS abs, min(i.rel_path) AS rel
+      FROM images i JOIN roots r ON r.id = i.root_id WHERE i.status = 'ok' AND i.hash IS NOT NULL GROUP BY i.hash ORDER BY min(i.id)`).all() as { hash: string; abs: string; rel: string }[];
+  const result: ThumbnailResult = { dir, total: rows.length, made: 0, existing: 0, failed: [], stale: [], cancelled: false };
+  const broken: { hash: string; reason: string }[] = [];
+  const todo = rows.filter((r) => {
+    if (fs.existsSync(thumbnailPath(project, r.hash))) {
+      result.existing++;
+      return false;
+    }
+    return true;
+  });
+  let next = 0;
+  let done = result.existing;
+  let lastProgress = 0;
+  const report = (force = false): void => {
+    if (!options.onProgress) return;
+    if (force || Date.now() - lastProgress > 250) {
+      lastProgress = Date.now();
+      options.onProgress({ done, total: rows.length });
+    }
+  };
+  report(true);
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) {
+      if (options.signal?.aborted) {
+        result.cancelled = true;
+        return;
+      }
+      const row = todo[next++];
+      const out = thumbnailPath(project, row.hash);
+      try {
+        // Synchronous file I/O on purpose: sharp's jobs run on libuv's small
+        // thread pool, and async fs calls would queue behind them.
+        let buf: Buffer | undefined;
+        try {
+          buf = fs.readFileSync(row.abs);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+        if (!buf || contentHash(buf) !== row.hash) {
+          // Not broken, just newer than the index: the next import re-reads it.
+          result.stale.push(row.rel);
+          done++;
+          continue;
+        }
+        const jpeg = await openImage(buf).rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
+        const tmp = `${out}.tmp-${process.pid}-${next}`;
+        fs.writeFileSync(tmp, jpeg);
+        fs.renameSync(tmp, out);
+        result.made++;
+      } catch (err) {
+        const reason = `cannot decode: ${decodeErrorText(err)}`;
+        broken.push({ hash: row.hash, reason });
+        result.failed.push({ path: row.rel, reason });
+      }
+      done++;
+      report();
+    }
+  };
+  fs.mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < 256; i++) fs.mkdirSync(path.join(dir, i.toString(16).padStart(2, '0')), { recursive: true });
+  // More jobs than cores: each sharp job is single-threaded here and waits on file I/O part of the time.
+  const concurrency = options.concurrency ?? Math.max(4, os.availableParallelism() * 2);
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, todo.length)) }, worker));
+  if (broken.length) {
+    const mark = db.prepare("UPDATE images SET status = 'failed', error = ?, updated_at = ? WHERE hash = ? AND status = 'ok'");
+    db.transaction(() => {
+      for (const b of broken) mark.run(b.reason, Date.now(), b.hash);
+    })();
+  }
+  report(true);
+  return result;
+}
+
+/** sharp's messages in words: one line, and "warning treated as error" said plainly. */
+function decodeErrorText(err: unknown): string {
+  const lines = String((err as Error).message ?? err).split('\n').map((l) => l.replace(/^Vips\w*: /, '').trim()).filter(Boolean);
+  if (/failOn/.test(lines[0] ?? '')) return `corrupt image data${lines.length > 1 ? ` (${lines.slice(1, 3).join('; ')})` : ''}`;
+  return lines.slice(0, 3).join('; ');
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { errorText, formatDuration, formatPercent, jobDetail } from './format.ts';
+
+describe('display formatting', () => {
+  it('says how far a job is, how fast and how long is left', () => {
+    expect(jobDetail({ done: 1234, total: 5000, unit: 'images', rate: 52.34, etaSeconds: 72, message: null })).toBe('1,234 / 5,000 images · 52.3 images/s · ETA 1m 12s');
+    expect(jobDetail({ done: 0, total: 0, unit: 'folds', rate: null, etaSeconds: null, message: 'fold 2 of 5' })).toBe('fold 2 of 5');
+  });
+  it('formats durations, percentages and errors for people', () => {
+    expect(formatDuration(5)).toBe('5s');
+    expect(formatDuration(3725)).toBe('1h 02m');
+    expect(formatDuration(null)).toBe('—');
+    expect(formatPercent(0.9942)).toBe('99.4%');
+    expect(errorText(new Error('asked 10,000 test images, 8,200 remain'))).toBe('asked 10,000 test images, 8,200 remain');
+    expect(errorText('plain')).toBe('plain');
+  });
+});

@@ -1,0 +1,109 @@
+// The open project: its status (images, classes, splits, label history),
+// recent projects, the folder browser used by the file pickers, and imports.
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { AppInfo, ClassInfo, FolderListing, HistoryState, ImportRequest, ImportSummary, ProjectStatus, RecentProject } from '../../../shared/api.ts';
+import { getStudioApi } from '../api/index.ts';
+import { errorText } from '../display/format.ts';
+
+export const useProjectStore = defineStore('project', () => {
+  const app = ref<AppInfo | null>(null);
+  const status = ref<ProjectStatus | null>(null);
+  const recent = ref<RecentProject[]>([]);
+  const error = ref<string | null>(null);
+  const busy = ref(false);
+
+  const folder = ref<FolderListing | null>(null);
+  const folderError = ref<string | null>(null);
+
+  const importing = ref(false);
+  const importSummary = ref<ImportSummary | null>(null);
+  const importError = ref<string | null>(null);
+
+  const classes = computed<ClassInfo[]>(() => [...(status.value?.classes ?? [])].sort((a, b) => a.position - b.position));
+  const history = computed<HistoryState | null>(() => status.value?.history ?? null);
+  let connected = false;
+
+  /** Loads the app info (and the project the core has open) and follows project and label events. */
+  async function connect(): Promise<void> {
+    const api = getStudioApi();
+    if (!connected) {
+      connected = true;
+      api.on('project.changed', (s) => {
+        status.value = s;
+      });
+      api.on('labels.changed', (e) => applyLabels(e.history, e.classes));
+      api.on('thumbnails.ready', (e) => {
+        if (status.value) status.value = { ...status.value, thumbnails: { ready: e.ready, total: e.total } };
+      });
+    }
+    try {
+      const [info, recents] = await Promise.all([api.getAppInfo(), api.listRecentProjects()]);
+      app.value = info;
+      status.value = info.project;
+      recent.value = recents;
+    } catch (err) {
+      error.value = errorText(err);
+    }
+  }
+
+  /** Keeps classes and the undo position in step after any label change. */
+  function applyLabels(h: HistoryState, c: ClassInfo[]): void {
+    if (status.value) status.value = { ...status.value, history: h, classes: c };
+  }
+
+  async function run(action: () => Promise<ProjectStatus>): Promise<boolean> {
+    busy.value = true;
+    error.value = null;
+    try {
+      status.value = await action();
+      importSummary.value = null;
+      recent.value = await getStudioApi().listRecentProjects();
+      return true;
+    } catch (err) {
+      error.value = errorText(err);
+      return false;
+    } finally {
+      busy.value = false;
+    }
+  }
+  const open = (file: string): Promise<boolean> => run(() => getStudioApi().openProject({ file }));
+  const create = (file: string): Promise<boolean> => run(() => getStudioApi().createProject({ file }));
+
+  async function refresh(): Promise<void> {
+    try {
+      status.value = await getStudioApi().getProjectStatus();
+    } catch (err) {
+      error.value = errorText(err);
+    }
+  }
+
+  async function browse(path?: string): Promise<void> {
+    folderError.value = null;
+    try {
+      folder.value = await getStudioApi().listFolder(path ? { path } : {});
+    } catch (err) {
+      folderError.value = errorText(err);
+    }
+  }
+
+  /** Imports a folder; progress arrives as an 'import' job (see useJobsStore). */
+  async function importFolder(request: ImportRequest): Promise<ImportSummary | null> {
+    importing.value = true;
+    importError.value = null;
+    importSummary.value = null;
+    try {
+      const summary = await getStudioApi().importFolder(request);
+      importSummary.value = summary;
+      await refresh();
+      return summary;
+    } catch (err) {
+      importError.value = errorText(err);
+      return null;
+    } finally {
+      importing.value = false;
+    }
+  }
+
+  return { app, status, recent, error, busy, folder, folderError, importing, importSummary, importError, classes, history, connect, applyLabels, open, create, refresh, browse, importFolder };
+});

@@ -1,0 +1,190 @@
+/**
+ * One zod schema per StudioApi call input: both doors (IPC and HTTP) validate
+ * with these before the core sees anything, so a bad call gets an error that
+ * names the field, never a crash.
+ */
+import { z } from 'zod';
+import type { CallInput, CallName } from './api.ts';
+import { invalidArgument, type StudioError } from './errors.ts';
+
+const empty = z.object({}).strict();
+const id = z.number().int().positive();
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const part = z.enum(['train', 'val', 'test']);
+const className = z.string().trim().min(1, 'must not be empty').max(200, 'is longer than 200 characters');
+
+const imageFilter = z.object({
+  classes: z.array(className).max(1000).optional(),
+  unlabelled: z.boolean().optional(),
+  split: nonEmpty.optional(),
+  part: part.optional(),
+  status: z.enum(['ok', 'failed', 'missing']).optional(),
+  duplicates: z.boolean().optional(),
+  search: z.string().max(500).optional(),
+  runId: id.optional(),
+  predictedClass: className.optional(),
+  correctness: z.enum(['correct', 'wrong']).optional(),
+  suspect: z.boolean().optional(),
+});
+
+const imageQuery = imageFilter.extend({
+  sort: z.enum(['name', 'confidence', 'loss']).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  offset: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+}).strict();
+
+const splitRequest = z.object({
+  name: nonEmpty.max(100),
+  unit: z.enum(['count', 'fraction']),
+  sizes: z.object({ train: z.number().min(0), val: z.number().min(0), test: z.number().min(0) }).strict(),
+  stratified: z.boolean(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1),
+  lockTest: z.boolean().optional(),
+}).strict().superRefine((r, ctx) => {
+  if (r.unit === 'count') {
+    for (const p of ['train', 'val', 'test'] as const) {
+      if (!Number.isInteger(r.sizes[p])) ctx.addIssue({ code: 'custom', path: ['sizes', p], message: `expected a whole number of images, got ${r.sizes[p]}` });
+    }
+  } else {
+    for (const p of ['train', 'val', 'test'] as const) {
+      if (r.sizes[p] >= 1) ctx.addIssue({ code: 'custom', path: ['sizes', p], message: `expected a fraction below 1, got ${r.sizes[p]}` });
+    }
+    const sum = r.sizes.train + r.sizes.val + r.sizes.test;
+    if (sum > 1 + 1e-9) ctx.addIssue({ code: 'custom', path: ['sizes'], message: `fractions must add up to at most 1, got ${sum}` });
+  }
+});
+
+const extractionConfig = z.object({
+  backbone: z.enum(['xception', 'layers-model']),
+  weightsFile: nonEmpty.optional(),
+  modelJson: nonEmpty.optional(),
+  preprocess: z.enum(['tf', 'torch', 'caffe', 'unit']).optional(),
+  featureLayer: nonEmpty.optional(),
+  randomInit: z.boolean().optional(),
+  inputSize: z.number().int().min(32).max(1024).optional(),
+  batchSize: z.number().int().min(1).max(512).optional(),
+  workers: z.number().int().min(1).max(64).optional(),
+}).strict().superRefine((c, ctx) => {
+  if (c.backbone === 'layers-model' && !c.modelJson) ctx.addIssue({ code: 'custom', path: ['modelJson'], message: "is required with backbone 'layers-model'" });
+});
+
+const importRequest = z.object({
+  folder: nonEmpty,
+  labelSource: z.enum(['folder', 'filename', 'none', 'csv', 'pattern']),
+  csvFile: nonEmpty.optional(),
+  labelPattern: nonEmpty.optional(),
+  thumbnails: z.boolean().optional(),
+}).strict().superRefine((r, ctx) => {
+  if (r.labelSource === 'csv' && !r.csvFile) ctx.addIssue({ code: 'custom', path: ['csvFile'], message: "is required with labelSource 'csv'" });
+  if (r.labelSource === 'pattern') {
+    if (!r.labelPattern) ctx.addIssue({ code: 'custom', path: ['labelPattern'], message: "is required with labelSource 'pattern'" });
+    else {
+      try {
+        new RegExp(r.labelPattern);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['labelPattern'], message: `is not a valid regular expression: ${(err as Error).message}` });
+      }
+    }
+  }
+});
+
+type Schemas = { [K in CallName]: z.ZodType<CallInput<K>, z.ZodTypeDef, unknown> };
+
+export const callSchemas: Schemas = {
+  getAppInfo: empty,
+  listRecentProjects: empty,
+  openProject: z.object({ file: nonEmpty }).strict(),
+  createProject: z.object({ file: nonEmpty }).strict(),
+  getProjectStatus: empty,
+  listFolder: z.object({ path: z.string().optional() }).strict(),
+  importFolder: importRequest,
+  makeThumbnails: empty,
+  queryImages: imageQuery,
+  queryImageIds: imageFilter.strict(),
+  getImage: z.object({ id }).strict(),
+  setLabel: z.object({ imageIds: z.array(id).min(1, 'must name at least one image').max(1_000_000), className: className.nullable() }).strict(),
+  undo: empty,
+  redo: empty,
+  getHistory: z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
+  listClasses: empty,
+  createClass: z.object({ name: className }).strict(),
+  renameClass: z.object({ name: className, newName: className }).strict(),
+  mergeClasses: z.object({ from: z.array(className).min(1, 'must name at least one class'), into: className }).strict(),
+  deleteClass: z.object({ name: className }).strict(),
+  previewSplit: splitRequest,
+  createSplit: splitRequest,
+  lockSplit: z.object({ name: nonEmpty }).strict(),
+  deleteSplit: z.object({ name: nonEmpty }).strict(),
+  listSplits: empty,
+  getBackend: empty,
+  getWeightsStatus: empty,
+  fetchWeights: z.object({ top: z.boolean().optional() }).strict(),
+  importWeights: z.object({ file: nonEmpty }).strict(),
+  getFeatureStatus: empty,
+  startExtraction: extractionConfig,
+  listJobs: empty,
+  cancelJob: z.object({ jobId: nonEmpty }).strict(),
+  getRunDefaults: empty,
+  startRun: z.object({
+    split: nonEmpty.optional(),
+    backbone: nonEmpty.optional(),
+    name: z.string().max(200).optional(),
+    // The run configuration is checked field by field by the core's run-config schema.
+    config: z.record(z.unknown()).optional(),
+  }).strict(),
+  listRuns: empty,
+  getRunQueue: empty,
+  getRun: z.object({ id }).strict(),
+  cancelRun: z.object({ id }).strict(),
+  compareRuns: z.object({ ids: z.array(id).min(2, 'must name at least two runs').max(8, 'can compare at most 8 runs') }).strict(),
+  evaluateRun: z.object({ id, on: z.enum(['val', 'test']) }).strict(),
+  exportRun: z.object({
+    runId: id,
+    format: z.enum(['tfjs', 'keras', 'head', 'dataset', 'report']),
+    out: nonEmpty,
+    mode: z.enum(['none', 'copy', 'link']).optional(),
+  }).strict(),
+  getRunReport: z.object({ id }).strict(),
+  findSuspects: z.object({
+    runId: id.optional(),
+    folds: z.number().int().min(2).max(20).optional(),
+    limit: z.number().int().min(1).max(100_000).optional(),
+  }).strict(),
+  confirmLabels: z.object({ imageIds: z.array(id).min(1, 'must name at least one image').max(1_000_000) }).strict(),
+};
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+function valueAt(input: unknown, path: (string | number)[]): unknown {
+  let v: unknown = input;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return v;
+}
+
+/** Validates a call's input; the error names the call and the field, what was expected and what was found. */
+export function parseCallInput<K extends CallName>(call: K, input: unknown): CallInput<K> {
+  const schema = callSchemas[call] as z.ZodType<CallInput<K>, z.ZodTypeDef, unknown>;
+  const r = schema.safeParse(input === undefined || input === null ? {} : input);
+  if (r.success) return r.data;
+  throw callInputError(call, input, r.error);
+}
+
+function callInputError(call: string, input: unknown, error: z.ZodError): StudioError {
+  const lines = error.issues.slice(0, 3).map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const where = issue.path.length ? ` in ${issue.path.join('.')}` : '';
+      return `unknown field${issue.keys.length > 1 ? 's' : ''}${where}: ${issue.keys.join(', ')}`;
+    }
+    const field = issue.path.length ? issue.path.join('.') : '(input)';
+    return `field ${field}: ${issue.message} (found ${describeValue(valueAt(input, issue.path))})`;
+  });
+  return invalidArgument(`${call}: ${lines.join('; ')}`);
+}

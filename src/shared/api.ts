@@ -1,0 +1,871 @@
+/**
+ * THE contract between the renderer and the studio core (DESIGN.md rule 1).
+ *
+ * Every call is named in `StudioCalls` with its input and output types; every
+ * event in `StudioEvents`. Both transports carry exactly these:
+ * - Electron: `ipcMain.handle('studio:<call>')` (src/main/ipc.ts) ↔ the preload's
+ *   `window.studio` bridge (src/preload/index.ts);
+ * - browser mode: `POST /api/<call>` with a JSON body, WebSocket `/events`
+ *   (src/main/server.ts) ↔ the HTTP client (src/renderer/src/api/).
+ * Inputs are validated at both doors by one zod schema per call
+ * (src/shared/api-schemas.ts). A failed call rejects with a `StudioError`
+ * (`{ name, code, message }`, src/shared/errors.ts): the message is for the user.
+ *
+ * Conventions: ids of images, runs and classes are numbers; times are
+ * milliseconds since the epoch; every call takes ONE input object (or none) and
+ * resolves to a plain JSON value. Calls that start long work return at once
+ * with a `JobRef` (or a queued run) and report through events; the others
+ * resolve when their work is done while still reporting progress as a job.
+ */
+import type { SerializedError, StudioErrorCode } from './errors.ts';
+
+export type { SerializedError, StudioErrorCode };
+
+// ───────────────────────────── common ─────────────────────────────
+
+export type Empty = Record<string, never>;
+export type Part = 'train' | 'val' | 'test';
+export const PARTS: readonly Part[] = ['train', 'val', 'test'];
+export type ImageStatus = 'ok' | 'failed' | 'missing';
+export type LabelSource = 'import' | 'user';
+/** `{ loss, accuracy }` of one part at one moment. */
+export interface Metrics {
+  loss: number;
+  accuracy: number;
+}
+
+// ───────────────────────────── app & projects ─────────────────────────────
+
+export interface AppInfo {
+  version: string;
+  transport: 'electron' | 'http';
+  /** The project opened on first launch, in the user's data folder. */
+  defaultProject: string;
+  dataDir: string;
+  /** The open project, or null when none is open. */
+  project: ProjectStatus | null;
+}
+
+export interface RecentProject {
+  file: string;
+  name: string;
+  openedAt: number;
+  exists: boolean;
+  isDefault: boolean;
+}
+
+export interface ClassInfo {
+  id: number;
+  name: string;
+  /** Order of the class (0-based): number key `position + 1` relabels to it. */
+  position: number;
+  /** Healthy images currently labelled with it (what a split or a run can use). */
+  count: number;
+}
+
+export interface HistoryState {
+  canUndo: boolean;
+  canRedo: boolean;
+  /** What Ctrl+Z would undo, in words ("relabel 12 images as dog"), or null. */
+  undoDescription: string | null;
+  redoDescription: string | null;
+  /** Id of the latest applied history entry (0 = none): runs remember it to say "labels changed since". */
+  position: number;
+}
+
+export interface RootInfo {
+  id: number;
+  path: string;
+  labelSource: string;
+  images: number;
+  importedAt: number | null;
+}
+
+export interface ProjectStatus {
+  file: string;
+  name: string;
+  isDefault: boolean;
+  images: {
+    total: number;
+    ok: number;
+    failed: number;
+    missing: number;
+    labelled: number;
+    unlabelled: number;
+    /** Images whose content equals another image's (same hash), counted beyond the first. */
+    duplicates: number;
+  };
+  classes: ClassInfo[];
+  splits: SplitInfo[];
+  roots: RootInfo[];
+  history: HistoryState;
+  thumbnails: { ready: number; total: number };
+}
+
+// ───────────────────────────── folders & import ─────────────────────────────
+
+export interface FolderEntry {
+  name: string;
+  path: string;
+  kind: 'dir' | 'file';
+}
+
+/** A server-side folder listing, so a folder can be picked in both transports. */
+export interface FolderListing {
+  path: string;
+  parent: string | null;
+  entries: FolderEntry[];
+  /** Image files directly inside (not recursive), to help the user pick. */
+  imageFiles: number;
+}
+
+/**
+ * Where labels come from: the parent folder's name, the file name's prefix
+ * (`cat.1.jpg` → cat), none, a CSV (`path,label`), or a regular expression
+ * whose first group (or group named `label`) is the class.
+ */
+export type LabelSourceKind = 'folder' | 'filename' | 'none' | 'csv' | 'pattern';
+
+export interface ImportRequest {
+  folder: string;
+  labelSource: LabelSourceKind;
+  /** Required with labelSource 'csv'. */
+  csvFile?: string;
+  /** Required with labelSource 'pattern'. */
+  labelPattern?: string;
+  /** Start making thumbnails in the background afterwards (default true). */
+  thumbnails?: boolean;
+}
+
+export interface ImportFailure {
+  path: string;
+  reason: string;
+}
+
+export interface ImportSummary {
+  folder: string;
+  scanned: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  missing: number;
+  failed: number;
+  failures: ImportFailure[];
+  duplicates: number;
+  labelled: number;
+  classes: ClassInfo[];
+  seconds: number;
+  filesPerSecond: number;
+  /** The background thumbnail job started after the import, if any. */
+  thumbnailsJob: string | null;
+}
+
+// ───────────────────────────── gallery ─────────────────────────────
+
+/** The filters of the gallery. All optional; combined with AND. */
+export interface ImageFilter {
+  /** Class names; the pseudo-name `null` in `unlabelled` below selects unlabelled images. */
+  classes?: string[];
+  unlabelled?: boolean;
+  /** Split name; with `part`, only that part of it. */
+  split?: string;
+  part?: Part;
+  status?: ImageStatus;
+  /** Only images whose content appears more than once. */
+  duplicates?: boolean;
+  /** Case-insensitive substring of the relative path. */
+  search?: string;
+  /** The run whose predictions the prediction filters and sorts use (default: the latest finished run). */
+  runId?: number;
+  predictedClass?: string;
+  correctness?: 'correct' | 'wrong';
+  /** Only images in the latest suspected-label-error list. */
+  suspect?: boolean;
+}
+
+export type ImageSort = 'name' | 'confidence' | 'loss';
+
+export interface ImageQuery extends ImageFilter {
+  sort?: ImageSort;
+  order?: 'asc' | 'desc';
+  offset?: number;
+  /** Page size, 1..1000 (default 200). */
+  limit?: number;
+}
+
+export interface PredictionInfo {
+  runId: number;
+  className: string;
+  /** Probability of the predicted class. */
+  confidence: number;
+  /** null when the image has no label. */
+  correct: boolean | null;
+  /** Cross-entropy of the true label, null when unlabelled. */
+  loss: number | null;
+}
+
+export interface SuspectMark {
+  rank: number;
+  score: number;
+  suggested: string;
+}
+
+export interface GalleryItem {
+  id: number;
+  /** Path relative to its root folder, with '/' separators. */
+  name: string;
+  hash: string | null;
+  width: number | null;
+  height: number | null;
+  status: ImageStatus;
+  error: string | null;
+  label: string | null;
+  labelSource: LabelSource | null;
+  /** How many other images have the same content. */
+  duplicates: number;
+  /** Part in the filtered split (or the latest split), null when not a member. */
+  part: Part | null;
+  prediction: PredictionInfo | null;
+  suspect: SuspectMark | null;
+}
+
+export interface GalleryPage {
+  total: number;
+  offset: number;
+  items: GalleryItem[];
+  /** The run whose predictions are shown, or null. */
+  runId: number | null;
+}
+
+export interface LabelHistoryEntry {
+  historyId: number;
+  at: number;
+  actor: string;
+  action: string;
+  description: string;
+  /** For image history: class before and after (null = unlabelled). */
+  from: string | null;
+  to: string | null;
+  undone: boolean;
+}
+
+export interface ImageDetail extends GalleryItem {
+  /** Absolute path on the machine running the core. */
+  path: string;
+  root: string;
+  size: number;
+  format: string | null;
+  mtimeMs: number;
+  splits: { split: string; part: Part; frozenLabel: string }[];
+  /** Latest prediction of each run that has one, with all class probabilities. */
+  predictions: (PredictionInfo & { probabilities: Record<string, number> })[];
+  history: LabelHistoryEntry[];
+}
+
+// ───────────────────────────── labels & classes ─────────────────────────────
+
+export interface SetLabelRequest {
+  imageIds: number[];
+  /** The class (created when new), or null to remove the label. */
+  className: string | null;
+}
+
+export interface LabelChangeResult {
+  /** The history entry made, or null when nothing changed. */
+  historyId: number | null;
+  changed: number;
+  history: HistoryState;
+  classes: ClassInfo[];
+}
+
+export interface UndoResult {
+  /** false when there was nothing to undo / redo. */
+  applied: boolean;
+  description: string | null;
+  /** Images whose label changed (empty for a class rename). */
+  imageIds: number[];
+  history: HistoryState;
+  classes: ClassInfo[];
+}
+
+// ───────────────────────────── splits ─────────────────────────────
+
+export interface SplitRequest {
+  name: string;
+  /** 'count': sizes are image counts; 'fraction': sizes are fractions of the available images (sum ≤ 1). */
+  unit: 'count' | 'fraction';
+  sizes: Record<Part, number>;
+  stratified: boolean;
+  seed: number;
+  lockTest?: boolean;
+}
+
+export interface SplitPartCounts {
+  part: Part;
+  total: number;
+  byClass: Record<string, number>;
+}
+
+export interface SplitPreview {
+  /** false when the request cannot be met; `problem` then says why with the numbers. */
+  ok: boolean;
+  problem: string | null;
+  /** Labelled healthy images that can go in a split, per class. */
+  available: number;
+  availableByClass: Record<string, number>;
+  parts: SplitPartCounts[];
+}
+
+export interface SplitInfo {
+  id: number;
+  name: string;
+  seed: number;
+  stratified: boolean;
+  testLocked: boolean;
+  /** How many times a run was evaluated on the test part. */
+  testEvaluations: number;
+  createdAt: number;
+  parts: SplitPartCounts[];
+}
+
+// ───────────────────────────── backends, weights, features ─────────────────────────────
+
+export interface BackendStatus {
+  /** Name of the backend the ML worker runs on: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'. */
+  chosen: string;
+  /** For the badge: the GPU's name, or e.g. "CPU (WebAssembly) — slow". */
+  label: string;
+  slow: boolean;
+  gpuName: string | null;
+  backends: { name: string; available: boolean; reason: string | null }[];
+}
+
+export interface WeightsFile {
+  variant: 'notop' | 'top';
+  fileName: string;
+  present: boolean;
+  path: string | null;
+  bytes: number | null;
+  expectedMd5: string;
+}
+
+export interface WeightsStatus {
+  cacheDir: string;
+  files: WeightsFile[];
+}
+
+export type PreprocessMode = 'tf' | 'torch' | 'caffe' | 'unit';
+
+export interface ExtractionConfig {
+  backbone: 'xception' | 'layers-model';
+  /** Keras HDF5 weights for Xception (default: the cached official file). */
+  weightsFile?: string;
+  /** model.json of a TF.js layers model, with backbone 'layers-model'. */
+  modelJson?: string;
+  preprocess?: PreprocessMode;
+  featureLayer?: string;
+  /** Random weights: for tests and demos only, always labelled as such. */
+  randomInit?: boolean;
+  inputSize?: number;
+  batchSize?: number;
+  workers?: number;
+}
+
+export interface BackboneSummary {
+  key: string;
+  kind: string;
+  name: string;
+  inputSize: number;
+  featureDim: number;
+  preprocess: string;
+  randomInit: boolean;
+  /** Images of the project with features for this backbone. */
+  images: number;
+  createdAt: number;
+}
+
+export interface FeatureStatus {
+  backbones: BackboneSummary[];
+  /** Key of the latest extraction's backbone: runs use it by default. */
+  latest: string | null;
+  /** Healthy images of the project. */
+  totalImages: number;
+}
+
+export interface ExtractionResult {
+  backend: string;
+  extracted: number;
+  cached: number;
+  failed: ImportFailure[];
+  imagesPerSecond: number;
+  backbone: BackboneSummary | null;
+}
+
+// ───────────────────────────── jobs ─────────────────────────────
+
+export type JobKind = 'import' | 'thumbnails' | 'extract' | 'weights-fetch' | 'train' | 'evaluate' | 'export' | 'suspects';
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobRef {
+  jobId: string;
+}
+
+/** Long work, as the status bar shows it. Sent by the 'job.updated' and 'job.finished' events. */
+export interface JobInfo {
+  id: string;
+  kind: JobKind;
+  /** In words: "Importing ~/photos", "Extracting features (xception, 299 px)". */
+  label: string;
+  state: JobState;
+  done: number;
+  total: number;
+  /** 'images', 'bytes', 'epochs', … */
+  unit: string;
+  /** Items per second, null until measurable. */
+  rate: number | null;
+  etaSeconds: number | null;
+  message: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+  error: SerializedError | null;
+  /** The run this job trains or evaluates, if any. */
+  runId: number | null;
+  /** The job's result once done (ImportSummary, ExtractionResult, …). */
+  result: unknown;
+}
+
+// ───────────────────────────── runs ─────────────────────────────
+
+export type OptimizerConfig =
+  | { kind: 'sgd'; lr: number; momentum?: number; nesterov?: boolean }
+  | { kind: 'adam'; lr: number; beta1?: number; beta2?: number; epsilon?: number };
+
+export type LrScheduleConfig =
+  | { kind: 'constant' }
+  | { kind: 'step'; every: number; factor: number }
+  | { kind: 'exponential'; decay: number }
+  | { kind: 'cosine'; minLr?: number };
+
+export interface HeadConfig {
+  /** Units of each hidden Dense layer (reference: [256, 128]). */
+  hidden: number[];
+  /** One dropout rate for all hidden layers, or one per layer (reference 0.5). */
+  dropout: number | number[];
+  activation: 'relu' | 'elu' | 'tanh';
+  optimizer: OptimizerConfig;
+  schedule: LrScheduleConfig;
+  batchSize: number;
+  epochs: number;
+  l2: number;
+  classWeights: 'balanced' | number[] | null;
+  earlyStopping: { patience: number; minDelta?: number } | null;
+}
+
+export interface AugmentationConfig {
+  horizontalFlip: boolean;
+  verticalFlip: boolean;
+  rotation: number;
+  zoom: number;
+  widthShift: number;
+  heightShift: number;
+  brightness: [number, number] | null;
+}
+
+export interface FineTuneConfig {
+  /** 0 = no fine-tuning. */
+  epochs: number;
+  optimizer: OptimizerConfig;
+  batchSize: number;
+  trainableFrom: 'all' | number;
+  freezeBatchNorm: boolean;
+  augmentation: AugmentationConfig | null;
+}
+
+/** A run's full configuration (the same shape as `--config run.json`). */
+export interface RunConfig {
+  seed: number;
+  head: HeadConfig;
+  fineTune: FineTuneConfig;
+}
+
+type DeepPartial<T> = T extends (infer U)[] ? U[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+export interface StartRunRequest {
+  /** Defaults: the latest split and the latest extraction's backbone. */
+  split?: string;
+  backbone?: string;
+  name?: string;
+  /** Anything left out takes the reference default (see getRunDefaults). */
+  config?: DeepPartial<RunConfig>;
+}
+
+export type RunState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface RunSummary {
+  id: number;
+  name: string;
+  state: RunState;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  split: string | null;
+  backbone: string | null;
+  randomInit: boolean;
+  epochs: number;
+  bestEpoch: number | null;
+  val: Metrics | null;
+  test: Metrics | null;
+  /** The labels were changed after this run started. */
+  labelsChangedSince: boolean;
+  error: string | null;
+  /** 1-based place in the queue while queued, else null. */
+  queuePosition: number | null;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  phase: 'head' | 'fine-tune';
+  train: Metrics;
+  val: Metrics | null;
+  lr: number | null;
+  seconds: number | null;
+}
+
+export interface ClassMetrics {
+  className: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface Evaluation {
+  runId: number;
+  on: 'val' | 'test';
+  loss: number;
+  accuracy: number;
+  classes: string[];
+  perClass: ClassMetrics[];
+  /** confusion[true][predicted], classes in `classes` order. */
+  confusion: number[][];
+  /** ROC AUC for two classes, else null. */
+  auc: number | null;
+  at: number;
+  /** The split's test-evaluation counter after this evaluation. */
+  testEvaluations: number;
+  testLocked: boolean;
+  /** E.g. "the test part was used 3 times: its figure is no longer unbiased". */
+  notice: string | null;
+}
+
+export type ExportFormat = 'tfjs' | 'keras' | 'head' | 'dataset' | 'report';
+
+export interface ExportRequest {
+  runId: number;
+  format: ExportFormat;
+  /** Destination file or folder on the machine running the core. */
+  out: string;
+  /** Dataset export: the CSV manifest only ('none', default), or also an ImageFolder tree of links or copies. */
+  mode?: 'none' | 'copy' | 'link';
+}
+
+export interface ExportResult {
+  runId: number;
+  format: ExportFormat;
+  path: string;
+  files: string[];
+  bytes: number;
+}
+
+export interface RunDetail extends RunSummary {
+  config: RunConfig;
+  classes: string[];
+  /** One entry per finished epoch, in order: the curves. */
+  curve: EpochMetrics[];
+  evaluations: Evaluation[];
+}
+
+export interface RunQueue {
+  running: RunSummary | null;
+  queued: RunSummary[];
+}
+
+export interface DisagreementItem {
+  imageId: number;
+  name: string;
+  hash: string | null;
+  label: string | null;
+  /** Prediction of each compared run, by run id. */
+  predictions: Record<number, { className: string; confidence: number }>;
+}
+
+export interface RunComparison {
+  runs: RunDetail[];
+  /** Configuration keys (dotted paths) whose values differ, one value per run in `runs` order. */
+  configDiff: { key: string; values: unknown[] }[];
+  /** Pairwise, for the first run against each other: images one gets right and the other wrong. */
+  disagreements: { a: number; b: number; onlyA: DisagreementItem[]; onlyB: DisagreementItem[] }[];
+}
+
+export interface ReportInfo {
+  runId: number;
+  /** Absolute path of the HTML report; open it with `api.reportUrl(runId)`. */
+  file: string;
+}
+
+// ───────────────────────────── suspects ─────────────────────────────
+
+export interface SuspectsRequest {
+  /** Use this run's configuration for the cross-validated heads (default: reference head). */
+  runId?: number;
+  folds?: number;
+  limit?: number;
+}
+
+export interface SuspectItem {
+  imageId: number;
+  name: string;
+  hash: string | null;
+  label: string;
+  suggested: string;
+  /** Out-of-sample probability of the given label and of the suggested one. */
+  labelProbability: number;
+  suggestedProbability: number;
+  score: number;
+  rank: number;
+}
+
+export interface SuspectList {
+  runId: number | null;
+  folds: number;
+  computedAt: number;
+  total: number;
+  items: SuspectItem[];
+}
+
+// ───────────────────────────── the calls ─────────────────────────────
+
+interface Call<I, O> {
+  input: I;
+  output: O;
+}
+
+/** Every call of the StudioApi: name → input and output. */
+export interface StudioCalls {
+  // app & projects
+  getAppInfo: Call<Empty, AppInfo>;
+  listRecentProjects: Call<Empty, RecentProject[]>;
+  openProject: Call<{ file: string }, ProjectStatus>;
+  /** Fails with 'conflict' if the file exists. */
+  createProject: Call<{ file: string }, ProjectStatus>;
+  getProjectStatus: Call<Empty, ProjectStatus>;
+  listFolder: Call<{ path?: string }, FolderListing>;
+  // import & thumbnails
+  importFolder: Call<ImportRequest, ImportSummary>;
+  makeThumbnails: Call<Empty, JobRef>;
+  // gallery
+  queryImages: Call<ImageQuery, GalleryPage>;
+  /** Ids of every image matching the filter (select all filtered). */
+  queryImageIds: Call<ImageFilter, { ids: number[]; total: number }>;
+  getImage: Call<{ id: number }, ImageDetail>;
+  // labels & classes
+  setLabel: Call<SetLabelRequest, LabelChangeResult>;
+  undo: Call<Empty, UndoResult>;
+  redo: Call<Empty, UndoResult>;
+  getHistory: Call<{ limit?: number }, LabelHistoryEntry[]>;
+  listClasses: Call<Empty, ClassInfo[]>;
+  createClass: Call<{ name: string }, LabelChangeResult>;
+  renameClass: Call<{ name: string; newName: string }, LabelChangeResult>;
+  mergeClasses: Call<{ from: string[]; into: string }, LabelChangeResult>;
+  deleteClass: Call<{ name: string }, LabelChangeResult>;
+  // splits
+  previewSplit: Call<SplitRequest, SplitPreview>;
+  createSplit: Call<SplitRequest, SplitInfo>;
+  lockSplit: Call<{ name: string }, SplitInfo>;
+  deleteSplit: Call<{ name: string }, SplitInfo[]>;
+  listSplits: Call<Empty, SplitInfo[]>;
+  // backends, weights, features
+  getBackend: Call<Empty, BackendStatus>;
+  getWeightsStatus: Call<Empty, WeightsStatus>;
+  fetchWeights: Call<{ top?: boolean }, JobRef>;
+  importWeights: Call<{ file: string }, WeightsStatus>;
+  getFeatureStatus: Call<Empty, FeatureStatus>;
+  startExtraction: Call<ExtractionConfig, JobRef>;
+  // jobs
+  listJobs: Call<Empty, JobInfo[]>;
+  cancelJob: Call<{ jobId: string }, JobInfo>;
+  // runs
+  getRunDefaults: Call<Empty, RunConfig>;
+  /** Queues a run (one runs at a time) and returns at once. */
+  startRun: Call<StartRunRequest, RunSummary>;
+  listRuns: Call<Empty, RunSummary[]>;
+  getRunQueue: Call<Empty, RunQueue>;
+  getRun: Call<{ id: number }, RunDetail>;
+  cancelRun: Call<{ id: number }, RunSummary>;
+  compareRuns: Call<{ ids: number[] }, RunComparison>;
+  /** On 'test', increments the split's test-evaluation counter. */
+  evaluateRun: Call<{ id: number; on: 'val' | 'test' }, Evaluation>;
+  exportRun: Call<ExportRequest, ExportResult>;
+  /** Writes (or finds) the run's HTML report. */
+  getRunReport: Call<{ id: number }, ReportInfo>;
+  // suspects
+  findSuspects: Call<SuspectsRequest, SuspectList>;
+  /** The user says these labels are right: they leave the suspects list. */
+  confirmLabels: Call<{ imageIds: number[] }, { confirmed: number }>;
+}
+
+export type CallName = keyof StudioCalls;
+export type CallInput<K extends CallName> = StudioCalls[K]['input'];
+export type CallOutput<K extends CallName> = StudioCalls[K]['output'];
+
+/** Every call name, at run time (the transports bind these). Exhaustive by construction. */
+const callNameSet: Record<CallName, true> = {
+  getAppInfo: true, listRecentProjects: true, openProject: true, createProject: true, getProjectStatus: true, listFolder: true,
+  importFolder: true, makeThumbnails: true,
+  queryImages: true, queryImageIds: true, getImage: true,
+  setLabel: true, undo: true, redo: true, getHistory: true, listClasses: true, createClass: true, renameClass: true, mergeClasses: true, deleteClass: true,
+  previewSplit: true, createSplit: true, lockSplit: true, deleteSplit: true, listSplits: true,
+  getBackend: true, getWeightsStatus: true, fetchWeights: true, importWeights: true, getFeatureStatus: true, startExtraction: true,
+  listJobs: true, cancelJob: true,
+  getRunDefaults: true, startRun: true, listRuns: true, getRunQueue: true, getRun: true, cancelRun: true, compareRuns: true, evaluateRun: true, exportRun: true, getRunReport: true,
+  findSuspects: true, confirmLabels: true,
+};
+export const CALL_NAMES = Object.keys(callNameSet) as CallName[];
+
+export function isCallName(name: string): name is CallName {
+  return Object.prototype.hasOwnProperty.call(callNameSet, name);
+}
+
+/** The core side: what ipc.ts and server.ts bind (src/main/studio/studio-service.ts implements it). */
+export type StudioService = { [K in CallName]: (input: CallInput<K>) => Promise<CallOutput<K>> };
+
+// ───────────────────────────── events ─────────────────────────────
+
+export interface LabelsChangedEvent {
+  /** Images whose label changed; null when too many or unknown (reload what is shown). */
+  imageIds: number[] | null;
+  history: HistoryState;
+  classes: ClassInfo[];
+}
+
+export interface RunEpochEvent {
+  runId: number;
+  metrics: EpochMetrics;
+  epochs: number;
+  etaSeconds: number | null;
+}
+
+/** Progress within an epoch (what the worker knows: some fields may be null). */
+export interface RunBatchEvent {
+  runId: number;
+  phase: 'head' | 'fine-tune';
+  epoch: number | null;
+  epochs: number | null;
+  batch: number | null;
+  batches: number | null;
+  loss: number | null;
+  accuracy: number | null;
+  etaSeconds: number | null;
+  /** In words, e.g. "epoch 3/50 · batch 12/125". */
+  message: string;
+}
+
+/** Every event from the core: name → payload. */
+export interface StudioEvents {
+  /** A project was opened or created, or its content changed in bulk (import finished). */
+  'project.changed': ProjectStatus;
+  /** A job started or progressed. */
+  'job.updated': JobInfo;
+  /** A job ended: state done, failed (error says why) or cancelled. */
+  'job.finished': JobInfo;
+  'labels.changed': LabelsChangedEvent;
+  /**
+   * The background thumbnail job progressed (sent at most twice a second).
+   * `hashes` may be empty: reload thumbnails that failed to load. A missing
+   * thumbnail is also made on demand when its URL is requested.
+   */
+  'thumbnails.ready': { hashes: string[]; ready: number; total: number };
+  /** A run was queued, started, finished, failed, cancelled. */
+  'run.updated': RunSummary;
+  'run.epoch': RunEpochEvent;
+  'run.batch': RunBatchEvent;
+}
+
+export type EventName = keyof StudioEvents;
+const eventNameSet: Record<EventName, true> = {
+  'project.changed': true, 'job.updated': true, 'job.finished': true, 'labels.changed': true, 'thumbnails.ready': true,
+  'run.updated': true, 'run.epoch': true, 'run.batch': true,
+};
+export const EVENT_NAMES = Object.keys(eventNameSet) as EventName[];
+
+/** One event on the wire (WebSocket message, IPC 'studio:event' message). */
+export type StudioEventMessage = { [E in EventName]: { event: E; payload: StudioEvents[E] } }[EventName];
+
+export type EventHandler<E extends EventName> = (payload: StudioEvents[E]) => void;
+
+// ───────────────────────────── the client API ─────────────────────────────
+
+type ClientCall<K extends CallName> =
+  Empty extends CallInput<K>
+    ? (input?: CallInput<K>) => Promise<CallOutput<K>>
+    : (input: CallInput<K>) => Promise<CallOutput<K>>;
+
+/**
+ * What the renderer's stores use (via `getStudioApi()` in src/renderer/src/api).
+ * Calls reject with a `StudioError` whose `code` and `message` come from the core.
+ */
+export type StudioApi = { [K in CallName]: ClientCall<K> } & {
+  readonly transport: 'electron' | 'http';
+  /** Subscribe to an event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, handler: EventHandler<E>): () => void;
+  /** URL of an image's thumbnail (by content hash) for <img src>. */
+  thumbUrl(hash: string): string;
+  /** URL of the full image. */
+  imageUrl(id: number): string;
+  /** URL of a run's HTML report (call getRunReport first). */
+  reportUrl(runId: number): string;
+};
+
+// ───────────────────────────── wire format ─────────────────────────────
+
+/** The result envelope of one call on the wire (IPC reply; HTTP bodies use `{ error }` with a 4xx/5xx status). */
+export type CallResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
+
+/** Electron IPC channel of a call, and the one channel for events. */
+export const ipcChannel = (call: CallName): string => `studio:${call}`;
+export const IPC_EVENT_CHANNEL = 'studio:event';
+
+/** Browser mode routes. */
+export const HTTP_API_PREFIX = '/api/';
+export const HTTP_EVENTS_PATH = '/events';
+export const HTTP_MEDIA_PREFIX = '/media/';
+/** The Electron custom protocol for images and reports: `xstudio-media://media/thumb/<hash>`. */
+export const MEDIA_PROTOCOL = 'xstudio-media';
+
+/** Media paths below a transport's base ('/media/' or 'xstudio-media://media/'). */
+export const mediaPath = {
+  thumb: (hash: string): string => `thumb/${encodeURIComponent(hash)}`,
+  image: (id: number): string => `image/${id}`,
+  report: (runId: number): string => `report/${runId}`,
+};
+
+/** HTTP status for an error code. */
+export function httpStatusFor(code: StudioErrorCode): number {
+  switch (code) {
+    case 'invalid-argument':
+      return 400;
+    case 'not-found':
+      return 404;
+    case 'conflict':
+    case 'project-too-new':
+      return 409;
+    case 'cancelled':
+      return 409;
+    case 'corrupt-file':
+      return 422;
+    case 'backend-unavailable':
+      return 503;
+    default:
+      return 500;
+  }
+}

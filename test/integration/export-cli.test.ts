@@ -1,0 +1,152 @@
+// Exports that other tools load, end to end through the CLI on a real (random
+// init, 71×71) Xception: the tfjs export reloaded by tf.loadLayersModel in a
+// plain Node script gives the studio's probabilities; the Keras HDF5 export is
+// re-read; `xstudio predict` runs both without a project; a fine-tuned run
+// announces its duration, evaluates on images and exports.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { colorFor, writeImage } from '../helpers/make-images.ts';
+import { Project } from '../../src/main/studio/project.ts';
+import { readKerasWeights } from '../../src/main/ml/keras-h5.ts';
+import { applyPreprocess, decodeImage } from '../../src/main/ml/preprocess.ts';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+let dir: string;
+let projectFile: string;
+let env: NodeJS.ProcessEnv;
+
+function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: dir, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function json<T = Record<string, unknown>>(args: string[]): Promise<T & { stderr: string }> {
+  const r = await run(process.execPath, [path.join(repo, 'bin/xstudio.mjs'), ...args, '--json']);
+  if (r.code !== 0) throw new Error(`xstudio ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return { ...(JSON.parse(r.stdout) as T), stderr: r.stderr };
+}
+
+/** The run's stored validation predictions: image path → probabilities. */
+function storedVal(runId: number): Map<string, number[]> {
+  const p = new Project(projectFile);
+  try {
+    const rows = p.db
+      .prepare(
+        `SELECT r.path AS root, i.rel_path AS rel, rp.probs FROM run_predictions rp JOIN images i ON i.id = rp.image_id JOIN roots r ON r.id = i.root_id
+         WHERE rp.evaluation_id = (SELECT MAX(id) FROM run_evaluations WHERE run_id = ? AND part = 'val')`,
+      )
+      .all(runId) as { root: string; rel: string; probs: Buffer }[];
+    return new Map(rows.map((r) => {
+      const f = new Float32Array(r.probs.byteLength / 4);
+      new Uint8Array(f.buffer).set(r.probs);
+      return [path.join(r.root, r.rel), Array.from(f)];
+    }));
+  } finally {
+    p.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xstudio-export-'));
+  env = { ...process.env, XSTUDIO_HOME: path.join(dir, 'home'), XSTUDIO_CACHE: path.join(dir, 'cache') };
+  const root = path.join(dir, 'images');
+  for (let i = 0; i < 8; i++) await writeImage(path.join(root, i % 2 ? 'dog' : 'cat', `${i}.jpg`), { width: 90, height: 80, color: colorFor(i + 10) });
+  projectFile = path.join(dir, 'p.xstudio');
+  await json(['import', root, '--project', projectFile, '--labels', 'folder']);
+  await json(['split', '--project', projectFile, '--train', '0.5', '--val', '0.25', '--test', '0.25', '--seed', '1']);
+  await json(['extract', '--project', projectFile, '--random-init', '--input-size', '71', '--batch', '4', '--workers', '1']);
+}, 240_000);
+
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('exports of a run', () => {
+  let runId: number;
+
+  it('tfjs: tf.loadLayersModel in a plain Node script gives the studio’s probabilities within 1e-5; predict agrees', async () => {
+    runId = (await json<{ run: number }>(['train', '--project', projectFile, '--epochs', '3'])).run;
+    const out = path.join(dir, 'tfjs');
+    const exp = await json<{ path: string; files: string[] }>(['export', '--project', projectFile, '--run', String(runId), '--format', 'tfjs', '--out', out]);
+    expect(exp.files.map((f) => path.basename(f)).sort()).toEqual(['group1-shard1of1.bin', 'metadata.json', 'model.json']);
+    const meta = JSON.parse(fs.readFileSync(path.join(out, 'metadata.json'), 'utf8'));
+    expect(meta.classes).toEqual(['cat', 'dog']);
+    expect(meta.input).toMatchObject({ inputSize: 71, mode: 'tf', interpolation: 'bilinear' });
+    expect(meta.backbone.randomInit).toBe(true);
+
+    const studio = storedVal(runId);
+    expect(studio.size).toBe(2);
+    const files = [...studio.keys()];
+    // Inputs preprocessed exactly as metadata.json says (the studio's own decoder), handed to a plain script.
+    const inputs = new Float32Array(files.length * 71 * 71 * 3);
+    for (let i = 0; i < files.length; i++) inputs.set(applyPreprocess('tf', await decodeImage(files[i], 71)), i * 71 * 71 * 3);
+    fs.writeFileSync(path.join(dir, 'inputs.bin'), Buffer.from(inputs.buffer));
+    const tfjsUrl = pathToFileURL(createRequire(import.meta.url).resolve('@tensorflow/tfjs')).href;
+    const script = path.join(dir, 'load.mjs');
+    fs.writeFileSync(script, `
+import fs from 'node:fs';
+const tf = await import(${JSON.stringify(tfjsUrl)});
+const dir = ${JSON.stringify(out)};
+const json = JSON.parse(fs.readFileSync(dir + '/model.json', 'utf8'));
+const bin = fs.readFileSync(dir + '/' + json.weightsManifest[0].paths[0]);
+const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }));
+const raw = fs.readFileSync(${JSON.stringify(path.join(dir, 'inputs.bin'))});
+const x = tf.tensor4d(new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), [${files.length}, 71, 71, 3]);
+process.stdout.write(JSON.stringify(Array.from(model.predict(x).dataSync())));
+`);
+    const r = await run(process.execPath, [script]);
+    expect(r.code, r.stderr).toBe(0);
+    const sigmoid = JSON.parse(r.stdout) as number[];
+    files.forEach((f, i) => expect(Math.abs(sigmoid[i] - studio.get(f)![1])).toBeLessThan(1e-5));
+
+    const pred = await json<{ predictions: { path: string; label: string; probabilities: Record<string, number> }[] }>(['predict', '--model', out, ...files]);
+    pred.predictions.forEach((p, i) => expect(Math.abs(p.probabilities.dog - studio.get(files[i])![1])).toBeLessThan(1e-5));
+  });
+
+  it('keras: a Keras 2 HDF5 model (model_config + model_weights) re-read by the reader, and predict runs it', async () => {
+    const file = path.join(dir, 'classifier.h5');
+    await json(['export', '--project', projectFile, '--run', String(runId), '--format', 'keras', '--out', file]);
+    const wf = await readKerasWeights(file);
+    expect(wf.fullModel).toBe(true);
+    const config = JSON.parse(wf.modelConfig!);
+    expect(config.class_name).toBe('Model');
+    const names = wf.layers.map((l) => l.layerName);
+    expect(names[0]).toBe('input_1');
+    expect(names).toContain('block1_conv1');
+    expect(names).toContain('block14_sepconv2_bn');
+    expect(names[names.length - 1]).toBe('head_predictions');
+    expect(wf.layers.find((l) => l.layerName === 'block1_conv1')!.weights[0].shape).toEqual([3, 3, 3, 32]);
+    const studio = storedVal(runId);
+    const files = [...studio.keys()];
+    const pred = await json<{ predictions: { probabilities: Record<string, number> }[] }>(['predict', '--model', file, ...files]);
+    pred.predictions.forEach((p, i) => expect(Math.abs(p.probabilities.dog - studio.get(files[i])![1])).toBeLessThan(1e-5));
+  });
+
+  it('fine-tuning says how long it will take, then evaluates and exports the fine-tuned network', async () => {
+    const t = await json<{ run: number; fineTuned: boolean }>(['train', '--project', projectFile, '--epochs', '2', '--fine-tune-epochs', '1']);
+    expect(t.fineTuned).toBe(true);
+    expect(t.stderr).toMatch(/fine-tuning 1 epoch of 4 images will take about/);
+    expect(t.stderr).toMatch(/fine-tune epoch 1\/1/);
+    const ev = await json<{ model: string; n: number }>(['eval', '--project', projectFile, '--run', String(t.run), '--on', 'test']);
+    expect(ev.model).toBe('fine-tuned');
+    expect(ev.n).toBe(2);
+    const out = path.join(dir, 'tuned');
+    await json(['export', '--project', projectFile, '--run', String(t.run), '--format', 'tfjs', '--out', out]);
+    const studio = storedVal(t.run);
+    const files = [...studio.keys()];
+    const pred = await json<{ predictions: { probabilities: Record<string, number> }[] }>(['predict', '--model', out, ...files]);
+    pred.predictions.forEach((p, i) => expect(Math.abs(p.probabilities.dog - studio.get(files[i])![1])).toBeLessThan(1e-5));
+  });
+});
