@@ -7,7 +7,8 @@
 //   export:    the whole classifier (Xception at 299 + head) as tfjs and as Keras HDF5
 //              vs writing the same number of bytes with one fs.writeFileSync
 // Defaults keep it to a few minutes on 2 cores; XSTUDIO_BENCH_FULL=1 uses the full sizes
-// (50 head epochs, 4 fine-tune steps of batch 8).
+// (50 head epochs, 4 fine-tune steps of batch 8). XSTUDIO_BENCH_TRAIN_PARTS=head (or
+// head,finetune,export — the default is all three) runs only some parts.
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,7 +33,14 @@ export async function run(): Promise<void> {
   const backend = await fineTuneBackend();
   console.log(`backend: ${backend.name}${backend.note ? ` (${backend.note})` : ''}; cores: ${os.availableParallelism()}`);
 
+  const parts = (process.env.XSTUDIO_BENCH_TRAIN_PARTS ?? 'head,finetune,export').split(',').map((p) => p.trim());
+
   // ── head on cached features ──
+  if (parts.includes('head')) await benchHead();
+  if (parts.includes('finetune') || parts.includes('export')) await benchFineTuneAndExport(parts.includes('finetune'), parts.includes('export'));
+}
+
+async function benchHead(): Promise<void> {
   const n = 4000;
   const dim = 2048;
   const epochs = full ? 50 : Number(process.env.XSTUDIO_BENCH_HEAD_EPOCHS ?? 10);
@@ -46,52 +54,64 @@ export async function run(): Promise<void> {
   predictHead(w, train.x, n);
   const forwardEpoch = (performance.now() - t) / 1000;
   t = performance.now();
+  const cpu0 = process.cpuUsage();
   const r = trainHead({ train, val, dim, numClasses: 2, config, seed: 1 });
   const trainSeconds = (performance.now() - t) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const per50 = (trainSeconds / r.history.length) * 50;
   line(`head: ${epochs} epochs, 4000×2048, default head`, trainSeconds, 's', 'one forward-only epoch', forwardEpoch);
   if (!full) line('head: 50 epochs (extrapolated)', per50, 's', 'one forward-only epoch', forwardEpoch);
   line('head: one training epoch', trainSeconds / r.history.length, 's', 'one forward-only epoch', forwardEpoch);
+  // CPU time of this process: the same figure less sensitive to other load on the machine.
+  line('head: one training epoch, CPU time', cpuSeconds / r.history.length, 's', 'one forward-only epoch', forwardEpoch);
+}
 
+async function benchFineTuneAndExport(fineTuneToo: boolean, exportToo: boolean): Promise<void> {
   // ── fine-tuning at 299 ──
+  let t: number;
   const size = 299;
   const batch = full ? 8 : 2;
   const steps = full ? 4 : 2;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xstudio-bench-train-'));
   try {
-    const images = [];
-    for (let i = 0; i < batch * steps; i++) images.push({ path: await writeImage(path.join(dir, `${i}.jpg`), { width: 320, height: 300, color: colorFor(i) }), y: i % 2 });
     const backbone = await loadBackbone({ kind: 'xception', randomInit: true, inputSize: size, seed: 1 });
     const head = initHeadWeights(2048, 2, parseRunConfig({}).head, 1);
-    const input = tf.randomNormal([batch, size, size, 3]);
-    tf.tidy(() => (backbone.model.predict(input) as tf.Tensor).dataSync()); // warm-up
-    t = performance.now();
-    tf.tidy(() => (backbone.model.predict(input) as tf.Tensor).dataSync());
-    const forwardBatch = (performance.now() - t) / 1000;
-    input.dispose();
-    let estimate = 0;
-    const ft = parseRunConfig({ fineTune: { epochs: 1, batchSize: batch } }).fineTune;
-    t = performance.now();
-    await fineTune({ backbone, head, train: images, val: [], config: ft, seed: 1, onEstimate: (e) => (estimate = e.secondsPerBatch) });
-    const measured = (performance.now() - t) / 1000 / steps;
-    const perStep = estimate || measured;
-    line(`fine-tune @299: one step, batch ${batch}`, perStep, 's', `forward-only batch ${batch}`, forwardBatch);
-    line('fine-tune @299: epoch of 4000 images (extrap.)', (perStep * 4000) / batch / 60, 'min', 'forward-only epoch', (forwardBatch * 4000) / batch / 60);
+    if (fineTuneToo) {
+      const images = [];
+      for (let i = 0; i < batch * steps; i++) images.push({ path: await writeImage(path.join(dir, `${i}.jpg`), { width: 320, height: 300, color: colorFor(i) }), y: i % 2 });
+      const input = tf.randomNormal([batch, size, size, 3]);
+      tf.tidy(() => (backbone.model.predict(input) as tf.Tensor).dataSync()); // warm-up
+      t = performance.now();
+      tf.tidy(() => (backbone.model.predict(input) as tf.Tensor).dataSync());
+      const forwardBatch = (performance.now() - t) / 1000;
+      input.dispose();
+      let estimate = 0;
+      const ft = parseRunConfig({ fineTune: { epochs: 1, batchSize: batch } }).fineTune;
+      t = performance.now();
+      await fineTune({ backbone, head, train: images, val: [], config: ft, seed: 1, onEstimate: (e) => (estimate = e.secondsPerBatch) });
+      const measured = (performance.now() - t) / 1000 / steps;
+      const perStep = estimate || measured;
+      line(`fine-tune @299: one step, batch ${batch}`, perStep, 's', `forward-only batch ${batch}`, forwardBatch);
+      line('fine-tune @299: epoch of 4000 images (extrap.)', (perStep * 4000) / batch / 60, 'min', 'forward-only epoch', (forwardBatch * 4000) / batch / 60);
+    }
 
     // ── export ──
-    const classifier = buildClassifier(backbone, head);
-    const tfjsDir = path.join(dir, 'tfjs');
-    t = performance.now();
-    await writeAtomically(tfjsDir, 'dir', (tmp) => saveLayersModel(classifier, tmp));
-    const tfjsSeconds = (performance.now() - t) / 1000;
-    const bytes = fs.statSync(path.join(tfjsDir, 'group1-shard1of1.bin')).size;
-    t = performance.now();
-    fs.writeFileSync(path.join(dir, 'raw.bin'), Buffer.alloc(bytes, 1));
-    const rawSeconds = (performance.now() - t) / 1000;
-    line(`export tfjs (${(bytes / 1e6).toFixed(1)} MB)`, tfjsSeconds, 's', 'raw write of same bytes', rawSeconds);
-    t = performance.now();
-    await writeAtomically(path.join(dir, 'model.h5'), 'file', (tmp) => saveKerasModel(classifier, tmp));
-    line('export keras HDF5', (performance.now() - t) / 1000, 's', 'raw write of same bytes', rawSeconds);
+    if (exportToo) {
+      const classifier = buildClassifier(backbone, head);
+      const tfjsDir = path.join(dir, 'tfjs');
+      t = performance.now();
+      await writeAtomically(tfjsDir, 'dir', (tmp) => saveLayersModel(classifier, tmp));
+      const tfjsSeconds = (performance.now() - t) / 1000;
+      const bytes = fs.statSync(path.join(tfjsDir, 'group1-shard1of1.bin')).size;
+      t = performance.now();
+      fs.writeFileSync(path.join(dir, 'raw.bin'), Buffer.alloc(bytes, 1));
+      const rawSeconds = (performance.now() - t) / 1000;
+      line(`export tfjs (${(bytes / 1e6).toFixed(1)} MB)`, tfjsSeconds, 's', 'raw write of same bytes', rawSeconds);
+      t = performance.now();
+      await writeAtomically(path.join(dir, 'model.h5'), 'file', (tmp) => saveKerasModel(classifier, tmp));
+      line('export keras HDF5', (performance.now() - t) / 1000, 's', 'raw write of same bytes', rawSeconds);
+    }
     backbone.dispose();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { CallInput, CallName, CallOutput, StudioEventMessage } from '../../src/shared/api.ts';
+import type { CallInput, CallName, CallOutput, GalleryItem, StudioEventMessage } from '../../src/shared/api.ts';
 import type { SerializedError } from '../../src/shared/errors.ts';
 import { startServer, type StudioServer } from '../../src/main/server.ts';
 import { createStudio, type Studio } from '../../src/main/studio/studio-service.ts';
@@ -273,6 +273,46 @@ describe('features, runs, evaluation, comparison, export, suspects', () => {
     expect([...losses].sort((x, y) => y - x)).toEqual(losses);
     const wrong = await api('queryImages', { correctness: 'wrong', runId: first });
     expect(wrong.items.every((i) => i.prediction?.correct === false)).toBe(true);
+  });
+
+  it('judges right / wrong against the current label: a relabel after evaluation moves the image between the filters', async () => {
+    const page = await api('queryImages', { split: 'main', part: 'val' });
+    const item = page.items.find((i) => i.prediction && i.label !== null)!;
+    expect(item).toBeDefined();
+    const predicted = item.prediction!.className;
+    const other = predicted === 'cat' ? 'dog' : 'cat';
+    const idsOf = async (correctness: 'correct' | 'wrong'): Promise<number[]> => (await api('queryImageIds', { correctness })).ids;
+    const tile = async (correctness: 'correct' | 'wrong'): Promise<GalleryItem | undefined> =>
+      (await api('queryImages', { correctness, limit: 1000 })).items.find((i) => i.id === item.id);
+
+    // Labelled as something the run did not predict: wrong on the tile, in the filter, in the details.
+    await api('setLabel', { imageIds: [item.id], className: other });
+    expect(await idsOf('wrong')).toContain(item.id);
+    expect(await idsOf('correct')).not.toContain(item.id);
+    const wrongTile = await tile('wrong');
+    expect(wrongTile?.prediction?.correct).toBe(false);
+    // Its loss is that of the label now shown (two classes: the other class's probability).
+    expect(wrongTile?.prediction?.loss).toBeCloseTo(-Math.log(Math.max(1 - item.prediction!.confidence, 1e-7)), 3);
+    expect((await api('getImage', { id: item.id })).predictions[0]?.correct).toBe(false);
+    const byLoss = await api('queryImages', { correctness: 'wrong', sort: 'loss', order: 'desc', limit: 1000 });
+    const losses = byLoss.items.map((i) => i.prediction!.loss!);
+    expect([...losses].sort((x, y) => y - x)).toEqual(losses);
+
+    // Relabelled to the predicted class: right everywhere, at once.
+    await api('setLabel', { imageIds: [item.id], className: predicted });
+    expect(await idsOf('correct')).toContain(item.id);
+    expect(await idsOf('wrong')).not.toContain(item.id);
+    expect((await tile('correct'))?.prediction?.correct).toBe(true);
+    expect((await api('getImage', { id: item.id })).predictions[0]?.correct).toBe(true);
+
+    // Every tile the "Wrong" filter returns is marked wrong against its shown label, and no other is.
+    const all = await api('queryImages', { limit: 1000 });
+    const wrongIds = new Set(await idsOf('wrong'));
+    for (const i of all.items) expect(wrongIds.has(i.id)).toBe(i.prediction !== null && i.label !== null && i.prediction.className !== i.label);
+
+    await api('undo');
+    await api('undo');
+    expect((await api('getImage', { id: item.id })).label).toBe(item.label);
   });
 
   it('evaluates on test (counting it), compares, exports and writes the report', async () => {

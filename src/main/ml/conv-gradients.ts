@@ -195,37 +195,3 @@ export function installConvGradients(backends: string[] = ['cpu', 'wasm']): void
     }
   }
 }
-
-let matMulInstalled = false;
-
-/**
- * The gradient of matMul without transposeA: the WebAssembly backend's
- * BatchMatMul is about ten times slower with transposeA = true, which tfjs'
- * own gradient uses for the weight gradient (aᵀ · dy). Transposing first and
- * multiplying plainly gives the same numbers; the head trains ~5× faster.
- */
-export function installMatMulGradient(): void {
-  if (matMulInstalled) return;
-  matMulInstalled = true;
-  const original = tf.getGradient('BatchMatMul')!;
-  const warn = console.warn;
-  console.warn = () => {}; // registerGradient warns when it replaces one; this replacement is deliberate.
-  try {
-    tf.registerGradient({
-      kernelName: 'BatchMatMul',
-      inputsToSave: ['a', 'b'],
-      gradFunc: (dy, saved, attrs) => {
-        const [a, b] = saved;
-        const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-        if (transposeA || transposeB || a.rank !== 2 || b.rank !== 2) return original.gradFunc(dy, saved, attrs);
-        const g = dy as tf.Tensor2D;
-        return {
-          a: () => tf.matMul(g, b as tf.Tensor2D, false, true),
-          b: () => tf.matMul(tf.transpose(a as tf.Tensor2D), g),
-        };
-      },
-    });
-  } finally {
-    console.warn = warn;
-  }
-}

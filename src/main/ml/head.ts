@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors.ts';
-import { installMatMulGradient } from './conv-gradients.ts';
+import { HeadTrainer } from './head-trainer.ts';
 import { SeededRandom } from './random.ts';
 import { dropoutRates, learningRateAt, type HeadConfig, type OptimizerConfig } from './run-config.ts';
 
@@ -10,7 +10,9 @@ import { dropoutRates, learningRateAt, type HeadConfig, type OptimizerConfig } f
  * Training is a hand-written loop over tf variables rather than
  * model.fit/trainOnBatch: shuffling, initialisation and dropout masks all come
  * from one SeededRandom, so a seed reproduces a run exactly (tfjs' seeded
- * dropout would draw the same mask on every batch). The trained weights become
+ * dropout would draw the same mask on every batch). The step itself
+ * (head-trainer.ts) writes the backward pass out by hand, laid out for the
+ * WebAssembly backend; the update is tfjs' optimizer. The trained weights become
  * a plain tf.layers model (Dense/Dropout, Keras names) for prediction and export.
  */
 
@@ -111,16 +113,14 @@ function activate(x: tf.Tensor2D, a: DenseWeights['activation']): tf.Tensor2D {
   return x;
 }
 
-/** Logits of the output layer; dropout masks (already scaled by 1/(1-rate)) only when training. */
-function logits(x: tf.Tensor2D, vars: { kernel: tf.Tensor2D; bias: tf.Tensor1D; activation: DenseWeights['activation'] }[], masks?: (tf.Tensor2D | null)[]): tf.Tensor2D {
+/** Logits of the output layer (no dropout: prediction and evaluation). Bias and relu/elu fused into the matMul. */
+function logits(x: tf.Tensor2D, vars: { kernel: tf.Tensor2D; bias: tf.Tensor1D; activation: DenseWeights['activation'] }[]): tf.Tensor2D {
   let h = x;
   vars.forEach((v, i) => {
-    h = tf.add(tf.matMul(h, v.kernel), v.bias);
-    if (i < vars.length - 1) {
-      h = activate(h, v.activation);
-      const m = masks?.[i];
-      if (m) h = tf.mul(h, m);
-    }
+    const hidden = i < vars.length - 1;
+    const fused = hidden && (v.activation === 'relu' || v.activation === 'elu') ? v.activation : 'linear';
+    h = tf.fused.matMul({ a: h, b: v.kernel, bias: v.bias, activation: fused }) as tf.Tensor2D;
+    if (hidden && fused === 'linear') h = activate(h, v.activation);
   });
   return h;
 }
@@ -248,7 +248,6 @@ export function trainHead(input: TrainHeadInput): TrainHeadResult {
   if (val) checkFeatureSet('validation', val, dim, numClasses);
   if (nTrain === 0) throw new StudioError('invalid-argument', 'the training part has no images with features');
 
-  installMatMulGradient();
   const rng = new SeededRandom(seed);
   const start = input.initial ?? initHeadWeights(dim, numClasses, config, rng.fork().int(2 ** 31));
   const rates = start.dropout;
@@ -256,18 +255,8 @@ export function trainHead(input: TrainHeadInput): TrainHeadResult {
   const shuffleRng = rng.fork();
   const dropoutRng = rng.fork();
 
-  // Variables are not tracked by tidy; the initial values are, so they are freed here.
-  const vars = start.layers.map((l) => ({
-    kernel: tf.tidy(() => tf.variable(tf.tensor2d(l.kernel, [l.inputDim, l.units]), true)),
-    bias: tf.tidy(() => tf.variable(tf.tensor1d(l.bias), true)),
-    activation: l.activation,
-  }));
   const optimizer = makeOptimizer(config.optimizer);
-
-  const snapshot = (): HeadWeights => ({
-    ...start,
-    layers: start.layers.map((l, i) => ({ ...l, kernel: (vars[i].kernel.dataSync() as Float32Array).slice(), bias: (vars[i].bias.dataSync() as Float32Array).slice() })),
-  });
+  const trainer = new HeadTrainer(start, optimizer, config.l2);
 
   const history: EpochMetrics[] = [];
   let best: HeadWeights | undefined;
@@ -294,33 +283,21 @@ export function trainHead(input: TrainHeadInput): TrainHeadResult {
           const units = start.layers[i].units;
           const data = new Float32Array(m * units);
           const keep = 1 / (1 - rate);
-          for (let k = 0; k < data.length; k++) data[k] = dropoutRng.next() < rate ? 0 : keep;
-          return tf.tensor2d(data, [m, units]);
+          // Drawn row by row, stored unit-major (units × m) as the trainer wants it.
+          for (let r = 0; r < m; r++) for (let u = 0; u < units; u++) data[u * m + r] = dropoutRng.next() < rate ? 0 : keep;
+          return data;
         });
         // Rows copied in JS: cheaper than a gather kernel on the wasm backend.
-        const xData = new Float32Array(m * dim);
-        for (let r = 0; r < m; r++) xData.set(input.train.x.subarray(idx[r] * dim, (idx[r] + 1) * dim), r * dim);
-        const [batchLoss, batchCorrect] = tf.tidy(() => {
-          const xb = tf.tensor2d(xData, [m, dim]);
-          const yb = tf.tensor1d(Int32Array.from(idx, (i) => input.train.y[i]), 'int32');
-          const wb = classWeights ? tf.tensor1d(Float32Array.from(idx, (i) => classWeights[input.train.y[i]])) : null;
-          let correctB = 0;
-          const cost = optimizer.minimize(() => {
-            const z = logits(xb, vars, masks);
-            correctB = tf.sum(tf.equal(predictedClass(z, numClasses), yb).toInt()).dataSync()[0];
-            const rl = rowLoss(z, yb, numClasses);
-            let loss = wb ? tf.div(tf.sum(tf.mul(rl, wb)), m) : tf.mean(rl);
-            if (config.l2 > 0) for (const v of vars) loss = tf.add(loss, tf.mul(config.l2, tf.sum(tf.square(v.kernel))));
-            return loss as tf.Scalar;
-          }, true);
-          return [cost!.dataSync()[0], correctB];
-        });
-        for (const mk of masks) mk?.dispose();
-        lossSum += batchLoss * m;
-        correct += batchCorrect;
-        input.onBatch?.({ epoch: epoch + 1, batch: b + 1, batches, loss: batchLoss });
+        const x = new Float32Array(m * dim);
+        for (let r = 0; r < m; r++) x.set(input.train.x.subarray(idx[r] * dim, (idx[r] + 1) * dim), r * dim);
+        const y = Int32Array.from(idx, (i) => input.train.y[i]);
+        const weights = classWeights ? Float32Array.from(y, (c) => classWeights[c]) : null;
+        const s = trainer.step({ x, y, weights, masks });
+        lossSum += s.loss * m;
+        correct += s.correct;
+        input.onBatch?.({ epoch: epoch + 1, batch: b + 1, batches, loss: s.loss });
       }
-      const current = snapshot();
+      const current = trainer.snapshot();
       const v = val ? evaluateHead(current, val) : null;
       const metrics: EpochMetrics = {
         epoch: epoch + 1,
@@ -348,10 +325,7 @@ export function trainHead(input: TrainHeadInput): TrainHeadResult {
       }
     }
   } finally {
-    for (const v of vars) {
-      v.kernel.dispose();
-      v.bias.dispose();
-    }
+    trainer.dispose();
     optimizer.dispose();
   }
   return { best: best!, bestEpoch, history, stoppedEarly };

@@ -34,7 +34,8 @@ export interface SuspectsResult {
   suspects: Suspect[];
 }
 
-export function crossValidatedProbabilities(opts: {
+/** The data and settings of a k-fold cross-validation (also the worker task's payload). */
+export interface CrossValidationInput {
   x: Float32Array;
   y: Int32Array;
   dim: number;
@@ -42,6 +43,9 @@ export function crossValidatedProbabilities(opts: {
   folds: number;
   config: HeadConfig;
   seed: number;
+}
+
+export function crossValidatedProbabilities(opts: CrossValidationInput & {
   onFold?(fold: number, folds: number): void;
   signal?: AbortSignal;
 }): Float32Array {

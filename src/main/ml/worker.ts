@@ -6,6 +6,7 @@
  * Cancel is the runner killing this process; a crash fails only the job it
  * was running.
  */
+import { Worker } from 'node:worker_threads';
 import { serializeError, StudioError } from '../../shared/errors.ts';
 import { tasks } from './tasks/index.ts';
 import type { FromWorker, ToWorker } from './tasks/task.ts';
@@ -48,4 +49,12 @@ process.on('message', (msg: ToWorker) => {
 });
 // The core went away (closed, crashed, killed): nobody will read our results.
 process.on('disconnect', () => process.exit(0));
+// 'disconnect' needs a free event loop; a task can hold it for minutes (a long
+// forward pass). A watchdog thread notices an orphaned worker (its parent
+// changed) regardless, so a killed CLI never leaves a worker burning a core.
+new Worker(
+  `const { workerData } = require('node:worker_threads');
+   setInterval(() => { if (process.ppid !== workerData.parent) process.kill(workerData.pid, 'SIGKILL'); }, 1000);`,
+  { eval: true, workerData: { parent: process.ppid, pid: process.pid } },
+).unref();
 send({ type: 'ready', pid: process.pid });

@@ -5,6 +5,7 @@ import { exportLabels, labelHistory, labelHistoryOfImage, redoLabels, setLabels,
 import { withProject } from '../../studio/project.ts';
 import { optionalInt, optionalString, projectOption, requireString } from '../args.ts';
 import type { Command } from '../command.ts';
+import { formatLabelResult } from './label-format.ts';
 
 export const labelCommand: Command = {
   name: 'label',
@@ -39,6 +40,7 @@ export const labelCommand: Command = {
       return setLabels(project, ids, set ?? null, { actor: defaultActor('cli') });
     }, { create: false });
   },
+  format: formatLabelResult,
 };
 
 export const labelsExportCommand: Command = {

@@ -34,3 +34,12 @@ export const crashTask: TaskHandler<{ how: 'throw' | 'exit' | 'sigkill'; after?:
   process.kill(process.pid, 'SIGKILL');
   return new Promise<never>(() => {});
 };
+
+/** Holds the thread for `ms` without yielding, as a long forward pass does. */
+export const blockTask: TaskHandler<{ ms: number }, { pid: number }> = async ({ ms }) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    // busy on purpose
+  }
+  return { pid: process.pid };
+};

@@ -14,6 +14,7 @@ export const tasks: Record<string, () => Promise<TaskHandler>> = {
   'diag-echo': () => import('./diagnostics.ts').then((m) => m.echoTask),
   'diag-count': () => import('./diagnostics.ts').then((m) => m.countTask),
   'diag-crash': () => import('./diagnostics.ts').then((m) => m.crashTask),
+  'diag-block': () => import('./diagnostics.ts').then((m) => m.blockTask),
   'backend-info': () => import('./extract.ts').then((m) => m.backendInfoTask),
   'list-backends': () => import('./list-backends.ts').then((m) => m.listBackendsTask),
   extract: () => import('./extract.ts').then((m) => m.extractTask),

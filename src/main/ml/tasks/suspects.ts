@@ -1,17 +1,8 @@
 import { selectBackend } from '../backend.ts';
-import type { HeadConfig } from '../run-config.ts';
-import { crossValidatedProbabilities } from '../suspects.ts';
+import { crossValidatedProbabilities, type CrossValidationInput } from '../suspects.ts';
 import type { TaskHandler } from './task.ts';
 
-export interface SuspectsPayload {
-  x: Float32Array;
-  y: Int32Array;
-  dim: number;
-  numClasses: number;
-  folds: number;
-  config: HeadConfig;
-  seed: number;
-}
+export type SuspectsPayload = CrossValidationInput;
 
 /** Out-of-sample probabilities by k-fold cross-validation of the head (the ranking is done by the core). */
 export const suspectsTask: TaskHandler<SuspectsPayload, { backend: string; probs: Float32Array }> = async (p, ctx) => {

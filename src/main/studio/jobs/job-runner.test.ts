@@ -121,3 +121,27 @@ describe('JobRunner idle workers', () => {
     expect(second.pid).not.toBe(first.pid);
   });
 });
+
+describe('JobRunner orphaned workers', () => {
+  it('a worker whose core process was killed ends itself, even in the middle of a long computation', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const runnerModule = fileURLToPath(new URL('./job-runner.ts', import.meta.url));
+    // A core process that starts a worker busy for a minute, prints its pid, and is then killed with SIGKILL.
+    const script = `
+      const { JobRunner } = await import(${JSON.stringify(runnerModule)});
+      const r = new JobRunner({ maxWorkers: 1 });
+      void r.run('diag-block', { ms: 60000 });
+      const wait = () => r.workerPids.length ? console.log('worker', r.workerPids[0]) : setTimeout(wait, 20);
+      wait();`;
+    const core = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const workerPid = await new Promise<number>((resolve) => core.stdout.on('data', (d: Buffer) => {
+      const m = /worker (\d+)/.exec(String(d));
+      if (m) resolve(Number(m[1]));
+    }));
+    await new Promise((r) => setTimeout(r, 500)); // let the task start blocking
+    core.kill('SIGKILL');
+    for (let i = 0; i < 200 && alive(workerPid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(workerPid)).toBe(false);
+  });
+});

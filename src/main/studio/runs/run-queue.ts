@@ -1,5 +1,5 @@
 import type { Project } from '../project.ts';
-import { getRun } from './run-store.ts';
+import { getRun, processAlive } from './run-store.ts';
 
 /**
  * Runs execute one at a time. Within a process, a promise chain orders them;
@@ -14,14 +14,6 @@ export function inTurn<T>(fn: () => Promise<T>): Promise<T> {
   return next;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Resolves when no other live process is running a run of this project (polls the project file). */
 export async function waitForOtherProcesses(project: Project, runId: number, signal?: AbortSignal, pollMs = 500): Promise<void> {

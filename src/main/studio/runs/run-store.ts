@@ -100,20 +100,15 @@ function toRecord(r: RunRow): RunRecord {
   };
 }
 
-export interface NewRun {
+/** What a new run starts from: its identity fields, and the images (with their labels) it trains on. */
+export type NewRun = Pick<
+  RunRecord,
+  'splitName' | 'backboneKey' | 'backboneId' | 'backboneName' | 'weightsHash' | 'randomInit' | 'featureDim' | 'config' | 'classes'
+> & {
   name?: string;
   splitId: number;
-  splitName: string;
-  backboneKey: string;
-  backboneId: string | null;
-  backboneName: string | null;
-  weightsHash: string | null;
-  randomInit: boolean;
-  featureDim: number | null;
-  config: RunConfig;
-  classes: RunClass[];
   images: { imageId: number; part: Part; classId: number }[];
-}
+};
 
 /** The newest label-history entry in effect (not undone), or null when labels were never changed. */
 export function labelHistoryPosition(project: Project): number | null {
@@ -282,7 +277,8 @@ export function evaluationPredictions(project: Project, evaluationId: number): S
   });
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process (the owner of a running run) is still alive; EPERM means it exists but is not ours. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -18,12 +18,14 @@ import type { LabelSource } from '../library/label-sources.ts';
 import type { Project } from '../project.ts';
 import { makeThumbnails, openImage, thumbnailDir, thumbnailPath, THUMB_SIZE } from '../thumbnails/make-thumbnails.ts';
 import type { ServiceArea, ServiceContext } from './context.ts';
-import { galleryItem, queryGallery, queryGalleryIds } from './gallery-query.ts';
+import { galleryItem, judge, queryGallery, queryGalleryIds } from './gallery-query.ts';
 import { probabilitiesRecord, runPredictions } from './run-predictions.ts';
-import { classesOf, historyStateOf } from './views.ts';
+import { ThumbnailCounter } from './thumbnail-count.ts';
+import { classesOf, healthyContents, historyStateOf } from './views.ts';
 
 export interface LibraryArea {
   calls: ServiceArea;
+  /** Thumbnails in the cache (best known now; a background re-count that changes it emits thumbnails.ready). */
   thumbnailsReady(project: Project): number;
   mediaFile(project: Project, request: MediaRequest): Promise<{ file: string; allowedRoots: string[] } | null>;
 }
@@ -47,6 +49,13 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
   let thumbnailJob: string | null = null;
   const onDemand = new Map<string, Promise<string | null>>();
   let running = 0;
+  // A background re-count that moved the figure is announced like the thumbnail job's progress.
+  const thumbCounter = new ThumbnailCounter((ready) => {
+    const project = ctx.projectOrNull();
+    if (!project) return;
+    const total = healthyContents(project.db);
+    ctx.events.emit('thumbnails.ready', { hashes: [], ready: Math.min(ready, total), total });
+  });
   const waiting: (() => void)[] = [];
 
   const labelsChanged = (imageIds: number[] | null): { history: LabelChangeResult['history']; classes: ClassInfo[] } => {
@@ -195,7 +204,7 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
         for (const runId of runIds) {
           const preds = runPredictions(db, runId);
           const p = preds?.byImage.get(id);
-          if (p && preds) predictions.push({ runId, className: p.className, confidence: p.confidence, correct: p.correct, loss: p.loss, probabilities: probabilitiesRecord(p, preds.classes) });
+          if (p && preds) predictions.push({ runId, className: p.className, confidence: p.confidence, ...judge(p, item.label, preds.classes), probabilities: probabilitiesRecord(p, preds.classes) });
         }
         const history = imageHistory(db, id).map((e) => ({ historyId: e.historyId, at: e.at, actor: e.actor, action: e.action, description: e.description, from: e.from, to: e.to, undone: e.undone }));
         return { ...item, path: path.join(row.root, ...item.name.split('/')), root: row.root, size: row.size, format: row.format, mtimeMs: row.mtimeMs, splits, predictions, history };
@@ -229,20 +238,7 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
       deleteClass: async ({ name }) => classOp(() => deleteClass(ctx.project(), name, { actor })),
     },
     thumbnailsReady(project) {
-      const dir = thumbnailDir(project);
-      let n = 0;
-      try {
-        for (const sub of fs.readdirSync(dir)) {
-          try {
-            n += fs.readdirSync(path.join(dir, sub)).filter((f) => f.endsWith('.jpg')).length;
-          } catch {
-            // not a folder
-          }
-        }
-      } catch {
-        return 0;
-      }
-      return n;
+      return thumbCounter.count(thumbnailDir(project));
     },
     async mediaFile(project, request) {
       if (request.kind === 'thumb') {

@@ -69,6 +69,8 @@ export function projectsArea(ctx: ServiceContext, host: ProjectsHost): ServiceAr
             continue;
           }
         }
+        // A project's side folder (thumbnails, checkpoints) is the studio's, not a folder of photos.
+        if (isDir && d.name.endsWith('.xstudio.d')) continue;
         if (isDir) dirs.push({ name: d.name, path: full, kind: 'dir' });
         else {
           if (hasImageExtension(d.name)) imageFiles++;

@@ -41,22 +41,55 @@ export function rootsOf(db: Db): RootInfo[] {
                       FROM roots r LEFT JOIN images i ON i.root_id = r.id GROUP BY r.id ORDER BY r.id`).all() as RootInfo[]);
 }
 
-export function projectStatusOf(project: Project, isDefault: boolean, thumbnailsReady: (project: Project) => number): ProjectStatus {
-  const db = project.db;
-  const counts = db.prepare(`SELECT count(*) AS total,
+/**
+ * Images by status and content: one pass over images_status (counts by status)
+ * and one over images_hash (copies and distinct healthy contents), both
+ * covering indexes, instead of a GROUP BY plus a count(DISTINCT) sort.
+ */
+function imageCounts(db: Db): ProjectStatus['images'] & { okContents: number } {
+  const byStatus = db.prepare(`SELECT count(*) AS total,
       coalesce(sum(status = 'ok'), 0) AS ok, coalesce(sum(status = 'failed'), 0) AS failed, coalesce(sum(status = 'missing'), 0) AS missing,
       (SELECT count(*) FROM labels) AS labelled FROM images`).get() as { total: number; ok: number; failed: number; missing: number; labelled: number };
-  const dup = db.prepare(`SELECT coalesce(sum(n - 1), 0) AS d FROM (SELECT count(*) AS n FROM images WHERE hash IS NOT NULL AND status != 'missing' GROUP BY hash HAVING n > 1)`).get() as { d: number };
-  const okHashes = (db.prepare(`SELECT count(DISTINCT hash) AS n FROM images WHERE status = 'ok' AND hash IS NOT NULL`).get() as { n: number }).n;
+  // Per content hash: copies present (not missing) and whether a healthy copy exists.
+  const contents = db.prepare(`SELECT coalesce(sum(max(present - 1, 0)), 0) AS duplicates, coalesce(sum(healthy > 0), 0) AS okContents FROM (
+      SELECT sum(status != 'missing') AS present, sum(status = 'ok') AS healthy FROM images WHERE hash IS NOT NULL GROUP BY hash)`).get() as { duplicates: number; okContents: number };
+  return { ...byStatus, unlabelled: byStatus.total - byStatus.labelled, duplicates: contents.duplicates, okContents: contents.okContents };
+}
+
+/** Distinct contents with a healthy copy: the thumbnails a complete cache holds. */
+export function healthyContents(db: Db): number {
+  return (db.prepare(`SELECT coalesce(sum(healthy > 0), 0) AS n FROM (SELECT sum(status = 'ok') AS healthy FROM images WHERE hash IS NOT NULL GROUP BY hash)`).get() as { n: number }).n;
+}
+
+/**
+ * What the status reads from the database, kept until the database changes:
+ * `total_changes()` moves with every write of this connection and
+ * `PRAGMA data_version` with every commit of another one (a CLI in another
+ * process), so a status asked twice without a change in between (the app's
+ * start, a page opened again, polling) costs two pragma reads.
+ */
+const statusCache = new WeakMap<Db, { key: string; value: Omit<ProjectStatus, 'file' | 'name' | 'isDefault' | 'thumbnails'> & { okContents: number } }>();
+
+function changeKey(db: Db): string {
+  const own = (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+  return `${db.pragma('data_version', { simple: true }) as number}:${own}`;
+}
+
+export function projectStatusOf(project: Project, isDefault: boolean, thumbnailsReady: (project: Project) => number): ProjectStatus {
+  const db = project.db;
+  const key = changeKey(db);
+  let cached = statusCache.get(db);
+  if (!cached || cached.key !== key) {
+    const { okContents, ...images } = imageCounts(db);
+    cached = { key, value: { images, okContents, classes: classesOf(db), splits: splitsOf(db), roots: rootsOf(db), history: historyStateOf(db) } };
+    statusCache.set(db, cached);
+  }
+  const { okContents, ...rest } = cached.value;
   return {
     file: project.file,
     name: projectName(project.file),
     isDefault,
-    images: { ...counts, unlabelled: counts.total - counts.labelled, duplicates: dup.d },
-    classes: classesOf(db),
-    splits: splitsOf(db),
-    roots: rootsOf(db),
-    history: historyStateOf(db),
-    thumbnails: { ready: Math.min(thumbnailsReady(project), okHashes), total: okHashes },
+    ...structuredClone(rest),
+    thumbnails: { ready: Math.min(thumbnailsReady(project), okContents), total: okContents },
   };
 }
