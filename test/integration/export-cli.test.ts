@@ -1,9 +1,10 @@
 // Exports that other tools load, end to end through the CLI on a real (random
 // init, 71×71) Xception: the tfjs export reloaded by tf.loadLayersModel in a
 // plain Node script gives the studio's probabilities; the Keras HDF5 export is
-// re-read; `xstudio predict` runs both without a project; a fine-tuned run
-// announces its duration, evaluates on images and exports.
-import { spawn } from 'node:child_process';
+// re-read, and read by h5py as Keras' load_model / load_weights read it;
+// `xstudio predict` runs both without a project; a fine-tuned run announces its
+// duration, evaluates on images and exports.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -16,6 +17,27 @@ import { readKerasWeights } from '../../src/main/ml/keras-h5.ts';
 import { applyPreprocess, decodeImage } from '../../src/main/ml/preprocess.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
+// h5py (Debian: python3-h5py) reads the Keras files as Keras does; skipped when the machine lacks it.
+const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import h5py, numpy'], { encoding: 'utf8' }).status === 0);
+
+interface H5Weight { name: string; shape: number[]; dtype: string; sum: number }
+interface H5Report {
+  keras_version: string | null;
+  backend: string | null;
+  modelClass: string;
+  layers: { name: string; className: string }[];
+  inputShape: (number | null)[];
+  weightsLayout: { layerNames: string[]; keras_version: string | null; backend: string | null };
+  weights: Record<string, H5Weight[]>;
+  problems: string[];
+}
+
+/** test/helpers/keras_h5_check.py's report on a Keras HDF5 file. */
+function h5pyReport(file: string): H5Report {
+  const r = spawnSync(python!, [path.join(repo, 'test/helpers/keras_h5_check.py'), file], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`keras_h5_check.py ${file} exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as H5Report;
+}
 let dir: string;
 let projectFile: string;
 let env: NodeJS.ProcessEnv;
@@ -132,6 +154,43 @@ process.stdout.write(JSON.stringify(Array.from(model.predict(x).dataSync())));
     const files = [...studio.keys()];
     const pred = await json<{ predictions: { probabilities: Record<string, number> }[] }>(['predict', '--model', file, ...files]);
     pred.predictions.forEach((p, i) => expect(Math.abs(p.probabilities.dog - studio.get(files[i])![1])).toBeLessThan(1e-5));
+  });
+
+  it.skipIf(!python)('keras and head: h5py finds what Keras load_model and load_weights need, shapes as the model config implies', async () => {
+    const model = h5pyReport(path.join(dir, 'classifier.h5'));
+    expect(model.problems).toEqual([]);
+    expect(model.keras_version).toMatch(/^2\./);
+    expect(model.backend).toBe('tensorflow');
+    expect(['Model', 'Functional']).toContain(model.modelClass);
+    expect(model.inputShape).toEqual([null, 71, 71, 3]);
+    const names = model.layers.map((l) => l.name);
+    for (const n of ['block1_conv1', 'block14_sepconv2_act', 'avg_pool', 'head_dense_1', 'head_dense_2', 'head_predictions']) expect(names).toContain(n);
+    expect(names.indexOf('avg_pool')).toBe(names.indexOf('block14_sepconv2_act') + 1);
+    expect(model.layers.find((l) => l.name === 'avg_pool')!.className).toBe('GlobalAveragePooling2D');
+    expect(model.weightsLayout).toEqual({ layerNames: names, keras_version: model.keras_version, backend: 'tensorflow' });
+    const shapes = (r: H5Report, layer: string): [string, number[]][] => r.weights[layer].map((w) => [w.name, w.shape]);
+    expect(shapes(model, 'block1_conv1')).toEqual([['block1_conv1/kernel:0', [3, 3, 3, 32]]]);
+    expect(shapes(model, 'block14_sepconv2')).toEqual([['block14_sepconv2/depthwise_kernel:0', [3, 3, 1536, 1]], ['block14_sepconv2/pointwise_kernel:0', [1, 1, 1536, 2048]]]);
+    expect(shapes(model, 'head_dense_1')).toEqual([['head_dense_1/kernel:0', [2048, 256]], ['head_dense_1/bias:0', [256]]]);
+    expect(shapes(model, 'head_predictions')).toEqual([['head_predictions/kernel:0', [128, 1]], ['head_predictions/bias:0', [1]]]);
+    expect(model.weights.avg_pool).toBeUndefined();
+
+    // The head alone, like the reference workflow's top-weights.hdf5.
+    const head = await json<{ path: string }>(['export', '--project', projectFile, '--run', String(runId), '--format', 'head', '--out', path.join(dir, 'top-weights.hdf5')]);
+    const top = h5pyReport(head.path);
+    expect(top.problems).toEqual([]);
+    expect(top.modelClass).toBe('Sequential');
+    expect(top.inputShape).toEqual([null, 2048]);
+    const denses = ['head_dense_1', 'head_dense_2', 'head_predictions'];
+    expect(top.weightsLayout.layerNames).toEqual(['head_dense_1', 'head_dropout_1', 'head_dense_2', 'head_dropout_2', 'head_predictions']);
+    expect(Object.keys(top.weights)).toEqual(denses);
+    expect(denses.flatMap((l) => shapes(top, l))).toEqual([
+      ['head_dense_1/kernel:0', [2048, 256]], ['head_dense_1/bias:0', [256]],
+      ['head_dense_2/kernel:0', [256, 128]], ['head_dense_2/bias:0', [128]],
+      ['head_predictions/kernel:0', [128, 1]], ['head_predictions/bias:0', [1]],
+    ]);
+    // The same trained head as in the whole classifier.
+    for (const l of denses) top.weights[l].forEach((w, i) => expect(w.sum).toBeCloseTo(model.weights[l][i].sum, 4));
   });
 
   it('fine-tuning says how long it will take, then evaluates and exports the fine-tuned network', async () => {

@@ -10,9 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { colorFor, writeImage } from '../helpers/make-images.ts';
 import { Project } from '../../src/main/studio/project.ts';
-import { ensureBackbone, storeFeatures } from '../../src/main/studio/features/feature-store.ts';
 import { readKerasWeights } from '../../src/main/ml/keras-h5.ts';
-import { syntheticFeatures } from '../../src/main/ml/synthetic.ts';
+import { storeSyntheticFeatures } from '../helpers/synthetic-project.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -70,27 +69,12 @@ beforeAll(async () => {
 
   // Synthetic features: one Gaussian cluster per class; a few images of the
   // train and val parts get the other class's feature, i.e. a wrong label.
-  withProject((p) => {
-    const rows = p.db
-      .prepare(`SELECT i.id, i.hash, c.name AS label, m.part FROM images i JOIN labels l ON l.image_id = i.id JOIN classes c ON c.id = l.class_id
-                JOIN split_members m ON m.image_id = i.id ORDER BY i.id`)
-      .all() as { id: number; hash: string; label: string; part: string }[];
-    const pool = syntheticFeatures({ n: rows.length * 2, dim: DIM, numClasses: 2, seed: 5, separation: 4 });
-    const pick = { cat: 0, dog: 1 } as Record<string, number>;
-    const candidates = rows.filter((r) => r.part !== 'test');
-    flipped = [candidates[3].id, candidates[20].id, candidates[41].id, candidates[77].id];
-    const x = new Float32Array(rows.length * DIM);
-    rows.forEach((r, k) => {
-      const cls = flipped.includes(r.id) ? 1 - pick[r.label] : pick[r.label];
-      const src = 2 * k + cls; // pool rows alternate class 0, 1
-      x.set(pool.x.subarray(src * DIM, (src + 1) * DIM), k * DIM);
-    });
-    const b = ensureBackbone(p, {
-      key: 'synthetic:test', kind: 'layers-model', name: 'synthetic features (test)', weightsHash: 'synthetic', source: null, featureLayer: null,
-      inputSize: 8, preprocess: 'unit', preprocessVersion: 1, randomInit: false,
-    });
-    storeFeatures(p, b.key, rows.map((r) => r.hash), x, DIM);
-    p.db.prepare("INSERT INTO extractions (backbone_key, status, extracted, started_at, finished_at) VALUES (?, 'done', ?, ?, ?)").run(b.key, rows.length, Date.now(), Date.now());
+  flipped = storeSyntheticFeatures(projectFile, {
+    dim: DIM, seed: 5, separation: 4, classes: ['cat', 'dog'], key: 'synthetic:test',
+    flip: (rows) => {
+      const candidates = rows.filter((r) => r.part !== 'test');
+      return [candidates[3].id, candidates[20].id, candidates[41].id, candidates[77].id];
+    },
   });
 }, 120_000);
 

@@ -350,7 +350,7 @@ export function kerasWeightsOf(model: tf.LayersModel): KerasLayerWeights[] {
 function writeStringListAttr(g: InstanceType<typeof h5wasm.Group>, name: string, list: string[]): void {
   if (list.length === 0) {
     // h5py stores Keras' empty weight_names as an empty float64 array.
-    g.create_attribute(name, new Float64Array(0), [0], '<f8');
+    g.create_attribute(name, new Float64Array(0), [0], '<d'); // h5wasm dtypes are struct codes: '<d' is float64
     return;
   }
   const len = Math.max(1, ...list.map((s) => Buffer.byteLength(s))) + 1;
@@ -383,7 +383,7 @@ function writeLayers(g: InstanceType<typeof h5wasm.Group>, layers: KerasLayerWei
         const existing = parent.get(p);
         parent = existing instanceof h5wasm.Group ? existing : parent.create_group(p);
       }
-      parent.create_dataset({ name: parts[parts.length - 1], data: w.data, shape: w.shape, dtype: '<f4' });
+      parent.create_dataset({ name: parts[parts.length - 1], data: w.data, shape: w.shape, dtype: '<f' }); // float32
     }
   }
 }

@@ -13,7 +13,7 @@ import { serveCommand } from './serve.ts';
 import { trainCommand } from './train.ts';
 import { runsCommand, runsCompareCommand } from './runs.ts';
 import { evalCommand } from './eval.ts';
-import { suspectsCommand } from './suspects.ts';
+import { suspectsCommand, suspectsConfirmCommand } from './suspects.ts';
 import { exportCommand } from './export.ts';
 import { predictCommand } from './predict.ts';
 import { weightsFetchCommand, weightsImportCommand, weightsListCommand } from './weights.ts';
@@ -22,4 +22,4 @@ import { weightsFetchCommand, weightsImportCommand, weightsListCommand } from '.
  * Every `xstudio` command. One file per command (or per group) in this folder;
  * add it here. Names and flags are a contract: keep them stable.
  */
-export const commands: Command[] = [importCommand, labelCommand, labelsExportCommand, classesCommand, splitCommand, splitsCommand, splitLockCommand, splitDeleteCommand, statusCommand, imagesCommand, thumbnailsCommand, backendsCommand, featuresCommand, extractCommand, weightsFetchCommand, weightsImportCommand, weightsListCommand, serveCommand, trainCommand, runsCommand, runsCompareCommand, evalCommand, suspectsCommand, exportCommand, predictCommand];
+export const commands: Command[] = [importCommand, labelCommand, labelsExportCommand, classesCommand, splitCommand, splitsCommand, splitLockCommand, splitDeleteCommand, statusCommand, imagesCommand, thumbnailsCommand, backendsCommand, featuresCommand, extractCommand, weightsFetchCommand, weightsImportCommand, weightsListCommand, serveCommand, trainCommand, runsCommand, runsCompareCommand, evalCommand, suspectsCommand, suspectsConfirmCommand, exportCommand, predictCommand];

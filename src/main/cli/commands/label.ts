@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../../shared/errors.ts';
-import { resolveImageRefs } from '../../studio/library/query.ts';
+import { resolveImageRefs } from '../../studio/library/image-refs.ts';
 import { defaultActor } from '../../studio/labels/actor.ts';
 import { exportLabels, labelHistory, labelHistoryOfImage, redoLabels, setLabels, undoLabels } from '../../studio/labels/label-service.ts';
 import { withProject } from '../../studio/project.ts';

@@ -97,7 +97,12 @@ ${confusionTable(r.classes, e.confusion)}
   const mistakes = r.mistakes.length
     ? `<div class="mistakes">${r.mistakes.map((m) => `<figure>${m.thumbnail ? `<img src="${m.thumbnail}" alt="${esc(m.name)}">` : '<div class="noimg">image unavailable</div>'}<figcaption>${esc(m.name)}<br>label <b>${esc(m.label)}</b>, predicted <b>${esc(m.predicted)}</b> (${(m.confidence * 100).toFixed(1)} %)</figcaption></figure>`).join('')}</div>`
     : '<p>No mistakes in the evaluated part.</p>';
-  const summary = Object.entries(r.summary).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v ?? '–')}</td></tr>`).join('');
+  const cell = (v: string | number | boolean | null): string => (typeof v === 'number' && !Number.isInteger(v) ? fmt(v) : esc(v ?? '–'));
+  const summary = Object.entries(r.summary).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${cell(v)}</td></tr>`).join('');
+  // Features from a random-initialised backbone are for tests and demos: say so where nobody can miss it.
+  const randomInit = r.summary['random-init backbone'] === true
+    ? '<p class="warn">This run used a <b>random-initialised backbone</b> (tests and demos only): its figures say nothing about real performance.</p>'
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)}</title>
 <style>
@@ -105,10 +110,10 @@ body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left}
 .cm td{text-align:center;min-width:48px}.charts{display:flex;flex-wrap:wrap;gap:12px}
 .mistakes{display:flex;flex-wrap:wrap;gap:10px}figure{margin:0;width:150px;font-size:12px}figure img{width:150px;height:150px;object-fit:cover;border:2px solid #c62828}
-.noimg{width:150px;height:150px;background:#eee;display:flex;align-items:center;justify-content:center}pre{background:#f5f5f5;padding:8px;overflow:auto}
+.warn{background:#fff3e0;border:1px solid #ef6c00;padding:8px 12px;border-radius:6px}.noimg{width:150px;height:150px;background:#eee;display:flex;align-items:center;justify-content:center}pre{background:#f5f5f5;padding:8px;overflow:auto}
 </style></head><body>
 <h1>${esc(r.title)}</h1>
-<table>${summary}</table>
+${randomInit}<table>${summary}</table>
 <h2>Training curves</h2>${charts || '<p>No epochs recorded.</p>'}
 <h2>Evaluation</h2>${evals || '<p>Not evaluated yet.</p>'}
 <h2>Worst mistakes</h2>${mistakes}

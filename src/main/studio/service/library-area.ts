@@ -18,10 +18,10 @@ import type { LabelSource } from '../library/label-sources.ts';
 import type { Project } from '../project.ts';
 import { makeThumbnails, openImage, thumbnailDir, thumbnailPath, THUMB_SIZE } from '../thumbnails/make-thumbnails.ts';
 import type { ServiceArea, ServiceContext } from './context.ts';
-import { galleryItem, judge, queryGallery, queryGalleryIds } from './gallery-query.ts';
-import { probabilitiesRecord, runPredictions } from './run-predictions.ts';
+import { imageRecord, queryImageIds, queryImages } from '../library/image-query.ts';
+import { judge, probabilitiesRecord, runPredictions } from '../runs/run-predictions.ts';
 import { ThumbnailCounter } from './thumbnail-count.ts';
-import { classesOf, healthyContents, historyStateOf } from './views.ts';
+import { classesOf, galleryItemOf, galleryPageOf, healthyContents, historyStateOf } from './views.ts';
 
 export interface LibraryArea {
   calls: ServiceArea;
@@ -40,6 +40,9 @@ function labelSourceOf(r: ImportRequest): LabelSource {
       return { kind: r.labelSource };
   }
 }
+
+/** The gallery's page size when the call gives none (src/shared/api.ts). */
+const GALLERY_PAGE = 200;
 
 /** Thumbnails made on demand at most at once (the gallery asks for a screenful before the background job reaches it). */
 const ON_DEMAND_CONCURRENCY = 4;
@@ -183,20 +186,17 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
       },
       makeThumbnails: async () => ({ jobId: startThumbnails() }),
       async queryImages(q) {
-        const project = ctx.project();
-        return queryGallery(project.db, q, ctx.suspects().lookup());
+        return galleryPageOf(queryImages(ctx.project(), { ...q, limit: q.limit ?? GALLERY_PAGE }, ctx.suspects().lookup()));
       },
       async queryImageIds(f) {
-        return queryGalleryIds(ctx.project().db, f, ctx.suspects().lookup());
+        return queryImageIds(ctx.project(), f, ctx.suspects().lookup());
       },
       async getImage({ id }) {
         const project = ctx.project();
         const db = project.db;
-        const item = galleryItem(db, id, ctx.suspects().lookup());
-        if (!item) throw notFound(`no image with id ${id}`);
-        const row = db.prepare(`SELECT r.path AS root, i.size, i.format, i.mtime_ms AS mtimeMs FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id = ?`).get(id) as {
-          root: string; size: number; format: string | null; mtimeMs: number;
-        };
+        const record = imageRecord(project, id, ctx.suspects().lookup());
+        if (!record) throw notFound(`no image with id ${id}`);
+        const item = galleryItemOf(record);
         const splits = db.prepare(`SELECT s.name AS split, m.part, c.name AS frozenLabel FROM split_members m JOIN splits s ON s.id = m.split_id
                                    JOIN classes c ON c.id = m.class_id WHERE m.image_id = ? ORDER BY s.created_at`).all(id) as ImageDetail['splits'];
         const runIds = (db.prepare(`SELECT DISTINCT e.run_id AS id FROM run_predictions p JOIN run_evaluations e ON e.id = p.evaluation_id WHERE p.image_id = ? ORDER BY e.run_id DESC LIMIT 20`).all(id) as { id: number }[]).map((r) => r.id);
@@ -207,7 +207,7 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
           if (p && preds) predictions.push({ runId, className: p.className, confidence: p.confidence, ...judge(p, item.label, preds.classes), probabilities: probabilitiesRecord(p, preds.classes) });
         }
         const history = imageHistory(db, id).map((e) => ({ historyId: e.historyId, at: e.at, actor: e.actor, action: e.action, description: e.description, from: e.from, to: e.to, undone: e.undone }));
-        return { ...item, path: path.join(row.root, ...item.name.split('/')), root: row.root, size: row.size, format: row.format, mtimeMs: row.mtimeMs, splits, predictions, history };
+        return { ...item, path: record.absPath, root: record.root, size: record.size, format: record.format, mtimeMs: record.mtimeMs, splits, predictions, history };
       },
       async setLabel({ imageIds, className }) {
         const r = setLabels(ctx.project(), imageIds, className, { actor });

@@ -14,7 +14,7 @@ import type { Project } from '../project.ts';
 import { getRun, latestEvaluation, listRunRecords, markInterruptedRuns, requireRun, runEpochs, updateRun, type RunRecord } from '../runs/run-store.ts';
 import type { RunProgress } from '../runs/train-run.ts';
 import { type ServiceArea, type ServiceContext } from './context.ts';
-import { runPredictions } from './run-predictions.ts';
+import { runPredictions } from '../runs/run-predictions.ts';
 import { historyStateOf } from './views.ts';
 
 export interface RunsArea {
@@ -267,16 +267,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         const { findSuspects } = await import('../runs/suspects-run.ts');
         const job = ctx.jobs.start('suspects', 'Looking for suspected label errors', (h) =>
           findSuspects(project, { runId, folds, limit: limit ?? 200, runner: ctx.runner(), signal: h.signal, onProgress: (message) => h.progress({ done: 0, total: 0, unit: 'folds', message }) }), { unit: 'folds' });
-        const r = await job.done;
-        const hashOf = project.db.prepare('SELECT rel_path AS name, hash FROM images WHERE id = ?');
-        const items = r.suspects.map((s) => {
-          const row = hashOf.get(s.imageId) as { name: string; hash: string | null } | undefined;
-          return {
-            imageId: s.imageId, name: row?.name ?? s.path, hash: row?.hash ?? null, label: s.label, suggested: s.suggested,
-            labelProbability: s.labelProbability, suggestedProbability: s.suggestedProbability, score: s.score, rank: s.rank,
-          };
-        });
-        return ctx.suspects().save({ runId: r.run, folds: r.folds, computedAt: Date.now(), total: items.length, items });
+        return ctx.suspects().saveOutcome(await job.done);
       },
       async confirmLabels({ imageIds }) {
         return { confirmed: ctx.suspects().confirm(imageIds) };

@@ -3,7 +3,8 @@
  * position, splits, status). Plain SQL reads over the foundation schema and the
  * core's own readers; the writes all happen in the core.
  */
-import type { ClassInfo, HistoryState, Part, ProjectStatus, RootInfo, SplitInfo, SplitPartCounts } from '../../../shared/api.ts';
+import type { ClassInfo, GalleryItem, GalleryPage, HistoryState, Part, ProjectStatus, RootInfo, SplitInfo, SplitPartCounts } from '../../../shared/api.ts';
+import type { ImagePage, ImageRecord } from '../library/image-query.ts';
 import { listClasses } from '../labels/classes.ts';
 import type { Db } from '../db/project-db.ts';
 import type { Project } from '../project.ts';
@@ -11,6 +12,19 @@ import { projectName } from './recent-projects.ts';
 
 export function classesOf(db: Db): ClassInfo[] {
   return listClasses(db).map((c, position) => ({ id: c.id, name: c.name, position, count: c.count }));
+}
+
+/** An image of the core's image list as the gallery shows it. */
+export function galleryItemOf(r: ImageRecord): GalleryItem {
+  return {
+    id: r.id, name: r.path, hash: r.hash, width: r.width, height: r.height, status: r.status, error: r.error,
+    label: r.class, labelSource: r.labelSource, duplicates: Math.max(0, r.copies - 1), part: r.part,
+    prediction: r.prediction, suspect: r.suspect,
+  };
+}
+
+export function galleryPageOf(p: ImagePage): GalleryPage {
+  return { total: p.total, offset: p.offset, items: p.images.map(galleryItemOf), runId: p.runId };
 }
 
 export function historyStateOf(db: Db): HistoryState {

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeCorruptJpeg, writeImage, writeImages } from '../../../../test/helpers/make-images.ts';
 import { importFolder } from '../library/import-folder.ts';
-import { listImages } from '../library/query.ts';
+import { queryImages } from '../library/image-query.ts';
 import { Project } from '../project.ts';
 import { makeThumbnails, thumbnailPath } from './make-thumbnails.ts';
 
@@ -34,13 +34,13 @@ describe('makeThumbnails', () => {
     expect(progress.at(-1)).toBe(4);
     expect(r.dir.startsWith(`${project.file}.d`)).toBe(true);
 
-    const big = listImages(project, { search: 'big' }).images[0];
+    const big = queryImages(project, { search: 'big' }).images[0];
     const meta = await sharp(thumbnailPath(project, big.hash!)).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 256, 128]);
-    expect(listImages(project, { status: 'failed' }).images.map((i) => i.path)).toEqual(['b/corrupt.jpg']);
+    expect(queryImages(project, { status: 'failed' }).images.map((i) => i.path)).toEqual(['b/corrupt.jpg']);
 
     // The second run only checks the cache; a file changed since the import is skipped, not failed.
-    const sameHash = listImages(project, { search: 'c.webp' }).images[0].hash!;
+    const sameHash = queryImages(project, { search: 'c.webp' }).images[0].hash!;
     fs.rmSync(thumbnailPath(project, sameHash));
     await writeImage(path.join(root, 'b/c.webp'), { format: 'webp', color: [0, 0, 0] });
     const again = await makeThumbnails(project);

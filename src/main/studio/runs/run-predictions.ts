@@ -1,7 +1,7 @@
 /**
- * A run's latest prediction per image, for the gallery's prediction filters
- * and sorts: read from the run's newest evaluation of each part, decoded once
- * and kept while no new evaluation arrives.
+ * A run's latest prediction per image, for the image list's prediction
+ * filters and sorts (CLI `images` and the gallery): read from the run's newest
+ * evaluation of each part, decoded once and kept while no new evaluation arrives.
  */
 import type { PredictionInfo } from '../../../shared/api.ts';
 import type { Db } from '../db/project-db.ts';
@@ -74,4 +74,16 @@ export function probabilitiesRecord(p: ImagePrediction, classes: string[]): Reco
   const out: Record<string, number> = {};
   classes.forEach((c, i) => (out[c] = p.probabilities[i] ?? 0));
   return out;
+}
+
+/**
+ * Right / wrong and loss of a prediction against `label`, the image's CURRENT
+ * label (the one the user sees and fixes), not the label it had when the run
+ * was evaluated: null both when unlabelled; a label the run never saw (a class
+ * made after it) is wrong, with no loss (the run has no probability for it).
+ */
+export function judge(p: ImagePrediction, label: string | null, classes: string[]): { correct: boolean | null; loss: number | null } {
+  if (label === null) return { correct: null, loss: null };
+  const k = classes.indexOf(label);
+  return { correct: p.className === label, loss: k < 0 ? null : -Math.log(Math.max(p.probabilities[k] ?? 0, 1e-7)) };
 }
