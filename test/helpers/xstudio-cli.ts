@@ -22,13 +22,24 @@ export function tempStudio(prefix = 'xstudio-it-'): { dir: string; env: NodeJS.P
   return { dir, env, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function runXstudio(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
+export interface RunOptions {
+  /** Working folder of the command (default: the repository). */
+  cwd?: string;
+  /** Called with all of stderr so far at every chunk, and a way to signal the process (to test Ctrl+C or a kill). */
+  onStderr?(text: string, kill: (signal: NodeJS.Signals) => void): void;
+}
+
+/** Runs `xstudio args…`; a process ended by a signal reports code -1. */
+export function runXstudio(args: string[], env: NodeJS.ProcessEnv = process.env, opts: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd ?? repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      opts.onStderr?.(stderr, (signal) => child.kill(signal));
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });

@@ -2,7 +2,6 @@
 // random-init Xception at 71×71 (the smallest input), the CLI spawned with
 // --json. Covers cache hits, duplicates, a changed file, a file that cannot be
 // decoded, and resume after Ctrl+C.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,33 +11,15 @@ import { colorFor, imageBuffer, writeImage } from '../helpers/make-images.ts';
 import { importFolder } from '../../src/main/studio/library/import-folder.ts';
 import { Project } from '../../src/main/studio/project.ts';
 import { latestBackbone, loadFeatures } from '../../src/main/studio/features/feature-store.ts';
+import { runXstudio, type CliRun, type RunOptions } from '../helpers/xstudio-cli.ts';
 
-const repo = path.resolve(import.meta.dirname, '../..');
 let dir: string;
 let images: string;
 let projectFile: string;
 let env: NodeJS.ProcessEnv;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], opts: { onStderr?: (text: string, kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repo, 'bin/xstudio.mjs'), ...args], { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-      opts.onStderr?.(stderr, (sig) => child.kill(sig));
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI as a user runs it, from the test's folder with its studio environment. */
+const cli = (args: string[], opts: RunOptions = {}): Promise<CliRun> => runXstudio(args, env, { cwd: dir, ...opts });
 
 async function extract(...extra: string[]): Promise<Record<string, unknown> & { extracted: number; cached: number; duplicates: number; failed: { path: string; reason: string }[] }> {
   const r = await cli(['extract', '--project', projectFile, '--random-init', '--input-size', '71', '--batch', '2', ...extra, '--json']);

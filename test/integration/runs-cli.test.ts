@@ -3,7 +3,6 @@
 // store, so no network runs): train, runs, eval (test counter and lock),
 // runs compare, suspects (labels flipped on purpose), cancel, a failing run,
 // an interrupted run, and the dataset / head / report exports.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,34 +11,16 @@ import { colorFor, writeImage } from '../helpers/make-images.ts';
 import { Project } from '../../src/main/studio/project.ts';
 import { readKerasWeights } from '../../src/main/ml/keras-h5.ts';
 import { storeSyntheticFeatures } from '../helpers/synthetic-project.ts';
+import { runXstudio, type CliRun, type RunOptions } from '../helpers/xstudio-cli.ts';
 
-const repo = path.resolve(import.meta.dirname, '../..');
 let dir: string;
 let projectFile: string;
 let env: NodeJS.ProcessEnv;
 /** Image ids whose label was flipped on purpose (their features belong to the other class). */
 let flipped: number[] = [];
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], opts: { onStderr?: (text: string, kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repo, 'bin/xstudio.mjs'), ...args], { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-      opts.onStderr?.(stderr, (sig) => child.kill(sig));
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI as a user runs it, from the test's folder with its studio environment. */
+const cli = (args: string[], opts: RunOptions = {}): Promise<CliRun> => runXstudio(args, env, { cwd: dir, ...opts });
 
 async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
   const r = await cli([...args, '--json']);

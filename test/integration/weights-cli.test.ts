@@ -1,6 +1,5 @@
 // `xstudio weights fetch|list` as a user runs them, against a local server
 // standing in for the Keras address (the real one is unreachable here).
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -8,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runXstudio, type CliRun } from '../helpers/xstudio-cli.ts';
 
-const repo = path.resolve(import.meta.dirname, '../..');
 let dir: string;
 let server: http.Server;
 let url: string;
@@ -38,16 +37,7 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repo, 'bin/xstudio.mjs'), ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> => runXstudio(args, { ...process.env, ...env });
 
 it('weights fetch downloads with progress on stderr, and weights list then shows the file', async () => {
   const env = { XSTUDIO_CACHE: path.join(dir, 'cache'), KERAS_HOME: path.join(dir, 'keras'), XSTUDIO_WEIGHTS_URL: url, XSTUDIO_WEIGHTS_MD5: md5 };

@@ -1,16 +1,9 @@
 import { selectBackend } from '../backend.ts';
-import { predictHead, trainHead, type EpochMetrics, type FeatureSet, type HeadWeights } from '../head.ts';
-import type { HeadConfig } from '../run-config.ts';
+import { predictHead, trainHead, type EpochMetrics, type HeadWeights, type TrainHeadInput } from '../head.ts';
 import type { TaskHandler } from './task.ts';
 
-export interface TrainHeadPayload {
-  train: FeatureSet;
-  val?: FeatureSet;
-  dim: number;
-  numClasses: number;
-  config: HeadConfig;
-  seed: number;
-}
+/** What the core sends: the training input without callbacks (those are the worker's). */
+export type TrainHeadPayload = Omit<TrainHeadInput, 'initial' | 'onEpoch' | 'onBatch' | 'signal'>;
 
 /** Streamed after every epoch; `best` only when the epoch became the kept checkpoint. */
 export interface TrainHeadPartial {
