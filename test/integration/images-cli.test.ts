@@ -139,6 +139,17 @@ describe('xstudio images with predictions', () => {
     expect(both.images.every((i) => i.suspect !== null && i.prediction?.correct === false)).toBe(true);
   });
 
+  it('drops an image confirmed as rightly labelled from the suspects, in the list and in a new ranking', async () => {
+    const before = await json<{ total: number; suspects: { imageId: number }[] }>(['suspects', '--run', String(run), '--folds', '2']);
+    const target = before.suspects[0].imageId;
+    expect(await json(['suspects', 'confirm', String(target)])).toEqual({ confirmed: 1, images: 1 });
+    expect(ids(await images('--suspects'))).not.toContain(target);
+    const after = await json<{ total: number; confirmed: number; suspects: { imageId: number }[] }>(['suspects', '--run', String(run), '--folds', '2']);
+    expect(after.confirmed).toBe(1);
+    expect(after.total).toBe(before.total - 1);
+    expect(after.suspects.map((s) => s.imageId)).not.toContain(target);
+  });
+
   it('repeats --class, and lists unlabelled images with them', async () => {
     expect((await images('--class', 'cat', '--class', 'dog')).total).toBe(64);
     expect((await images('--class', 'cat')).total).toBe(32);

@@ -29,17 +29,24 @@ export const suspectsCommand: Command = {
           onProgress: (m) => io.progress(`suspects: ${m}`),
         });
         // Kept as the project's current list, as the UI keeps it: `xstudio images --suspects` and the gallery show it.
-        new SuspectsStore(project).saveOutcome(outcome);
-        return { ...outcome, suspects: outcome.suspects.slice(0, optionalInt(args, 'limit', 1) ?? 50) };
+        // Images whose label was confirmed as right (here or in the Suspects view) are not suspects any more.
+        const kept = new Set(new SuspectsStore(project).saveOutcome(outcome).items.map((i) => i.imageId));
+        const open = outcome.suspects.filter((s) => kept.has(s.imageId));
+        return {
+          ...outcome,
+          total: open.length,
+          confirmed: outcome.suspects.length - open.length,
+          suspects: open.slice(0, optionalInt(args, 'limit', 1) ?? 50),
+        };
       }, { create: false });
     } finally {
       await runner.close();
     }
   },
   format(result) {
-    const r = result as SuspectsOutcome;
+    const r = result as SuspectsOutcome & { confirmed?: number };
     return [
-      `${r.total} suspected label errors among ${r.images} images (${r.folds}-fold cross-validation, split "${r.split}"); top ${r.suspects.length}:`,
+      `${r.total} suspected label errors among ${r.images} images (${r.folds}-fold cross-validation, split "${r.split}")${r.confirmed ? `, not counting ${r.confirmed} confirmed as right` : ''}; top ${r.suspects.length}:`,
       ...r.suspects.map((s) => `${String(s.rank).padStart(4)}  ${s.path}  labelled ${s.label} (${(s.labelProbability * 100).toFixed(1)}%), looks like ${s.suggested} (${(s.suggestedProbability * 100).toFixed(1)}%)`),
     ].join('\n');
   },
