@@ -5,6 +5,7 @@
  */
 import {
   CALL_NAMES,
+  mediaPath,
   type CallName,
   type CallResult,
   type EventHandler,
@@ -57,9 +58,9 @@ export function createStudioApi(transport: StudioTransport): StudioApi {
         set.delete(h);
       };
     },
-    thumbUrl: (hash: string) => `${transport.mediaBase}thumb/${encodeURIComponent(hash)}`,
-    imageUrl: (id: number) => `${transport.mediaBase}image/${id}`,
-    reportUrl: (runId: number) => `${transport.mediaBase}report/${runId}`,
+    thumbUrl: (hash: string) => transport.mediaBase + mediaPath.thumb(hash),
+    imageUrl: (id: number) => transport.mediaBase + mediaPath.image(id),
+    reportUrl: (runId: number) => transport.mediaBase + mediaPath.report(runId),
   };
   for (const name of CALL_NAMES) {
     api[name] = async (input?: unknown) => {

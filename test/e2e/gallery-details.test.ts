@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { e2eReady, launchBrowser, openStudioPage, screenshot, startStudio, type RunningStudio } from './harness.ts';
+import { e2eReady, importThroughDialog, launchBrowser, openStudioPage, screenshot, startStudio, type RunningStudio } from './harness.ts';
 
 const notReady = e2eReady();
 
@@ -33,15 +33,7 @@ describe.skipIf(notReady)('gallery and split editor details', () => {
   });
 
   it('imports through the dialog and lists the file that failed with its reason', async () => {
-    await page.click('[data-testid="open-import"]');
-    await page.waitForSelector('.folder-browser .entries');
-    await page.fill('input[aria-label="Folder path"]', studio.imagesDir);
-    await page.press('input[aria-label="Folder path"]', 'Enter');
-    await page.waitForSelector('.folder-browser .entry:has-text("red")');
-    await page.click('[data-testid="start-import"]');
-    const summary = page.locator('[data-testid="import-summary"]');
-    await summary.waitFor({ timeout: 60_000 });
-    const text = (await summary.textContent()) ?? '';
+    const text = await importThroughDialog(page, studio.imagesDir, 'red');
     expect(text).toContain('1 failed');
     expect(text).toContain('broken.jpg');
     await screenshot(page, 'gallery-1-import-failures');

@@ -221,3 +221,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * Imports a folder through the Projects view's dialog as a user does (open the
+ * dialog, type the path, wait for its sub-folder `expectEntry`, start) and
+ * returns the text of the import summary once it shows.
+ */
+export async function importThroughDialog(page: Page, folder: string, expectEntry: string): Promise<string> {
+  await page.click('[data-testid="open-import"]');
+  await page.waitForSelector('.folder-browser .entries');
+  await page.fill('input[aria-label="Folder path"]', folder);
+  await page.press('input[aria-label="Folder path"]', 'Enter');
+  await page.waitForSelector(`.folder-browser .entry:has-text("${expectEntry}")`);
+  await page.click('[data-testid="start-import"]');
+  const summary = page.locator('[data-testid="import-summary"]');
+  await summary.waitFor({ timeout: 60_000 });
+  return (await summary.textContent()) ?? '';
+}

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { e2eReady, launchBrowser, openStudioPage, screenshot, startStudio, type RunningStudio, type StudioPage } from './harness.ts';
+import { e2eReady, importThroughDialog, launchBrowser, openStudioPage, screenshot, startStudio, type RunningStudio, type StudioPage } from './harness.ts';
 
 const notReady = e2eReady();
 
@@ -40,15 +40,7 @@ describe.skipIf(notReady)('studio workflow in the browser', () => {
     await page.locator('.projects-view .view-header').filter({ hasText: projectFile }).waitFor();
     expect((await studio.api('getProjectStatus')).file).toBe(projectFile);
 
-    await page.click('[data-testid="open-import"]');
-    await page.waitForSelector('.folder-browser .entries');
-    await page.fill('input[aria-label="Folder path"]', studio.imagesDir);
-    await page.press('input[aria-label="Folder path"]', 'Enter');
-    await page.waitForSelector('.folder-browser .entry:has-text("red")');
-    await page.click('[data-testid="start-import"]');
-    const summary = page.locator('[data-testid="import-summary"]');
-    await summary.waitFor({ timeout: 60_000 });
-    expect(await summary.textContent()).toContain('20 added');
+    expect(await importThroughDialog(page, studio.imagesDir, 'red')).toContain('20 added');
     await expect.poll(() => page.locator('[data-testid="current-project"]').textContent()).toContain('blue');
     await screenshot(page, 'workflow-1-imported');
   });

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { colorFor, imageBuffer, writeImage } from '../helpers/make-images.ts';
 import { importFolder } from '../../src/main/studio/library/import-folder.ts';
-import { Project } from '../../src/main/studio/project.ts';
+import { withProject, type Project } from '../../src/main/studio/project.ts';
 import { latestBackbone, loadFeatures } from '../../src/main/studio/features/feature-store.ts';
 import { runXstudio, type CliRun, type RunOptions } from '../helpers/xstudio-cli.ts';
 
@@ -27,14 +27,8 @@ async function extract(...extra: string[]): Promise<Record<string, unknown> & { 
   return JSON.parse(r.stdout);
 }
 
-function withProject<T>(fn: (p: Project) => T): T {
-  const p = new Project(projectFile);
-  try {
-    return fn(p);
-  } finally {
-    p.close();
-  }
-}
+/** Reads the project file directly (through the core), to check what the CLI stored. */
+const inProject = <T>(fn: (p: Project) => T): Promise<T> => withProject(projectFile, fn);
 
 function imageId(p: Project, rel: string): number {
   return (p.db.prepare('SELECT id FROM images WHERE rel_path = ?').get(rel) as { id: number }).id;
@@ -58,14 +52,9 @@ beforeAll(async () => {
   fs.copyFileSync(path.join(images, 'cat', '1.jpg'), path.join(images, 'cat', 'copy-of-1.jpg'));
   await writeUndecodablePng(path.join(images, 'dog', 'broken.png'));
   projectFile = path.join(dir, 'p.xstudio');
-  const p = new Project(projectFile);
-  try {
-    const r = await importFolder(p, images);
-    expect(r.images).toBe(8);
-    expect(r.failed).toEqual([]); // the damage is only found by a full decode
-  } finally {
-    p.close();
-  }
+  const r = await withProject(projectFile, (p) => importFolder(p, images));
+  expect(r.images).toBe(8);
+  expect(r.failed).toEqual([]); // the damage is only found by a full decode
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -84,7 +73,7 @@ describe('xstudio extract', () => {
     expect(r.failed).toEqual([{ path: path.join(images, 'dog', 'broken.png'), reason: expect.stringContaining('broken.png') }]);
     expect(r.imagesPerSecond).toBeGreaterThan(0);
 
-    withProject((p) => {
+    await inProject((p) => {
       const failed = p.db.prepare(`SELECT status, error FROM images WHERE rel_path = 'dog/broken.png'`).get() as { status: string; error: string };
       expect(failed.status).toBe('failed');
       expect(failed.error).toMatch(/cannot decode/);
@@ -107,7 +96,7 @@ describe('xstudio extract', () => {
     const r = await cli(['features', '--random-init', '--input-size', '71', file, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const direct = (JSON.parse(r.stdout) as { features: { vector: number[] }[] }).features[0].vector;
-    const stored = withProject((p) => loadFeatures(p, latestBackbone(p)!.key, [imageId(p, 'dog/4.jpg')]).matrix);
+    const stored = await inProject((p) => loadFeatures(p, latestBackbone(p)!.key, [imageId(p, 'dog/4.jpg')]).matrix);
     expect(stored.length).toBe(direct.length);
     let maxDiff = 0;
     for (let i = 0; i < direct.length; i++) maxDiff = Math.max(maxDiff, Math.abs(direct[i] - stored[i]) / (1 + Math.abs(direct[i])));
@@ -121,11 +110,11 @@ describe('xstudio extract', () => {
 
   it('re-extracts a changed image only', async () => {
     const changed = path.join(images, 'dog', '2.jpg');
-    const before = withProject((p) => loadFeatures(p, latestBackbone(p)!.key, [imageId(p, 'dog/2.jpg')]).matrix.slice());
+    const before = await inProject((p) => loadFeatures(p, latestBackbone(p)!.key, [imageId(p, 'dog/2.jpg')]).matrix.slice());
     await writeImage(changed, { width: 80, height: 64, color: [250, 250, 10] });
     const r = await extract('--workers', '1');
     expect(r).toMatchObject({ extracted: 1, cached: 6, workers: 1 });
-    const after = withProject((p) => loadFeatures(p, latestBackbone(p)!.key, [imageId(p, 'dog/2.jpg')]).matrix);
+    const after = await inProject((p) => loadFeatures(p, latestBackbone(p)!.key, [imageId(p, 'dog/2.jpg')]).matrix);
     expect([...after]).not.toEqual([...before]);
   });
 
@@ -158,7 +147,7 @@ describe('xstudio extract', () => {
     const kept = Number(/cancelled: (\d+) image features stored/.exec(run.stderr)![1]);
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(total);
-    const status = withProject((p) => p.db.prepare(`SELECT status FROM extractions ORDER BY id DESC LIMIT 1`).pluck().get());
+    const status = await inProject((p) => p.db.prepare(`SELECT status FROM extractions ORDER BY id DESC LIMIT 1`).pluck().get());
     expect(status).toBe('cancelled');
 
     const r = await extract('--input-size', '160', '--workers', '1');

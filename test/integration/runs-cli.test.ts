@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { colorFor, writeImage } from '../helpers/make-images.ts';
-import { Project } from '../../src/main/studio/project.ts';
+import { withProject, type Project } from '../../src/main/studio/project.ts';
 import { readKerasWeights } from '../../src/main/ml/keras-h5.ts';
 import { storeSyntheticFeatures } from '../helpers/synthetic-project.ts';
 import { runXstudio, type CliRun, type RunOptions } from '../helpers/xstudio-cli.ts';
@@ -28,14 +28,8 @@ async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
   return JSON.parse(r.stdout) as T;
 }
 
-function withProject<T>(fn: (p: Project) => T): T {
-  const p = new Project(projectFile);
-  try {
-    return fn(p);
-  } finally {
-    p.close();
-  }
-}
+/** Reads the project file directly (through the core), to check what the CLI stored. */
+const inProject = <T>(fn: (p: Project) => T): Promise<T> => withProject(projectFile, fn);
 
 const DIM = 24;
 
@@ -105,7 +99,7 @@ describe('xstudio train / runs / eval', () => {
     expect(t2.testEvaluations).toBe(2);
     expect(t2.testLocked).toBe(true);
     expect(r.stderr).toMatch(/locked/);
-    const predictions = withProject((p) => p.db.prepare("SELECT COUNT(*) FROM run_predictions rp JOIN run_evaluations e ON e.id = rp.evaluation_id WHERE e.run_id = ? AND e.part = 'test'").pluck().get(run1)) as number;
+    const predictions = await inProject((p) => p.db.prepare("SELECT COUNT(*) FROM run_predictions rp JOIN run_evaluations e ON e.id = rp.evaluation_id WHERE e.run_id = ? AND e.part = 'test'").pluck().get(run1)) as number;
     expect(predictions).toBe(80);
   });
 
@@ -124,7 +118,7 @@ describe('xstudio train / runs / eval', () => {
     expect(cmp.configDiff.find((d) => d.key === 'head.epochs')).toMatchObject({ a: 12, b: 3 });
     expect(cmp.metricDiff.find((m) => m.metric === 'val.accuracy')!.delta).toBeCloseTo(cmp.metricDiff.find((m) => m.metric === 'val.accuracy')!.b - cmp.metricDiff.find((m) => m.metric === 'val.accuracy')!.a, 10);
     // Check the image lists against the stored predictions of both runs.
-    const expected = withProject((p) => {
+    const expected = await inProject((p) => {
       const preds = (id: number): Map<number, number> =>
         new Map((p.db.prepare("SELECT rp.image_id, rp.correct FROM run_predictions rp WHERE rp.evaluation_id = (SELECT MAX(id) FROM run_evaluations WHERE run_id = ? AND part = 'val')").all(id) as { image_id: number; correct: number }[]).map((r) => [r.image_id, r.correct]));
       const pa = preds(run1);
@@ -177,7 +171,7 @@ describe('xstudio train / runs / eval', () => {
     expect(killed.state).toBe('interrupted');
     for (const r of [cancelled, killed]) {
       expect(r.bestEpoch).toBeGreaterThanOrEqual(1);
-      const epochs = withProject((p) => p.db.prepare('SELECT COUNT(*) FROM run_epochs WHERE run_id = ?').pluck().get(r.id)) as number;
+      const epochs = await inProject((p) => p.db.prepare('SELECT COUNT(*) FROM run_epochs WHERE run_id = ?').pluck().get(r.id)) as number;
       expect(epochs).toBeGreaterThanOrEqual(2);
       expect(fs.existsSync(`${projectFile}.d/runs/${r.id}/head-best.json`)).toBe(true);
     }

@@ -4,7 +4,7 @@ import { augmentImage } from './augment.ts';
 import { installConvGradients } from './conv-gradients.ts';
 import type { Backbone } from './backbone.ts';
 import { buildClassifier } from './export/classifier.ts';
-import { makeOptimizer, predictedFromProbs, rowLossFromProbs, setLearningRate, type EpochMetrics, type HeadWeights } from './head.ts';
+import { epochMetrics, makeOptimizer, predictedFromProbs, rowLossFromProbs, setLearningRate, type EpochMetrics, type HeadWeights } from './head.ts';
 import { applyPreprocess, decodeImage } from './preprocess.ts';
 import { SeededRandom } from './random.ts';
 import type { FineTuneConfig } from './run-config.ts';
@@ -212,15 +212,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneResult> {
         input.onBatch?.({ epoch: epoch + 1, batch: b + 1, batches, loss: batchLoss });
       }
       const v = input.val.length ? await evaluate(input.val) : null;
-      const metrics: EpochMetrics = {
-        epoch: epoch + 1,
-        loss: lossSum / n,
-        accuracy: correct / n,
-        valLoss: v ? v.loss : null,
-        valAccuracy: v ? v.accuracy : null,
-        lr: config.optimizer.lr,
-        ms: performance.now() - t0,
-      };
+      const metrics = epochMetrics(epoch, lossSum, correct, n, v, config.optimizer.lr, t0);
       history.push(metrics);
       const monitored = v ? v.loss : metrics.loss;
       const improved = monitored < bestLoss;

@@ -52,6 +52,27 @@ export interface EpochMetrics {
   ms: number;
 }
 
+/** One epoch's figures from its running sums, as the head trainer and fine-tuning both report them. */
+export function epochMetrics(
+  epoch: number,
+  lossSum: number,
+  correct: number,
+  n: number,
+  val: { loss: number; accuracy: number } | null,
+  lr: number,
+  startedAt: number,
+): EpochMetrics {
+  return {
+    epoch: epoch + 1,
+    loss: lossSum / n,
+    accuracy: correct / n,
+    valLoss: val ? val.loss : null,
+    valAccuracy: val ? val.accuracy : null,
+    lr,
+    ms: performance.now() - startedAt,
+  };
+}
+
 export interface TrainHeadInput {
   train: FeatureSet;
   val?: FeatureSet;
@@ -299,15 +320,7 @@ export function trainHead(input: TrainHeadInput): TrainHeadResult {
       }
       const current = trainer.snapshot();
       const v = val ? evaluateHead(current, val) : null;
-      const metrics: EpochMetrics = {
-        epoch: epoch + 1,
-        loss: lossSum / nTrain,
-        accuracy: correct / nTrain,
-        valLoss: v ? v.loss : null,
-        valAccuracy: v ? v.accuracy : null,
-        lr,
-        ms: performance.now() - t0,
-      };
+      const metrics = epochMetrics(epoch, lossSum, correct, nTrain, v, lr, t0);
       history.push(metrics);
       const monitored = v ? v.loss : metrics.loss;
       const minDelta = config.earlyStopping?.minDelta ?? 0;

@@ -27,7 +27,6 @@ export interface XceptionOptions {
 
 export const XCEPTION_DEFAULT_INPUT = 299;
 export const XCEPTION_MIN_INPUT = 71;
-export const XCEPTION_FEATURE_DIM = 2048;
 
 /** Layer names that Keras generates for the unnamed residual layers. */
 export const GENERATED_NAME = /^(conv2d|batch_normalization|separable_conv2d|depthwise_conv2d|dense|add|activation|max_pooling2d|global_average_pooling2d|global_max_pooling2d|flatten|dropout)(_\d+)?$/;

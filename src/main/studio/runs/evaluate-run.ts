@@ -7,6 +7,7 @@ import { getBackbone, loadFeatures } from '../features/feature-store.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';
 import { fineTunedModel } from './fine-tune-stage.ts';
+import { getSplit, recordTestEvaluation } from '../splits/split-service.ts';
 import { imagePaths } from './run-data.ts';
 import { markInterruptedRuns, requireRun, runImages, type Part } from './run-store.ts';
 import { headCheckpointPath, storeEvaluation } from './train-run.ts';
@@ -72,10 +73,9 @@ export async function evaluateRun(project: Project, runId: number, on: Part, run
   let testLocked = false;
   let notice: string | null = null;
   if (run.splitId !== null) {
-    if (on === 'test') project.db.transaction(() => project.db.prepare('UPDATE splits SET test_evaluations = test_evaluations + 1 WHERE id = ?').run(run.splitId))();
-    const s = project.db.prepare('SELECT test_locked, test_evaluations FROM splits WHERE id = ?').get(run.splitId) as { test_locked: number; test_evaluations: number } | undefined;
-    testEvaluations = s?.test_evaluations ?? 0;
-    testLocked = s?.test_locked === 1;
+    const split = on === 'test' ? recordTestEvaluation(project, run.splitName) : getSplit(project, run.splitName);
+    testEvaluations = split.testEvaluations;
+    testLocked = split.testLocked;
     if (on === 'test') {
       notice = testLocked
         ? `the test part of split "${run.splitName}" is locked; this was evaluation number ${testEvaluations} on it${testEvaluations > 1 ? ': every look at it makes its figure less of an unbiased estimate' : ''}`

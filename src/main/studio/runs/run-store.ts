@@ -1,3 +1,4 @@
+import type { Part, RunState } from '../../../shared/api.ts';
 import { StudioError } from '../../../shared/errors.ts';
 import type { EpochMetrics } from '../../ml/head.ts';
 import type { Evaluation } from '../../ml/evaluate.ts';
@@ -6,8 +7,7 @@ import type { Project } from '../project.ts';
 
 /** Run records in the project file (migration 003). Every write is one transaction. */
 
-export type RunState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
-export type Part = 'train' | 'val' | 'test';
+export type { Part, RunState };
 export type Stage = 'head' | 'fine-tune';
 
 export interface RunClass {

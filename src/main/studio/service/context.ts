@@ -1,5 +1,4 @@
 import type { AppInfo, CallName, StudioService } from '../../../shared/api.ts';
-import { StudioError } from '../../../shared/errors.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';
 import type { StudioEventBus } from './event-bus.ts';
@@ -28,10 +27,6 @@ export interface ServiceContext {
 
 /** One area's share of the calls. */
 export type ServiceArea = Partial<StudioService>;
-
-export function notAvailable(what: string): never {
-  throw new StudioError('internal', `${what} is not available yet`);
-}
 
 export function checkComplete(service: Partial<StudioService>, names: readonly CallName[]): StudioService {
   const missing = names.filter((n) => typeof service[n] !== 'function');

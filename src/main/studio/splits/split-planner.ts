@@ -1,5 +1,6 @@
 import { invalidArgument } from '../../../shared/errors.ts';
 import { seededRandom, shuffleInPlace } from './prng.ts';
+import { PARTS, type Part } from '../../../shared/api.ts';
 
 /**
  * Pure split planning: which images go to train, val and test. Only one image
@@ -10,8 +11,8 @@ import { seededRandom, shuffleInPlace } from './prng.ts';
  * allocated with largest remainders so that every part gets exactly the count
  * asked for and each class its fair share of it.
  */
-export const PARTS = ['train', 'val', 'test'] as const;
-export type Part = (typeof PARTS)[number];
+// The three parts are a domain type of the contract, shared by every process.
+export { PARTS, type Part };
 
 export interface SplitCandidate {
   id: number;

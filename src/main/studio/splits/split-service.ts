@@ -147,13 +147,13 @@ export function deleteSplit(project: Project, name: string): { deleted: string }
 
 /**
  * Counts one evaluation on the test part of a split (runs code calls this each
- * time it scores the test images) and returns the new count, so the studio can
+ * time it scores the test images) and returns the split with its new count, so the studio can
  * say how often a locked test set has been looked at.
  */
-export function recordTestEvaluation(project: Project, name: string): number {
+export function recordTestEvaluation(project: Project, name: string): SplitSummary {
   getSplit(project, name);
   project.db.prepare('UPDATE splits SET test_evaluations = test_evaluations + 1 WHERE name = ?').run(name);
-  return getSplit(project, name).testEvaluations;
+  return getSplit(project, name);
 }
 
 /** Image ids of one part of a split, for training and evaluation code. */
