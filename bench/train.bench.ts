@@ -20,7 +20,7 @@ import { saveKerasModel } from '../src/main/ml/export/keras.ts';
 import { saveLayersModel } from '../src/main/ml/export/tfjs.ts';
 import { fineTune } from '../src/main/ml/finetune.ts';
 import { initHeadWeights, predictHead, trainHead } from '../src/main/ml/head.ts';
-import { parseRunConfig } from '../src/main/ml/run-config.ts';
+import { parseRunConfig } from '../src/shared/run-config.ts';
 import { syntheticFeatures } from '../src/main/ml/synthetic.ts';
 import { fineTuneBackend } from '../src/main/ml/training-backend.ts';
 import { writeImage, colorFor } from '../test/helpers/make-images.ts';

@@ -1,15 +1,20 @@
-import { parseArgs } from 'node:util';
-import { serializeError, StudioError } from '../shared/errors.ts';
-import type { Command, CliIo } from './cli/command.ts';
+/**
+ * The `xstudio` command line: a thin adapter over the studio service (the
+ * same object the desktop app's IPC and browser mode's HTTP bind). A command
+ * parses its flags into a call's input, calls the service in-process, and
+ * prints the call's result (with --json exactly that, as one JSON object).
+ *
+ * Exit status, the same for every command: 0 success, 1 the work failed,
+ * 2 a usage error (unknown command or flag, a bad value).
+ * See docs/ARCHITECTURE.md.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import readline from 'node:readline/promises';
+import { serializeError, StudioError, type SerializedError } from '../shared/errors.ts';
+import { UsageError } from './cli/args.ts';
+import type { CliIo, Command, ParsedArgs } from './cli/command.ts';
 import { commands } from './cli/commands/index.ts';
-
-const HELP = `xstudio — Xception Studio from the command line
-
-Usage: xstudio <command> [options] [--json]
-
-Every command takes --json and then prints exactly one JSON object on stdout.
-Errors go to stderr with a non-zero exit code.
-`;
+import { commandHelp, overviewHelp } from './cli/help.ts';
 
 /** Finds the command whose (one or two word) name matches the start of argv. */
 export function findCommand(argv: string[], list: Command[] = commands): { command: Command; rest: string[] } | undefined {
@@ -21,9 +26,38 @@ export function findCommand(argv: string[], list: Command[] = commands): { comma
   return undefined;
 }
 
-function helpText(list: Command[]): string {
-  const width = Math.max(...list.map((c) => c.name.length), 8);
-  return HELP + '\nCommands:\n' + list.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n') + '\n\nxstudio <command> --help shows a command\'s options.\n';
+function parseOptions(command: Command): NonNullable<ParseArgsConfig['options']> {
+  const options: NonNullable<ParseArgsConfig['options']> = { json: { type: 'boolean' } };
+  for (const [name, f] of Object.entries(command.flags)) options[name] = { type: f.type, ...(f.multiple ? { multiple: true } : {}) };
+  return options;
+}
+
+/** An error about an input field, said in terms of the flag (or argument) that filled it. */
+function inFlagTerms(command: Command, e: SerializedError): { message: string; flag?: string } {
+  if (!e.field) return { message: e.message };
+  const entry = Object.entries(command.flags).find(([, f]) => f.field && (e.field === f.field || e.field!.startsWith(`${f.field}.`)));
+  const name = entry ? `--${entry[0]}` : command.positionals?.field === e.field ? command.positionals.name : undefined;
+  if (!name) return { message: e.message };
+  const prefix = `${e.field}: `;
+  return { message: e.message.startsWith(prefix) ? `${name}: ${e.message.slice(prefix.length)}` : `${name}: ${e.message}`, flag: name };
+}
+
+/** Usage errors exit 2: parse errors, the CLI's own checks, and a bad value in a field a flag filled. */
+function isUsageError(e: unknown, flag: string | undefined): boolean {
+  if (e instanceof UsageError) return true;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) return true;
+  return e instanceof StudioError && e.code === 'invalid-argument' && flag !== undefined;
+}
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return false;
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 /** Runs the CLI; returns the exit code. stdout/stderr are parameters so tests can capture them. */
@@ -34,18 +68,20 @@ export async function main(
 ): Promise<number> {
   const json = argv.includes('--json');
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    if (json) out.write(JSON.stringify({ commands: commands.map((c) => ({ name: c.name, summary: c.summary, usage: c.usage })) }) + '\n');
-    else out.write(helpText(commands));
+    if (json) out.write(JSON.stringify({ commands: commands.map((c) => ({ name: c.name, summary: c.summary, call: c.call })) }) + '\n');
+    else out.write(overviewHelp(commands));
     return 0;
   }
   const found = findCommand(argv);
   if (!found) {
-    err.write(`xstudio: unknown command "${argv[0]}". Run xstudio --help for the list.\n`);
+    const message = `unknown command "${argv[0]}". Run xstudio --help for the list.`;
+    if (json) out.write(JSON.stringify({ error: { code: 'invalid-argument', message } }) + '\n');
+    err.write(`xstudio: ${message}\n`);
     return 2;
   }
   const { command, rest } = found;
   if (rest.includes('--help') || rest.includes('-h')) {
-    out.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
+    out.write(commandHelp(command));
     return 0;
   }
   const controller = new AbortController();
@@ -53,31 +89,37 @@ export async function main(
   process.once('SIGINT', onSigint);
   const io: CliIo = {
     json,
-    progress: (text) => {
-      err.write(text.endsWith('\n') ? text : text + '\n');
-    },
+    progress: (text) => err.write(text.endsWith('\n') ? text : text + '\n'),
     signal: controller.signal,
+    confirm: askOnTerminal,
   };
+  let studio: Awaited<ReturnType<typeof import('./studio/studio-service.ts')['createStudio']>> | null = null;
   try {
-    const parsed = parseArgs({
-      args: rest,
-      options: { ...command.options, json: { type: 'boolean' } },
-      allowPositionals: command.positionals ?? false,
-      strict: true,
-    });
-    const result = await command.run({ values: parsed.values, positionals: parsed.positionals }, io);
-    if (json) out.write(JSON.stringify(result) + '\n');
-    else out.write((command.format ? command.format(result) : JSON.stringify(result, null, 2)) + '\n');
+    const parsed = parseArgs({ args: rest, options: parseOptions(command), allowPositionals: !!command.positionals, strict: true });
+    const args: ParsedArgs = { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals };
+    command.before?.(args);
+    // The studio core is loaded only once a command is found: --help stays as fast as bare Node.
+    const { createStudio } = await import('./studio/studio-service.ts');
+    let project: string | null = null;
+    if (command.project !== 'none') {
+      project = typeof args.values.project === 'string' && args.values.project !== '' ? args.values.project : null;
+      if (!project && command.project !== 'optional') throw new UsageError('missing --project');
+    }
+    studio = await createStudio({ transport: 'cli', project, createProject: command.project === 'create' });
+    // (createStudio opens nothing for project: null.)
+    const result = await command.run({ service: studio.service, events: studio.events, io }, args);
+    out.write((json ? JSON.stringify(result) : command.format ? command.format(result) : JSON.stringify(result, null, 2)) + '\n');
     return 0;
   } catch (e) {
     const s = serializeError(e);
-    // parseArgs throws TypeErrors with codes like ERR_PARSE_ARGS_UNKNOWN_OPTION: those are user errors.
-    const code = (e as { code?: string }).code;
-    const userError = e instanceof StudioError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
-    err.write(`xstudio ${command.name}: ${s.message}\n`);
-    if (!userError && process.env.XSTUDIO_DEBUG) err.write(String((e as Error).stack) + '\n');
-    return userError ? 1 : 2;
+    const said = inFlagTerms(command, s);
+    const usage = isUsageError(e, said.flag);
+    if (json) out.write(JSON.stringify({ error: { code: s.code, message: said.message, ...(s.field ? { field: s.field } : {}), ...(said.flag ? { flag: said.flag } : {}) } }) + '\n');
+    err.write(`xstudio ${command.name}: ${said.message}\n`);
+    if (s.code === 'internal' && process.env.XSTUDIO_DEBUG) err.write(String((e as Error).stack) + '\n');
+    return usage ? 2 : 1;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    await studio?.close();
   }
 }

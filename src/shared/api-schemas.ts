@@ -75,6 +75,9 @@ const importRequest = z.object({
   csvFile: nonEmpty.optional(),
   labelPattern: nonEmpty.optional(),
   thumbnails: z.boolean().optional(),
+  maxPixels: z.number().int().min(1).max(2 ** 40).optional(),
+  concurrency: z.number().int().min(1).max(256).optional(),
+  batchSize: z.number().int().min(1).max(100_000).optional(),
 }).strict().superRefine((r, ctx) => {
   if (r.labelSource === 'csv' && !r.csvFile) ctx.addIssue({ code: 'custom', path: ['csvFile'], message: "is required with labelSource 'csv'" });
   if (r.labelSource === 'pattern') {
@@ -99,10 +102,24 @@ export const callSchemas: Schemas = {
   getProjectStatus: empty,
   listFolder: z.object({ path: z.string().optional() }).strict(),
   importFolder: importRequest,
-  makeThumbnails: empty,
+  makeThumbnails: z.object({ concurrency: z.number().int().min(1).max(64).optional() }).strict(),
   queryImages: imageQuery,
   queryImageIds: imageFilter.strict(),
   getImage: z.object({ id }).strict(),
+  findImages: z.object({ refs: z.array(nonEmpty).min(1, 'must name at least one image').max(1_000_000) }).strict(),
+  exportLabels: z.object({ out: nonEmpty, includeUnlabelled: z.boolean().optional() }).strict(),
+  computeImageFeatures: z.object({
+    files: z.array(nonEmpty).min(1, 'must name at least one image file').max(100_000),
+    backbone: extractionConfig,
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  }).strict(),
+  predictImages: z.object({
+    files: z.array(nonEmpty).min(1, 'must name at least one image file').max(100_000),
+    runId: id.optional(),
+    model: nonEmpty.optional(),
+  }).strict().superRefine((r, ctx) => {
+    if ((r.runId === undefined) === (r.model === undefined)) ctx.addIssue({ code: 'custom', path: ['model'], message: 'give exactly one of runId (a run of the open project) or model (an exported model)' });
+  }),
   setLabel: z.object({ imageIds: z.array(id).min(1, 'must name at least one image').max(1_000_000), className: className.nullable() }).strict(),
   undo: empty,
   redo: empty,
@@ -119,7 +136,7 @@ export const callSchemas: Schemas = {
   listSplits: empty,
   getBackend: empty,
   getWeightsStatus: empty,
-  fetchWeights: z.object({ top: z.boolean().optional() }).strict(),
+  fetchWeights: z.object({ top: z.boolean().optional(), url: z.string().url().optional(), md5: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex digits').optional() }).strict(),
   importWeights: z.object({ file: nonEmpty }).strict(),
   getFeatureStatus: empty,
   startExtraction: extractionConfig,
@@ -137,17 +154,20 @@ export const callSchemas: Schemas = {
   getRunQueue: empty,
   getRun: z.object({ id }).strict(),
   cancelRun: z.object({ id }).strict(),
-  compareRuns: z.object({ ids: z.array(id).min(2, 'must name at least two runs').max(8, 'can compare at most 8 runs') }).strict(),
+  compareRuns: z.object({ ids: z.array(id).min(2, 'must name at least two runs').max(8, 'can compare at most 8 runs'), on: z.enum(['val', 'test']).optional() }).strict(),
   evaluateRun: z.object({ id, on: z.enum(['val', 'test']) }).strict(),
   exportRun: z.object({
     runId: id,
     format: z.enum(['tfjs', 'keras', 'head', 'dataset', 'report']),
     out: nonEmpty,
     mode: z.enum(['none', 'copy', 'link']).optional(),
+    overwrite: z.boolean().optional(),
   }).strict(),
   getRunReport: z.object({ id }).strict(),
   findSuspects: z.object({
     runId: id.optional(),
+    split: nonEmpty.optional(),
+    backbone: nonEmpty.optional(),
     folds: z.number().int().min(2).max(20).optional(),
     limit: z.number().int().min(1).max(100_000).optional(),
   }).strict(),
@@ -174,17 +194,20 @@ export function parseCallInput<K extends CallName>(call: K, input: unknown): Cal
   const schema = callSchemas[call] as z.ZodType<CallInput<K>, z.ZodTypeDef, unknown>;
   const r = schema.safeParse(input === undefined || input === null ? {} : input);
   if (r.success) return r.data;
-  throw callInputError(call, input, r.error);
+  throw callInputError(input, r.error);
 }
 
-function callInputError(call: string, input: unknown, error: z.ZodError): StudioError {
+function callInputError(input: unknown, error: z.ZodError): StudioError {
+  const first = error.issues[0];
   const lines = error.issues.slice(0, 3).map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const where = issue.path.length ? ` in ${issue.path.join('.')}` : '';
       return `unknown field${issue.keys.length > 1 ? 's' : ''}${where}: ${issue.keys.join(', ')}`;
     }
-    const field = issue.path.length ? issue.path.join('.') : '(input)';
-    return `field ${field}: ${issue.message} (found ${describeValue(valueAt(input, issue.path))})`;
+    const field = issue.path.length ? issue.path.join('.') : 'input';
+    return `${field}: ${issue.message} (found ${describeValue(valueAt(input, issue.path))})`;
   });
-  return invalidArgument(`${call}: ${lines.join('; ')}`);
+  // The field of the first problem travels with the error, so each door can point at its own control.
+  const field = first && first.code !== 'unrecognized_keys' && first.path.length ? first.path.join('.') : undefined;
+  return invalidArgument(lines.join('; '), field);
 }

@@ -38,7 +38,7 @@ export interface Metrics {
 
 export interface AppInfo {
   version: string;
-  transport: 'electron' | 'http';
+  transport: 'electron' | 'http' | 'cli';
   /** The project opened on first launch, in the user's data folder. */
   defaultProject: string;
   dataDir: string;
@@ -135,6 +135,12 @@ export interface ImportRequest {
   labelPattern?: string;
   /** Start making thumbnails in the background afterwards (default true). */
   thumbnails?: boolean;
+  /** Largest image accepted, in pixels (default 100 megapixels): bigger files are recorded as failed. */
+  maxPixels?: number;
+  /** Files read at once (default: 8 per core). */
+  concurrency?: number;
+  /** Image records written per transaction (default 500). */
+  batchSize?: number;
 }
 
 export interface ImportFailure {
@@ -142,18 +148,43 @@ export interface ImportFailure {
   reason: string;
 }
 
+export interface DuplicateGroup {
+  hash: string;
+  /** Image ids and paths ('root/rel') sharing this content, by id. */
+  images: { id: number; path: string }[];
+}
+
+/** What an import did. The CLI's `import --json` prints exactly this. */
 export interface ImportSummary {
-  folder: string;
-  scanned: number;
+  /** The imported folder (absolute). */
+  root: string;
+  labelSource: string;
+  /** Image files present in the folder now (healthy and failed). */
+  images: number;
   added: number;
   updated: number;
   unchanged: number;
+  /** Files found under a new path with the content of a vanished one: the record (labels, history, splits) follows them. */
+  moved: number;
+  /** Records of this folder whose file is gone (labels and history kept). */
   missing: number;
-  failed: number;
-  failures: ImportFailure[];
+  /** Healthy images whose content equals an earlier one (extra copies, whole project). */
   duplicates: number;
+  duplicateGroups: DuplicateGroup[];
+  /** Non-image and hidden files left alone. */
+  ignored: number;
+  /** Every file or folder of this import that could not be indexed, with the reason. */
+  failed: ImportFailure[];
+  /** Labels set or changed from the label source in this import. */
   labelled: number;
-  classes: ClassInfo[];
+  /** Labels the source gave that were kept because a user set them by hand. */
+  keptUserLabels: number;
+  /** CSV rows naming no file of the folder (first 50). */
+  csvUnmatched?: string[];
+  /** Healthy labelled images per class, whole project: the same figures as the class chips. */
+  classes: Record<string, number>;
+  /** The label-history entry of this import, or null when no label changed. */
+  historyId: number | null;
   seconds: number;
   filesPerSecond: number;
   /** The background thumbnail job started after the import, if any. */
@@ -232,7 +263,7 @@ export interface GalleryItem {
 export interface GalleryPage {
   total: number;
   offset: number;
-  items: GalleryItem[];
+  images: GalleryItem[];
   /** The run whose predictions are shown, or null. */
   runId: number | null;
 }
@@ -306,10 +337,17 @@ export interface SplitPartCounts {
   byClass: Record<string, number>;
 }
 
+/** Class → image count for each part. */
+export type PartCounts = Record<Part, Record<string, number>>;
+
 export interface SplitPreview {
   /** false when the request cannot be met; `problem` then says why with the numbers. */
   ok: boolean;
   problem: string | null;
+  /** The input field the problem is about ("sizes.train"), when it is about one. */
+  problemField: string | null;
+  counts: PartCounts;
+  totals: Record<Part, number>;
   /** Labelled healthy images that can go in a split, per class. */
   available: number;
   availableByClass: Record<string, number>;
@@ -326,6 +364,8 @@ export interface SplitInfo {
   testEvaluations: number;
   createdAt: number;
   parts: SplitPartCounts[];
+  counts: PartCounts;
+  totals: Record<Part, number>;
 }
 
 // ───────────────────────────── backends, weights, features ─────────────────────────────
@@ -337,6 +377,10 @@ export interface BackendStatus {
   label: string;
   slow: boolean;
   gpuName: string | null;
+  /** Why this one was chosen (forced by XSTUDIO_BACKEND, best available, …). */
+  reason: string;
+  /** WebAssembly SIMD, when the chosen backend is wasm; else null. */
+  simd: boolean | null;
   backends: { name: string; available: boolean; reason: string | null }[];
 }
 
@@ -352,6 +396,33 @@ export interface WeightsFile {
 export interface WeightsStatus {
   cacheDir: string;
   files: WeightsFile[];
+}
+
+/** A weights file copied into the cache by importWeights. */
+export interface WeightsImport {
+  file: string;
+  md5: string;
+  bytes: number;
+  /** The official file this is ('xception-notop', …), or null when the md5 is not an official one. */
+  official: string | null;
+  /** Set when the file is not an official one (it loaded, but nothing vouches for its values). */
+  warning?: string;
+}
+
+export interface WeightsImportResult extends WeightsStatus {
+  imported: WeightsImport;
+}
+
+/** What a weights download did (the fetchWeights job's result). */
+export interface WeightsFetchResult {
+  file: string;
+  md5: string;
+  bytes: number;
+  /** 'download' (fetched now), 'studio-cache' or 'keras-cache' (already there). */
+  source: 'download' | 'studio-cache' | 'keras-cache';
+  /** Bytes an earlier interrupted download had already fetched. */
+  resumedFrom: number;
+  url: string;
 }
 
 export type PreprocessMode = 'tf' | 'torch' | 'caffe' | 'unit';
@@ -393,12 +464,61 @@ export interface FeatureStatus {
 }
 
 export interface ExtractionResult {
+  /** The engine the workers ran on, or 'none (all cached)'. */
   backend: string;
+  /** Distinct image contents computed now. */
   extracted: number;
+  /** Images whose features were already stored. */
   cached: number;
+  /** Images sharing their content with another image computed now (computed once). */
+  duplicates: number;
+  /** Healthy images considered. */
+  images: number;
   failed: ImportFailure[];
+  /** Forward throughput (model loading excluded); 0 when nothing was computed. */
   imagesPerSecond: number;
+  workers: number;
+  seconds: number;
   backbone: BackboneSummary | null;
+}
+
+/** Features of image files with no project (to check the network against other implementations). */
+export interface ImageFeaturesRequest {
+  files: string[];
+  backbone: ExtractionConfig;
+  /** Seed of the random initialisation (with randomInit). */
+  seed?: number;
+}
+
+export interface ImageFeaturesResult {
+  backend: string;
+  backbone: string;
+  randomInit: boolean;
+  inputSize: number;
+  preprocess: string;
+  interpolation: string;
+  featureLayer: string;
+  dim: number;
+  features: { path: string; vector: number[] }[];
+}
+
+export interface ThumbnailsRequest {
+  /** Images decoded at once (default: one per core). */
+  concurrency?: number;
+}
+
+/** What a thumbnail job did (its result). */
+export interface ThumbnailSummary {
+  dir: string;
+  /** Distinct healthy contents considered. */
+  total: number;
+  made: number;
+  /** Already in the cache. */
+  existing: number;
+  failed: ImportFailure[];
+  /** Files changed or gone since the import (skipped, not marked failed; import the folder again). */
+  stale: string[];
+  cancelled: boolean;
 }
 
 // ───────────────────────────── jobs ─────────────────────────────
@@ -556,6 +676,11 @@ export interface Evaluation {
   testLocked: boolean;
   /** E.g. "the test part was used 3 times: its figure is no longer unbiased". */
   notice: string | null;
+  /** Images evaluated, and images of the part left out (no features, gone from disk). */
+  images: number;
+  skipped: number;
+  /** Which model was evaluated: the head on cached features, or the fine-tuned network on images. */
+  model: 'head' | 'fine-tuned';
 }
 
 export type ExportFormat = 'tfjs' | 'keras' | 'head' | 'dataset' | 'report';
@@ -567,6 +692,8 @@ export interface ExportRequest {
   out: string;
   /** Dataset export: the CSV manifest only ('none', default), or also an ImageFolder tree of links or copies. */
   mode?: 'none' | 'copy' | 'link';
+  /** Replace an existing file or folder at `out` (default: refuse). */
+  overwrite?: boolean;
 }
 
 export interface ExportResult {
@@ -600,6 +727,8 @@ export interface DisagreementItem {
 }
 
 export interface RunComparison {
+  /** The part whose predictions are compared. */
+  on: 'val' | 'test';
   runs: RunDetail[];
   /** Configuration keys (dotted paths) whose values differ, one value per run in `runs` order. */
   configDiff: { key: string; values: unknown[] }[];
@@ -616,8 +745,12 @@ export interface ReportInfo {
 // ───────────────────────────── suspects ─────────────────────────────
 
 export interface SuspectsRequest {
-  /** Use this run's configuration for the cross-validated heads (default: reference head). */
+  /** Use this run's configuration, split and backbone for the cross-validated heads (default: reference head). */
   runId?: number;
+  /** Split plan whose train and val parts are ranked (default: the run's, else the latest). */
+  split?: string;
+  /** Feature set to use (default: the run's, else the latest extraction's). */
+  backbone?: string;
   folds?: number;
   limit?: number;
 }
@@ -637,10 +770,49 @@ export interface SuspectItem {
 
 export interface SuspectList {
   runId: number | null;
+  split: string | null;
+  backbone: string | null;
+  /** Labelled images that were ranked. */
+  images: number | null;
+  /** Suspects left out because the user confirmed their label is right. */
+  confirmed: number;
   folds: number;
   computedAt: number;
   total: number;
   items: SuspectItem[];
+}
+
+// ───────────────────────────── predictions & lookups ─────────────────────────────
+
+/** Classify image files with a finished run of the open project or with an exported model (no project needed). */
+export interface PredictRequest {
+  files: string[];
+  /** A finished run of the open project… */
+  runId?: number;
+  /** …or an exported model: a TF.js folder / model.json, a Keras .h5, an ONNX file or folder. */
+  model?: string;
+}
+
+export interface PredictionOfFile {
+  path: string;
+  label: string;
+  confidence: number;
+  probabilities: Record<string, number>;
+}
+
+export interface PredictResult {
+  backend: string;
+  model: string;
+  classes: string[];
+  predictions: PredictionOfFile[];
+}
+
+export interface LabelsExportResult {
+  file: string;
+  /** Rows written (one per image). */
+  rows: number;
+  /** Labelled images per class in the file. */
+  classes: Record<string, number>;
 }
 
 // ───────────────────────────── the calls ─────────────────────────────
@@ -662,12 +834,14 @@ export interface StudioCalls {
   listFolder: Call<{ path?: string }, FolderListing>;
   // import & thumbnails
   importFolder: Call<ImportRequest, ImportSummary>;
-  makeThumbnails: Call<Empty, JobRef>;
+  makeThumbnails: Call<ThumbnailsRequest, JobRef>;
   // gallery
   queryImages: Call<ImageQuery, GalleryPage>;
   /** Ids of every image matching the filter (select all filtered). */
   queryImageIds: Call<ImageFilter, { ids: number[]; total: number }>;
   getImage: Call<{ id: number }, ImageDetail>;
+  /** Image ids of paths (absolute, or relative to an imported folder) or ids given as text; an unknown one fails naming it. */
+  findImages: Call<{ refs: string[] }, { ids: number[] }>;
   // labels & classes
   setLabel: Call<SetLabelRequest, LabelChangeResult>;
   undo: Call<Empty, UndoResult>;
@@ -678,6 +852,8 @@ export interface StudioCalls {
   renameClass: Call<{ name: string; newName: string }, LabelChangeResult>;
   mergeClasses: Call<{ from: string[]; into: string }, LabelChangeResult>;
   deleteClass: Call<{ name: string }, LabelChangeResult>;
+  /** Writes the labels as CSV (path,label,source,root) that an import with labelSource 'csv' reads back. */
+  exportLabels: Call<{ out: string; includeUnlabelled?: boolean }, LabelsExportResult>;
   // splits
   previewSplit: Call<SplitRequest, SplitPreview>;
   createSplit: Call<SplitRequest, SplitInfo>;
@@ -687,10 +863,14 @@ export interface StudioCalls {
   // backends, weights, features
   getBackend: Call<Empty, BackendStatus>;
   getWeightsStatus: Call<Empty, WeightsStatus>;
-  fetchWeights: Call<{ top?: boolean }, JobRef>;
-  importWeights: Call<{ file: string }, WeightsStatus>;
+  /** A job whose result is a WeightsFetchResult. `url` / `md5` override the official address and sum (mirrors). */
+  fetchWeights: Call<{ top?: boolean; url?: string; md5?: string }, JobRef>;
+  importWeights: Call<{ file: string }, WeightsImportResult>;
   getFeatureStatus: Call<Empty, FeatureStatus>;
+  /** A job whose result is an ExtractionResult. */
   startExtraction: Call<ExtractionConfig, JobRef>;
+  /** Runs in the ML worker; needs no project. */
+  computeImageFeatures: Call<ImageFeaturesRequest, ImageFeaturesResult>;
   // jobs
   listJobs: Call<Empty, JobInfo[]>;
   cancelJob: Call<{ jobId: string }, JobInfo>;
@@ -702,7 +882,7 @@ export interface StudioCalls {
   getRunQueue: Call<Empty, RunQueue>;
   getRun: Call<{ id: number }, RunDetail>;
   cancelRun: Call<{ id: number }, RunSummary>;
-  compareRuns: Call<{ ids: number[] }, RunComparison>;
+  compareRuns: Call<{ ids: number[]; on?: 'val' | 'test' }, RunComparison>;
   /** On 'test', increments the split's test-evaluation counter. */
   evaluateRun: Call<{ id: number; on: 'val' | 'test' }, Evaluation>;
   exportRun: Call<ExportRequest, ExportResult>;
@@ -712,6 +892,9 @@ export interface StudioCalls {
   findSuspects: Call<SuspectsRequest, SuspectList>;
   /** The user says these labels are right: they leave the suspects list. */
   confirmLabels: Call<{ imageIds: number[] }, { confirmed: number }>;
+  // predictions
+  /** Needs a project only with runId. */
+  predictImages: Call<PredictRequest, PredictResult>;
 }
 
 export type CallName = keyof StudioCalls;
@@ -722,7 +905,7 @@ export type CallOutput<K extends CallName> = StudioCalls[K]['output'];
 const callNameSet: Record<CallName, true> = {
   getAppInfo: true, listRecentProjects: true, openProject: true, createProject: true, getProjectStatus: true, listFolder: true,
   importFolder: true, makeThumbnails: true,
-  queryImages: true, queryImageIds: true, getImage: true,
+  queryImages: true, queryImageIds: true, getImage: true, findImages: true, exportLabels: true, computeImageFeatures: true, predictImages: true,
   setLabel: true, undo: true, redo: true, getHistory: true, listClasses: true, createClass: true, renameClass: true, mergeClasses: true, deleteClass: true,
   previewSplit: true, createSplit: true, lockSplit: true, deleteSplit: true, listSplits: true,
   getBackend: true, getWeightsStatus: true, fetchWeights: true, importWeights: true, getFeatureStatus: true, startExtraction: true,
@@ -854,16 +1037,16 @@ export function httpStatusFor(code: StudioErrorCode): number {
   switch (code) {
     case 'invalid-argument':
       return 400;
+    case 'unauthorized':
+      return 401;
+    case 'forbidden':
+      return 403;
     case 'not-found':
       return 404;
     case 'conflict':
-    case 'project-too-new':
-      return 409;
     case 'cancelled':
       return 409;
-    case 'corrupt-file':
-      return 422;
-    case 'backend-unavailable':
+    case 'unavailable':
       return 503;
     default:
       return 500;

@@ -111,7 +111,7 @@ describe.skipIf(notReady)('browser mode token', () => {
   it('refuses a page of another local site that carries the cookie (cookies ignore ports)', { timeout: 180_000 }, async () => {
     await studio.api('importFolder', { folder: studio.imagesDir, labelSource: 'folder' });
     const { page, context } = await openStudioPage(browser, studio);
-    const [item] = (await studio.api('queryImages', { limit: 1 })).items;
+    const [item] = (await studio.api('queryImages', { limit: 1 })).images;
     // Same origin: the image loads.
     const own = await page.evaluate(`new Promise((resolve) => { const i = new Image(); i.onload = () => resolve('loaded'); i.onerror = () => resolve('refused'); i.src = '/media/image/${item.id}'; })`);
     expect(own).toBe('loaded');

@@ -92,10 +92,11 @@ describe('import and gallery', () => {
   it('imports a folder with folder labels, reports the broken file, and streams job progress', async () => {
     events = [];
     const summary = await api('importFolder', { folder: images, labelSource: 'folder' });
-    expect(summary).toMatchObject({ added: 13, failed: 1 });
-    expect(summary.failures[0].path).toMatch(/broken\.jpg$/);
-    expect(summary.failures[0].reason.length).toBeGreaterThan(5);
-    expect(summary.classes.map((c) => [c.name, c.count]).sort()).toEqual([['cat', 6], ['dog', 6]]);
+    expect(summary).toMatchObject({ added: 13, images: 13 });
+    expect(summary.failed).toHaveLength(1);
+    expect(summary.failed[0].path).toMatch(/broken\.jpg$/);
+    expect(summary.failed[0].reason.length).toBeGreaterThan(5);
+    expect(summary.classes).toEqual({ cat: 6, dog: 6 });
     const finished = events.find((e) => e.event === 'job.finished' && e.payload.kind === 'import');
     expect(finished?.payload).toMatchObject({ state: 'done' });
     expect(events.some((e) => e.event === 'project.changed')).toBe(true);
@@ -110,27 +111,27 @@ describe('import and gallery', () => {
   it('pages, filters, searches and sorts the gallery', async () => {
     const all = await api('queryImages', { limit: 5 });
     expect(all.total).toBe(13);
-    expect(all.items).toHaveLength(5);
-    expect(all.items[0].name).toBe('cat/cat.0.jpg');
+    expect(all.images).toHaveLength(5);
+    expect(all.images[0].name).toBe('cat/cat.0.jpg');
     const page3 = await api('queryImages', { offset: 10, limit: 5 });
-    expect(page3.items).toHaveLength(3);
+    expect(page3.images).toHaveLength(3);
     // The broken file sits in dog/ so it is labelled dog too (but not counted as a healthy dog).
     const dogs = await api('queryImages', { classes: ['dog'] });
     expect(dogs.total).toBe(7);
-    expect(dogs.items.every((i) => i.label === 'dog')).toBe(true);
+    expect(dogs.images.every((i) => i.label === 'dog')).toBe(true);
     const failed = await api('queryImages', { status: 'failed' });
-    expect(failed.items.map((i) => i.name)).toEqual(['dog/broken.jpg']);
-    expect(failed.items[0].error).toBeTruthy();
+    expect(failed.images.map((i) => i.name)).toEqual(['dog/broken.jpg']);
+    expect(failed.images[0].error).toBeTruthy();
     const search = await api('queryImages', { search: 'CAT.3' });
-    expect(search.items.map((i) => i.name)).toEqual(['cat/cat.3.jpg']);
+    expect(search.images.map((i) => i.name)).toEqual(['cat/cat.3.jpg']);
     const desc = await api('queryImages', { sort: 'name', order: 'desc', limit: 1 });
-    expect(desc.items[0].name).toBe('dog/dog.5.png');
+    expect(desc.images[0].name).toBe('dog/dog.5.png');
     const ids = await api('queryImageIds', { classes: ['cat'] });
     expect(ids.total).toBe(6);
   });
 
   it('serves thumbnails and images only through media ids, never paths', async () => {
-    const [item] = (await api('queryImages', { classes: ['cat'], limit: 1 })).items;
+    const [item] = (await api('queryImages', { classes: ['cat'], limit: 1 })).images;
     const thumb = await media(`thumb/${item.hash}`);
     expect(thumb.status).toBe(200);
     expect(thumb.headers.get('content-type')).toBe('image/jpeg');
@@ -149,7 +150,7 @@ describe('import and gallery', () => {
   });
 
   it('gives image details with label history', async () => {
-    const [item] = (await api('queryImages', { search: 'dog.2' })).items;
+    const [item] = (await api('queryImages', { search: 'dog.2' })).images;
     const d = await api('getImage', { id: item.id });
     expect(d).toMatchObject({ id: item.id, label: 'dog', width: 30, height: 40, format: 'png', path: path.join(images, 'dog', 'dog.2.png') });
     expect(d.history.at(-1)).toMatchObject({ to: 'dog' });
@@ -267,23 +268,23 @@ describe('features, runs, evaluation, comparison, export, suspects', () => {
   it('shows predictions in the gallery: filter wrong, sort by loss', async () => {
     const page = await api('queryImages', { split: 'main', part: 'val', sort: 'loss', order: 'desc' });
     expect(page.runId).toBe(second);
-    const withPred = page.items.filter((i) => i.prediction);
+    const withPred = page.images.filter((i) => i.prediction);
     expect(withPred.length).toBeGreaterThan(0);
     const losses = withPred.map((i) => i.prediction!.loss!);
     expect([...losses].sort((x, y) => y - x)).toEqual(losses);
     const wrong = await api('queryImages', { correctness: 'wrong', runId: first });
-    expect(wrong.items.every((i) => i.prediction?.correct === false)).toBe(true);
+    expect(wrong.images.every((i) => i.prediction?.correct === false)).toBe(true);
   });
 
   it('judges right / wrong against the current label: a relabel after evaluation moves the image between the filters', async () => {
     const page = await api('queryImages', { split: 'main', part: 'val' });
-    const item = page.items.find((i) => i.prediction && i.label !== null)!;
+    const item = page.images.find((i) => i.prediction && i.label !== null)!;
     expect(item).toBeDefined();
     const predicted = item.prediction!.className;
     const other = predicted === 'cat' ? 'dog' : 'cat';
     const idsOf = async (correctness: 'correct' | 'wrong'): Promise<number[]> => (await api('queryImageIds', { correctness })).ids;
     const tile = async (correctness: 'correct' | 'wrong'): Promise<GalleryItem | undefined> =>
-      (await api('queryImages', { correctness, limit: 1000 })).items.find((i) => i.id === item.id);
+      (await api('queryImages', { correctness, limit: 1000 })).images.find((i) => i.id === item.id);
 
     // Labelled as something the run did not predict: wrong on the tile, in the filter, in the details.
     await api('setLabel', { imageIds: [item.id], className: other });
@@ -295,7 +296,7 @@ describe('features, runs, evaluation, comparison, export, suspects', () => {
     expect(wrongTile?.prediction?.loss).toBeCloseTo(-Math.log(Math.max(1 - item.prediction!.confidence, 1e-7)), 3);
     expect((await api('getImage', { id: item.id })).predictions[0]?.correct).toBe(false);
     const byLoss = await api('queryImages', { correctness: 'wrong', sort: 'loss', order: 'desc', limit: 1000 });
-    const losses = byLoss.items.map((i) => i.prediction!.loss!);
+    const losses = byLoss.images.map((i) => i.prediction!.loss!);
     expect([...losses].sort((x, y) => y - x)).toEqual(losses);
 
     // Relabelled to the predicted class: right everywhere, at once.
@@ -308,7 +309,7 @@ describe('features, runs, evaluation, comparison, export, suspects', () => {
     // Every tile the "Wrong" filter returns is marked wrong against its shown label, and no other is.
     const all = await api('queryImages', { limit: 1000 });
     const wrongIds = new Set(await idsOf('wrong'));
-    for (const i of all.items) expect(wrongIds.has(i.id)).toBe(i.prediction !== null && i.label !== null && i.prediction.className !== i.label);
+    for (const i of all.images) expect(wrongIds.has(i.id)).toBe(i.prediction !== null && i.label !== null && i.prediction.className !== i.label);
 
     await api('undo');
     await api('undo');
@@ -351,7 +352,7 @@ describe('features, runs, evaluation, comparison, export, suspects', () => {
       expect(top.rank).toBe(1);
       await api('confirmLabels', { imageIds: [top.imageId] });
       const marked = await api('queryImages', { suspect: true });
-      expect(marked.items.map((i) => i.id)).not.toContain(top.imageId);
+      expect(marked.images.map((i) => i.id)).not.toContain(top.imageId);
       expect(marked.total).toBe(list.items.length - 1);
     }
   }, 180_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { augmentImage } from './augment.ts';
 import { SeededRandom } from './random.ts';
-import { parseRunConfig } from './run-config.ts';
+import { parseRunConfig } from '../../shared/run-config.ts';
 
 const size = 8;
 const image = Float32Array.from({ length: size * size * 3 }, (_, i) => (i * 7) % 256);

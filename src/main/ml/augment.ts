@@ -1,5 +1,5 @@
 import type { SeededRandom } from './random.ts';
-import type { AugmentationConfig } from './run-config.ts';
+import type { AugmentationConfig } from '../../shared/run-config.ts';
 
 /**
  * Random image augmentation like Keras' ImageDataGenerator, on one RGB HWC

@@ -35,7 +35,7 @@ describe('backend selection', () => {
     if (gpu.available) return; // a machine with tfjs-node-gpu and a driver: nothing to check here
     const e = await selectBackend({ XSTUDIO_BACKEND: 'gpu' }).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(StudioError);
-    expect((e as StudioError).code).toBe('backend-unavailable');
+    expect((e as StudioError).code).toBe('unavailable');
     expect((e as Error).message).toMatch(/CUDA Toolkit 11\.2/);
     expect((e as Error).message).toMatch(/cuDNN 8\.1/);
   });

@@ -113,15 +113,15 @@ async function activate(kind: BackendKind): Promise<{ tfjsBackend: string; simd?
   tf.enableProdMode();
   if (kind === 'gpu' || kind === 'node') {
     const status = probe(kind);
-    if (!status.available) throw new StudioError('backend-unavailable', `backend ${kind}: ${status.reason}`);
+    if (!status.available) throw new StudioError('unavailable', `backend ${kind}: ${status.reason}`);
     try {
       // Importing the package registers the 'tensorflow' backend with the shared tfjs-core.
       await import(/* @vite-ignore */ pkg);
     } catch (e) {
       const hint = kind === 'gpu' ? `; ${GPU_REQUIREMENTS}` : '';
-      throw new StudioError('backend-unavailable', `backend ${kind}: ${pkg} failed to load: ${(e as Error).message.split('\n')[0]}${hint}`);
+      throw new StudioError('unavailable', `backend ${kind}: ${pkg} failed to load: ${(e as Error).message.split('\n')[0]}${hint}`);
     }
-    if (!(await tf.setBackend('tensorflow'))) throw new StudioError('backend-unavailable', `backend ${kind}: ${pkg} loaded but the 'tensorflow' backend did not initialise${kind === 'gpu' ? `; ${GPU_REQUIREMENTS}` : ''}`);
+    if (!(await tf.setBackend('tensorflow'))) throw new StudioError('unavailable', `backend ${kind}: ${pkg} loaded but the 'tensorflow' backend did not initialise${kind === 'gpu' ? `; ${GPU_REQUIREMENTS}` : ''}`);
     return { tfjsBackend: 'tensorflow' };
   }
   if (kind === 'wasm') {
@@ -133,13 +133,13 @@ async function activate(kind: BackendKind): Promise<{ tfjsBackend: string; simd?
     try {
       ok = await tf.setBackend('wasm');
     } catch (e) {
-      throw new StudioError('backend-unavailable', `backend wasm: failed to initialise from ${wasmDistDir()}: ${(e as Error).message}`);
+      throw new StudioError('unavailable', `backend wasm: failed to initialise from ${wasmDistDir()}: ${(e as Error).message}`);
     }
-    if (!ok) throw new StudioError('backend-unavailable', `backend wasm: failed to initialise from ${wasmDistDir()}`);
+    if (!ok) throw new StudioError('unavailable', `backend wasm: failed to initialise from ${wasmDistDir()}`);
     const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     return { tfjsBackend: 'wasm', simd };
   }
-  if (!(await tf.setBackend('cpu'))) throw new StudioError('backend-unavailable', 'backend cpu: the pure JS backend did not initialise');
+  if (!(await tf.setBackend('cpu'))) throw new StudioError('unavailable', 'backend cpu: the pure JS backend did not initialise');
   return { tfjsBackend: 'cpu' };
 }
 
@@ -173,7 +173,7 @@ export async function selectBackend(env: NodeJS.ProcessEnv = process.env): Promi
       skipped.push((e as Error).message);
     }
   }
-  throw new StudioError('backend-unavailable', `no TF.js backend could be initialised: ${skipped.join('; ')}`);
+  throw new StudioError('unavailable', `no TF.js backend could be initialised: ${skipped.join('; ')}`);
 }
 
 /** Activates a given backend (tests switch between 'cpu' and 'wasm' this way). */

@@ -36,7 +36,7 @@ function padding(pad: unknown, inSize: number, k: number, stride: number, outSiz
 function kernels(backendName: string, backend: Backend) {
   const run = (name: string, inputs: unknown, attrs: Attrs = {}): Info => {
     const k = tf.getKernel(name, backendName);
-    if (!k) throw new StudioError('backend-unavailable', `the ${backendName} backend has no ${name} kernel, needed for fine-tuning`);
+    if (!k) throw new StudioError('unavailable', `the ${backendName} backend has no ${name} kernel, needed for fine-tuning`);
     return (k.kernelFunc as unknown as (a: { inputs: unknown; attrs: Attrs; backend: Backend }) => Info)({ inputs, attrs, backend });
   };
   const dispose = (...infos: Info[]): void => {
@@ -77,7 +77,7 @@ function conv2dBackpropFilter(backendName: string, fallback: tf.KernelConfig | u
     const pw = padding(attrs.pad, x.shape[2], kw, s[1], dy.shape[2]);
     if (!ph || !pw || (attrs.dataFormat && attrs.dataFormat !== 'NHWC')) {
       if (fallback) return (fallback.kernelFunc as unknown as (a: unknown) => Info)({ inputs, attrs, backend });
-      throw new StudioError('backend-unavailable', `Conv2DBackpropFilter with padding ${JSON.stringify(attrs.pad)} is not supported on ${backendName}`);
+      throw new StudioError('unavailable', `Conv2DBackpropFilter with padding ${JSON.stringify(attrs.pad)} is not supported on ${backendName}`);
     }
     const k = kernels(backendName, backend);
     const P = dy.shape[0] * dy.shape[1] * dy.shape[2];
@@ -105,7 +105,7 @@ function depthwiseBackpropFilter(backendName: string, fallback: tf.KernelConfig 
     const pw = padding(attrs.pad, x.shape[2], kw, s[1], dy.shape[2]);
     if (mult !== 1 || d[0] !== 1 || d[1] !== 1 || !ph || !pw) {
       if (fallback) return (fallback.kernelFunc as unknown as (a: unknown) => Info)({ inputs, attrs, backend });
-      throw new StudioError('backend-unavailable', `DepthwiseConv2dNativeBackpropFilter (multiplier ${mult}, dilation ${d}) is not supported on ${backendName}`);
+      throw new StudioError('unavailable', `DepthwiseConv2dNativeBackpropFilter (multiplier ${mult}, dilation ${d}) is not supported on ${backendName}`);
     }
     const k = kernels(backendName, backend);
     const parts = k.windows(x, kh, kw, s, dy.shape[1], dy.shape[2], ph, pw, (win) => {
@@ -129,7 +129,7 @@ function depthwiseBackpropInput(backendName: string, fallback: tf.KernelConfig |
     const pw = padding(attrs.pad, inShape[2], kw, s[1], dy.shape[2]);
     if (mult !== 1 || s[0] !== 1 || s[1] !== 1 || d[0] !== 1 || d[1] !== 1 || !ph || !pw) {
       if (fallback) return (fallback.kernelFunc as unknown as (a: unknown) => Info)({ inputs, attrs, backend });
-      throw new StudioError('backend-unavailable', `DepthwiseConv2dNativeBackpropInput (stride ${s}, multiplier ${mult}) is not supported on ${backendName}`);
+      throw new StudioError('unavailable', `DepthwiseConv2dNativeBackpropInput (stride ${s}, multiplier ${mult}) is not supported on ${backendName}`);
     }
     const k = kernels(backendName, backend);
     const gp = k.run('PadV2', { x: dy }, { paddings: [[0, 0], [kh - 1 - ph[0], kh - 1 - ph[1]], [kw - 1 - pw[0], kw - 1 - pw[1]], [0, 0]], constantValue: 0 });
@@ -151,7 +151,7 @@ function conv2dBackpropInput(backendName: string, fallback: tf.KernelConfig | un
     const pw = padding(attrs.pad, inShape[2], kw, s[1], dy.shape[2]);
     if (s[0] !== 1 || s[1] !== 1 || !ph || !pw || (attrs.dataFormat && attrs.dataFormat !== 'NHWC')) {
       if (fallback) return (fallback.kernelFunc as unknown as (a: unknown) => Info)({ inputs, attrs, backend });
-      throw new StudioError('backend-unavailable', `Conv2DBackpropInput ${kh}×${kw} stride ${s} is not supported on ${backendName}`);
+      throw new StudioError('unavailable', `Conv2DBackpropInput ${kh}×${kw} stride ${s} is not supported on ${backendName}`);
     }
     const k = kernels(backendName, backend);
     if (kh !== 1 || kw !== 1) {

@@ -11,7 +11,7 @@ export interface ClassMetrics {
   support: number;
 }
 
-export interface Evaluation {
+export interface PredictionMetrics {
   n: number;
   loss: number;
   accuracy: number;
@@ -30,7 +30,7 @@ export function argmaxRow(probs: Float32Array, i: number, C: number): number {
 }
 
 /** probs: n × C row-major; labels: class index per row. */
-export function evaluatePredictions(probs: Float32Array, labels: Int32Array | number[], C: number): Evaluation {
+export function evaluatePredictions(probs: Float32Array, labels: Int32Array | number[], C: number): PredictionMetrics {
   const n = labels.length;
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
   let lossSum = 0;

@@ -8,7 +8,7 @@ import { fineTuneBackend } from './training-backend.ts';
 import { loadBackbone, type Backbone } from './backbone.ts';
 import { fineTune, xceptionBlockOf } from './finetune.ts';
 import { initHeadWeights } from './head.ts';
-import { parseRunConfig } from './run-config.ts';
+import { parseRunConfig } from '../../shared/run-config.ts';
 
 let dir: string;
 let images: { path: string; y: number }[];

@@ -7,7 +7,7 @@ import { buildClassifier } from './export/classifier.ts';
 import { epochMetrics, makeOptimizer, predictedFromProbs, rowLossFromProbs, setLearningRate, type EpochMetrics, type HeadWeights } from './head.ts';
 import { applyPreprocess, decodeImage } from './preprocess.ts';
 import { SeededRandom } from './random.ts';
-import type { FineTuneConfig } from './run-config.ts';
+import type { FineTuneConfig } from '../../shared/run-config.ts';
 
 /**
  * Stage 2: the backbone and the head trained end to end on images, with

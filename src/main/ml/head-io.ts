@@ -42,16 +42,16 @@ export function headFromJson(text: string, source = 'head weights'): HeadWeights
   try {
     j = JSON.parse(text) as HeadJson;
   } catch (e) {
-    throw new StudioError('corrupt-file', `${source}: not JSON (${(e as Error).message})`);
+    throw new StudioError('invalid-argument', `${source}: not JSON (${(e as Error).message})`);
   }
-  if (j.format !== 'xstudio-head') throw new StudioError('corrupt-file', `${source}: expected format "xstudio-head", found ${JSON.stringify(j.format)}`);
+  if (j.format !== 'xstudio-head') throw new StudioError('invalid-argument', `${source}: expected format "xstudio-head", found ${JSON.stringify(j.format)}`);
   return {
     inputDim: j.inputDim,
     numClasses: j.numClasses,
     dropout: j.dropout,
     layers: j.layers.map((l) => {
       const kernel = fromB64(l.kernel);
-      if (kernel.length !== l.inputDim * l.units) throw new StudioError('corrupt-file', `${source}: layer ${l.name} kernel has ${kernel.length} values, expected ${l.inputDim}×${l.units}`);
+      if (kernel.length !== l.inputDim * l.units) throw new StudioError('invalid-argument', `${source}: layer ${l.name} kernel has ${kernel.length} values, expected ${l.inputDim}×${l.units}`);
       return { ...l, kernel, bias: fromB64(l.bias) };
     }),
   };

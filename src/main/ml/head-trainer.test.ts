@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { initHeadWeights, type HeadWeights } from './head.ts';
 import { HeadTrainer, transposeMatrix } from './head-trainer.ts';
 import { SeededRandom } from './random.ts';
-import { parseHeadConfig, type HeadConfig } from './run-config.ts';
+import { parseHeadConfig, type HeadConfig } from '../../shared/run-config.ts';
 
 /**
  * The hand-written backward pass must match tfjs' automatic differentiation

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { evaluateHead, headModel, predictHead, trainHead } from './head.ts';
-import { parseHeadConfig } from './run-config.ts';
+import { parseHeadConfig } from '../../shared/run-config.ts';
 import { syntheticFeatures } from './synthetic.ts';
 
 const dim = 32;

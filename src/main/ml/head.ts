@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors.ts';
 import { HeadTrainer } from './head-trainer.ts';
 import { SeededRandom } from './random.ts';
-import { dropoutRates, learningRateAt, type HeadConfig, type OptimizerConfig } from './run-config.ts';
+import { dropoutRates, learningRateAt, type HeadConfig, type OptimizerConfig } from '../../shared/run-config.ts';
 
 /**
  * The classifier head trained on cached bottleneck features.

@@ -1,20 +1,11 @@
+import type { ImageFeaturesResult } from '../../shared/api.ts';
 import fs from 'node:fs';
 import { StudioError } from '../../shared/errors.ts';
 import { selectBackend } from './backend.ts';
 import { loadBackbone, type BackboneSpec } from './backbone.ts';
 import { applyPreprocess, decodeImage, INTERPOLATION } from './preprocess.ts';
 
-export interface ImageFeaturesResult {
-  backend: string;
-  backbone: string;
-  randomInit: boolean;
-  inputSize: number;
-  preprocess: string;
-  interpolation: string;
-  featureLayer: string;
-  dim: number;
-  features: Array<{ path: string; vector: number[] }>;
-}
+export type { ImageFeaturesResult };
 
 /**
  * Features for a few image files, with no project: the contract for checking

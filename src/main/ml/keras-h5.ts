@@ -66,7 +66,7 @@ export function checkHdf5File(file: string): void {
     fd = fs.openSync(file, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new StudioError(code === 'ENOENT' ? 'not-found' : 'corrupt-file', `weights file ${file}: ${code === 'ENOENT' ? 'not found' : (e as Error).message}`);
+    throw new StudioError(code === 'ENOENT' ? 'not-found' : 'invalid-argument', `weights file ${file}: ${code === 'ENOENT' ? 'not found' : (e as Error).message}`);
   }
   try {
     const size = fs.fstatSync(fd).size;
@@ -93,11 +93,11 @@ export function checkHdf5File(file: string): void {
       }
       const expected = baseAddress + eofAddress;
       if (size < expected) {
-        throw new StudioError('corrupt-file', `weights file ${file} is truncated: the HDF5 superblock says ${expected} bytes, the file has ${size} (an interrupted download?)`);
+        throw new StudioError('invalid-argument', `weights file ${file} is truncated: the HDF5 superblock says ${expected} bytes, the file has ${size} (an interrupted download?)`);
       }
       return;
     }
-    throw new StudioError('corrupt-file', `weights file ${file} is not an HDF5 file (no HDF5 signature; ${size} bytes)`);
+    throw new StudioError('invalid-argument', `weights file ${file} is not an HDF5 file (no HDF5 signature; ${size} bytes)`);
   } finally {
     fs.closeSync(fd);
   }
@@ -138,7 +138,7 @@ function toFloat32(v: unknown, where: string): Float32Array {
   if (v instanceof Float64Array) return Float32Array.from(v);
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Float32Array.from(v as unknown as ArrayLike<number>);
   if (typeof v === 'number') return Float32Array.of(v);
-  throw new StudioError('corrupt-file', `${where}: expected a float array, found ${typeof v}`);
+  throw new StudioError('invalid-argument', `${where}: expected a float array, found ${typeof v}`);
 }
 
 /** Reads every layer's weights from a Keras 2 HDF5 weights or full model file. */
@@ -149,7 +149,7 @@ export async function readKerasWeights(file: string): Promise<KerasWeightsFile> 
   try {
     f = new lib.File(path.resolve(file), 'r');
   } catch (e) {
-    throw new StudioError('corrupt-file', `weights file ${file}: HDF5 could not open it (${String(e)})`);
+    throw new StudioError('invalid-argument', `weights file ${file}: HDF5 could not open it (${String(e)})`);
   }
   try {
     const mw = f.keys().includes('model_weights') ? f.get('model_weights') : null;
@@ -158,18 +158,18 @@ export async function readKerasWeights(file: string): Promise<KerasWeightsFile> 
     if (!layerNames) {
       const keys = root.keys();
       if (keys.includes('layers') && (keys.includes('vars') || keys.includes('optimizer'))) {
-        throw new StudioError('corrupt-file', `weights file ${file} is in the Keras 3 ".weights.h5" layout, which is not supported: save it from Keras 2 / tf.keras as HDF5 (model.save_weights("w.h5")) or use the official Keras applications file`);
+        throw new StudioError('invalid-argument', `weights file ${file} is in the Keras 3 ".weights.h5" layout, which is not supported: save it from Keras 2 / tf.keras as HDF5 (model.save_weights("w.h5")) or use the official Keras applications file`);
       }
-      throw new StudioError('corrupt-file', `weights file ${file} is HDF5 but not in the Keras layout: no 'layer_names' attribute at ${root === f ? 'the root' : '/model_weights'} (found groups: ${root.keys().slice(0, 8).join(', ') || 'none'})`);
+      throw new StudioError('invalid-argument', `weights file ${file} is HDF5 but not in the Keras layout: no 'layer_names' attribute at ${root === f ? 'the root' : '/model_weights'} (found groups: ${root.keys().slice(0, 8).join(', ') || 'none'})`);
     }
     const layers: KerasLayerWeights[] = [];
     for (const layerName of layerNames) {
       const g = root.get(layerName);
-      if (!(g instanceof lib.Group)) throw new StudioError('corrupt-file', `weights file ${file}: layer_names lists ${layerName} but there is no group /${layerName}`);
+      if (!(g instanceof lib.Group)) throw new StudioError('invalid-argument', `weights file ${file}: layer_names lists ${layerName} but there is no group /${layerName}`);
       const weightNames = attrList(g, 'weight_names') ?? [];
       const weights: KerasWeight[] = weightNames.map((wn) => {
         const ds = g.get(wn);
-        if (!(ds instanceof lib.Dataset)) throw new StudioError('corrupt-file', `weights file ${file}: layer ${layerName} lists weight ${wn} but the dataset is missing`);
+        if (!(ds instanceof lib.Dataset)) throw new StudioError('invalid-argument', `weights file ${file}: layer ${layerName} lists weight ${wn} but the dataset is missing`);
         return { name: wn, shape: ds.shape ?? [], data: toFloat32(ds.value, `weights file ${file}, ${layerName}/${wn}`) };
       });
       layers.push({ layerName, weights });
@@ -251,14 +251,14 @@ export async function loadKerasWeightsInto(model: tf.LayersModel, file: string |
       byOrderModel.push(layer);
     } else {
       const shapes = layer.weights.map((w) => `${shortWeightName(w.originalName)} ${fmt(w.shape)}`).join(', ');
-      throw new StudioError('corrupt-file', `${where}: layer ${layer.name} (${layer.getClassName()}: ${shapes}) is missing from the file`);
+      throw new StudioError('invalid-argument', `${where}: layer ${layer.name} (${layer.getClassName()}: ${shapes}) is missing from the file`);
     }
   }
   const byOrderFile = fileLayers.filter((l) => !usedFile.has(l.layerName) && GENERATED_NAME.test(l.layerName));
   const extra = fileLayers.filter((l) => !usedFile.has(l.layerName) && !GENERATED_NAME.test(l.layerName));
   if (extra.length) {
     const l = extra[0];
-    throw new StudioError('corrupt-file', `${where} has layer ${l.layerName} (${l.weights.map((w) => `${shortWeightName(w.name)} ${fmt(w.shape)}`).join(', ')}) that the model does not have${extra.length > 1 ? ` (and ${extra.length - 1} more: ${extra.slice(1, 5).map((e) => e.layerName).join(', ')})` : ''}`);
+    throw new StudioError('invalid-argument', `${where} has layer ${l.layerName} (${l.weights.map((w) => `${shortWeightName(w.name)} ${fmt(w.shape)}`).join(', ')}) that the model does not have${extra.length > 1 ? ` (and ${extra.length - 1} more: ${extra.slice(1, 5).map((e) => e.layerName).join(', ')})` : ''}`);
   }
   // Generated names: pair the i-th model layer of a kind with the i-th file layer of that kind.
   const matchedByOrder: LoadReport['matchedByOrder'] = [];
@@ -270,7 +270,7 @@ export async function loadKerasWeightsInto(model: tf.LayersModel, file: string |
       const side = m.length > fl.length
         ? `model layer ${m[fl.length].name} has no counterpart in the file`
         : `file layer ${fl[m.length].layerName} has no counterpart in the model`;
-      throw new StudioError('corrupt-file', `${where}: the model has ${m.length} unnamed ${kind} layer(s) (${m.map((l) => l.name).join(', ')}), the file has ${fl.length} (${fl.map((l) => l.layerName).join(', ')}): ${side}`);
+      throw new StudioError('invalid-argument', `${where}: the model has ${m.length} unnamed ${kind} layer(s) (${m.map((l) => l.name).join(', ')}), the file has ${fl.length} (${fl.map((l) => l.layerName).join(', ')}): ${side}`);
     }
     m.forEach((layer, i) => {
       pairs.push([layer, fl[i]]);
@@ -285,12 +285,12 @@ export async function loadKerasWeightsInto(model: tf.LayersModel, file: string |
     if (isContainer(layer)) {
       // A nested model saved as one layer: its weights go by order, shapes checked, as Keras does.
       if (fl.weights.length !== layer.weights.length) {
-        throw new StudioError('corrupt-file', `${where}: ${label} (a nested model) has ${layer.weights.length} weights, the file has ${fl.weights.length}`);
+        throw new StudioError('invalid-argument', `${where}: ${label} (a nested model) has ${layer.weights.length} weights, the file has ${fl.weights.length}`);
       }
       layer.weights.forEach((w, i) => {
         const fw = fl.weights[i];
         if (fw.shape.length !== w.shape.length || fw.shape.some((d, k) => d !== w.shape[k])) {
-          throw new StudioError('corrupt-file', `${where}: ${label}: expected ${w.originalName} ${fmt(w.shape)}, file has ${fw.name} ${fmt(fw.shape)}`);
+          throw new StudioError('invalid-argument', `${where}: ${label}: expected ${w.originalName} ${fmt(w.shape)}, file has ${fw.name} ${fmt(fw.shape)}`);
         }
       });
       plan.push([layer, fl.weights]);
@@ -300,16 +300,16 @@ export async function loadKerasWeightsInto(model: tf.LayersModel, file: string |
     const ordered = layer.weights.map((w) => {
       const short = shortWeightName(w.originalName);
       const fw = fileWeights.get(short);
-      if (!fw) throw new StudioError('corrupt-file', `${where}: ${label}: weight ${short} ${fmt(w.shape)} is missing (file has ${[...fileWeights.keys()].join(', ') || 'none'})`);
+      if (!fw) throw new StudioError('invalid-argument', `${where}: ${label}: weight ${short} ${fmt(w.shape)} is missing (file has ${[...fileWeights.keys()].join(', ') || 'none'})`);
       if (fw.shape.length !== w.shape.length || fw.shape.some((d, i) => d !== w.shape[i])) {
-        throw new StudioError('corrupt-file', `${where}: ${label}: expected ${short} ${fmt(w.shape)}, file has ${fmt(fw.shape)}`);
+        throw new StudioError('invalid-argument', `${where}: ${label}: expected ${short} ${fmt(w.shape)}, file has ${fmt(fw.shape)}`);
       }
       fileWeights.delete(short);
       return fw;
     });
     if (fileWeights.size) {
       const [n, w] = [...fileWeights.entries()][0];
-      throw new StudioError('corrupt-file', `${where}: ${label}: the file has weight ${n} ${fmt(w.shape)} that the model layer does not have`);
+      throw new StudioError('invalid-argument', `${where}: ${label}: the file has weight ${n} ${fmt(w.shape)} that the model layer does not have`);
     }
     plan.push([layer, ordered]);
   }

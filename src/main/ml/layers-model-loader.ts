@@ -35,16 +35,16 @@ function readModelJson(file: string): { json: ModelJson; raw: Buffer } {
     raw = fs.readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new StudioError(code === 'ENOENT' ? 'not-found' : 'corrupt-file', `model file ${file}: ${code === 'ENOENT' ? 'not found' : (e as Error).message}`);
+    throw new StudioError(code === 'ENOENT' ? 'not-found' : 'invalid-argument', `model file ${file}: ${code === 'ENOENT' ? 'not found' : (e as Error).message}`);
   }
   let json: ModelJson;
   try {
     json = JSON.parse(raw.toString('utf8')) as ModelJson;
   } catch (e) {
-    throw new StudioError('corrupt-file', `model file ${file} is not valid JSON: ${(e as Error).message}`);
+    throw new StudioError('invalid-argument', `model file ${file} is not valid JSON: ${(e as Error).message}`);
   }
   if (!json || typeof json !== 'object' || !json.modelTopology) {
-    throw new StudioError('corrupt-file', `model file ${file} is not a TF.js layers model: no "modelTopology" (a graph model from the converter cannot be a backbone; convert with --output_format=tfjs_layers_model)`);
+    throw new StudioError('invalid-argument', `model file ${file} is not a TF.js layers model: no "modelTopology" (a graph model from the converter cannot be a backbone; convert with --output_format=tfjs_layers_model)`);
   }
   if (json.format && json.format !== 'layers-model') {
     throw new StudioError('invalid-argument', `model file ${file} has format "${json.format}"; a TF.js layers model ("layers-model") is expected`);
@@ -78,7 +78,7 @@ export async function loadLayersModelFromDisk(modelJsonFile: string): Promise<Lo
   const weightData = Buffer.concat(buffers);
   const expected = specs.reduce((n, s) => n + byteSize(s), 0);
   if (expected !== weightData.length) {
-    throw new StudioError('corrupt-file', `model ${file}: the manifest describes ${expected} bytes of weights, the shards hold ${weightData.length}`);
+    throw new StudioError('invalid-argument', `model ${file}: the manifest describes ${expected} bytes of weights, the shards hold ${weightData.length}`);
   }
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
@@ -93,7 +93,7 @@ export async function loadLayersModelFromDisk(modelJsonFile: string): Promise<Lo
   try {
     model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (e) {
-    throw new StudioError('corrupt-file', `model ${file} could not be built by TF.js layers: ${(e as Error).message}`);
+    throw new StudioError('invalid-argument', `model ${file} could not be built by TF.js layers: ${(e as Error).message}`);
   }
   return { model, contentHash: hash.digest('hex'), files, quantized: specs.some((s) => s.quantization !== undefined) };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { PredictResult } from '../../shared/api.ts';
 import { StudioError } from '../../shared/errors.ts';
 import { selectBackend } from './backend.ts';
 import { argmaxRow } from './evaluate.ts';
@@ -15,12 +16,7 @@ import { applyPreprocess, decodeImage, type PreprocessMode } from './preprocess.
  * file with its .json metadata) on image files, with no project: the proof
  * that an export works on its own.
  */
-export interface PredictResult {
-  backend: string;
-  model: string;
-  classes: string[];
-  predictions: { path: string; label: string; confidence: number; probabilities: Record<string, number> }[];
-}
+export type { PredictResult };
 
 interface LoadedExport {
   model: tf.LayersModel;
@@ -31,7 +27,7 @@ interface LoadedExport {
 function readMeta(file: string, modelPath: string): ExportMetadata {
   if (!fs.existsSync(file)) throw new StudioError('not-found', `${modelPath}: no export metadata at ${file} (class names and preprocessing); export with xstudio export --format tfjs|keras`);
   const meta = JSON.parse(fs.readFileSync(file, 'utf8')) as ExportMetadata;
-  if (meta.format !== 'xstudio-export') throw new StudioError('corrupt-file', `${file}: expected format "xstudio-export", found ${JSON.stringify(meta.format)}`);
+  if (meta.format !== 'xstudio-export') throw new StudioError('invalid-argument', `${file}: expected format "xstudio-export", found ${JSON.stringify(meta.format)}`);
   return meta;
 }
 

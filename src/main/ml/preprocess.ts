@@ -62,11 +62,11 @@ export async function decodeRgb(file: string): Promise<RgbImage> {
       .removeAlpha()
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new StudioError('corrupt-file', `${file}: expected 3 colour channels after decoding, found ${info.channels}`);
+    if (info.channels !== 3) throw new StudioError('invalid-argument', `${file}: expected 3 colour channels after decoding, found ${info.channels}`);
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (e) {
     if (e instanceof StudioError) throw e;
-    throw new StudioError('corrupt-file', `cannot decode image ${file}: ${(e as Error).message}`);
+    throw new StudioError('invalid-argument', `cannot decode image ${file}: ${(e as Error).message}`);
   }
 }
 

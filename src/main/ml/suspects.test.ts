@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { parseHeadConfig } from './run-config.ts';
+import { parseHeadConfig } from '../../shared/run-config.ts';
 import { crossValidatedProbabilities, rankSuspects } from './suspects.ts';
 import { syntheticFeatures } from './synthetic.ts';
 

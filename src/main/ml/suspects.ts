@@ -1,7 +1,7 @@
 import { StudioError } from '../../shared/errors.ts';
 import { predictHead, trainHead } from './head.ts';
 import { SeededRandom } from './random.ts';
-import type { HeadConfig } from './run-config.ts';
+import type { HeadConfig } from '../../shared/run-config.ts';
 
 /**
  * Suspected label errors, as confident learning (Northcutt et al., cleanlab)

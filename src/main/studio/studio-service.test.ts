@@ -33,13 +33,13 @@ describe('createStudio: which project opens at launch', () => {
     fs.writeFileSync(path.join(dir, 'dogs.xstudio'), 'not a database at all, just text');
     const s = await createStudio({ transport: 'electron', dataDir: home, reopenLast: true });
     expect(s.projectFile()).toBe(path.join(home, 'default.xstudio'));
-    await expect(s.service.openProject({ file: path.join(dir, 'dogs.xstudio') })).rejects.toMatchObject({ code: 'corrupt-file' });
+    await expect(s.service.openProject({ file: path.join(dir, 'dogs.xstudio') })).rejects.toMatchObject({ code: 'invalid-argument' });
     // The failed open left the default project open.
     expect(s.projectFile()).toBe(path.join(home, 'default.xstudio'));
     await s.close();
   });
 
   it('an explicit project that cannot be opened is an error', async () => {
-    await expect(createStudio({ transport: 'http', dataDir: home, project: path.join(dir, 'dogs.xstudio') })).rejects.toMatchObject({ code: 'corrupt-file' });
+    await expect(createStudio({ transport: 'http', dataDir: home, project: path.join(dir, 'dogs.xstudio') })).rejects.toMatchObject({ code: 'invalid-argument' });
   });
 });

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CALL_NAMES, type AppInfo, type StudioService } from '../../shared/api.ts';
 import { StudioError } from '../../shared/errors.ts';
+import { parseCallInput } from '../../shared/api-schemas.ts';
 import type { MediaRequest } from '../media-guard.ts';
 import { guardMediaFile } from '../media-guard.ts';
 import { studioDataDir } from './paths.ts';
@@ -28,8 +29,11 @@ import { runsArea, type RunsArea } from './service/runs-area.ts';
 
 export interface StudioOptions {
   transport: AppInfo['transport'];
-  /** Project to open at start; default: the default project in the data folder (created when missing). */
-  project?: string;
+  /**
+   * Project to open at start; default: the default project in the data folder
+   * (created when missing). `null`: open none (the CLI's project-less commands).
+   */
+  project?: string | null;
   /** Without `project`: open the most recently used project if it still exists (the desktop app does). */
   reopenLast?: boolean;
   /** Create `project` when it does not exist (default true). */
@@ -114,11 +118,11 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     }
     project = next;
     runs.onProjectOpened(next);
-    recent.touch(file);
+    if (options.transport !== 'cli') recent.touch(file);
     events.emit('project.changed', status());
   };
 
-  const service = checkComplete(
+  const calls = checkComplete(
     {
       ...projectsArea(ctx, { open, status: async () => status(), recent: async () => recent.list() }),
       ...library.calls,
@@ -128,7 +132,12 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     },
     CALL_NAMES,
   );
+  // Every door gets the same checks: each call validates its input with the contract's schema here, once.
+  const service = Object.fromEntries(
+    CALL_NAMES.map((name) => [name, (input: unknown) => (calls[name] as (i: unknown) => Promise<unknown>)(parseCallInput(name, input))]),
+  ) as unknown as StudioService;
 
+  if (options.project === null) return handle();
   const last = options.reopenLast ? recent.list().find((r) => r.exists) : undefined;
   const start = options.project ? path.resolve(options.project) : (last?.file ?? defaultProject);
   if (!fs.existsSync(start) && options.project && options.createProject === false) {
@@ -143,7 +152,10 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     await open(defaultProject, fs.existsSync(defaultProject) ? 'open' : 'create');
   }
 
-  return {
+  return handle();
+
+  function handle(): Studio {
+   return {
     service,
     events,
     projectFile: () => project?.file ?? null,
@@ -161,5 +173,6 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       project?.close();
       project = null;
     },
-  };
+   };
+  }
 }

@@ -1,40 +1,41 @@
-import { invalidArgument } from '../../../shared/errors.ts';
-import { defaultActor } from '../../studio/labels/actor.ts';
-import { addClass, deleteClass, listClasses, mergeClass, renameClass, type ClassInfo } from '../../studio/labels/classes.ts';
-import { withProject } from '../../studio/project.ts';
-import { optionalString, projectOption, requireString } from '../args.ts';
-import type { Command } from '../command.ts';
+import type { ClassInfo, LabelChangeResult } from '../../../shared/api.ts';
+import { exclusive, optionalString, projectFlag, UsageError } from '../args.ts';
+import { command } from '../command.ts';
 
-export const classesCommand: Command = {
+export const classesCommand = command<LabelChangeResult | { classes: ClassInfo[] }>({
   name: 'classes',
   summary: 'List classes with their image counts, or add, rename, merge or delete one (each undoable with label --undo)',
-  usage: 'xstudio classes --project P [--add A | --rename A B | --merge A B | --delete A] [--json]',
-  positionals: true,
-  options: { ...projectOption, add: { type: 'string' }, rename: { type: 'string' }, merge: { type: 'string' }, delete: { type: 'string' } },
-  async run(args) {
-    const projectFile = requireString(args, 'project');
-    const add = optionalString(args, 'add');
-    const rename = optionalString(args, 'rename');
-    const merge = optionalString(args, 'merge');
-    const del = optionalString(args, 'delete');
-    const given = [add, rename, merge, del].filter((v) => v !== undefined).length;
-    if (given > 1) throw invalidArgument('give at most one of --add, --rename, --merge, --delete');
-    const second = (flag: string): string => {
-      if (args.positionals.length !== 1) throw invalidArgument(`--${flag} takes two class names (--${flag} A B), got ${args.positionals.length + 1}`);
+  project: 'open',
+  call: 'listClasses',
+  positionals: { name: '[B]', description: 'The second class of --rename A B and --merge A B' },
+  flags: {
+    ...projectFlag,
+    add: { type: 'string', value: 'A', description: 'Add an empty class', field: 'name' },
+    rename: { type: 'string', value: 'A', description: 'Rename class A to B (--rename A B)', field: 'name' },
+    merge: { type: 'string', value: 'A', description: 'Relabel every image of A as B and remove A (--merge A B)', field: 'from' },
+    delete: { type: 'string', value: 'A', description: 'Remove class A; its images become unlabelled', field: 'name' },
+  },
+  notes: ['Calls: listClasses, createClass, renameClass, mergeClasses, deleteClass.'],
+  async run({ service }, args) {
+    const op = exclusive(args, ['add', 'rename', 'merge', 'delete']);
+    const a = op ? optionalString(args, op)! : undefined;
+    const second = (): string => {
+      if (args.positionals.length !== 1) throw new UsageError(`--${op} takes two class names (--${op} A B), got ${args.positionals.length + 1}`);
       return args.positionals[0];
     };
-    if ((add !== undefined || del !== undefined || given === 0) && args.positionals.length) throw invalidArgument(`unexpected argument "${args.positionals[0]}"`);
-    const actor = defaultActor('cli');
-    return withProject(projectFile, (project) => {
-      if (add !== undefined) return addClass(project, add, { actor });
-      if (rename !== undefined) return renameClass(project, rename, second('rename'), { actor });
-      if (merge !== undefined) return mergeClass(project, merge, second('merge'), { actor });
-      if (del !== undefined) return deleteClass(project, del, { actor });
-      return { classes: listClasses(project.db) };
-    }, { create: false });
+    if ((op === undefined || op === 'add' || op === 'delete') && args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+    switch (op) {
+      case 'add':
+        return service.createClass({ name: a! });
+      case 'rename':
+        return service.renameClass({ name: a!, newName: second() });
+      case 'merge':
+        return service.mergeClasses({ from: [a!], into: second() });
+      case 'delete':
+        return service.deleteClass({ name: a! });
+      default:
+        return { classes: await service.listClasses({}) };
+    }
   },
-  format(r) {
-    const classes = (r as { classes: ClassInfo[] }).classes;
-    return classes.map((c) => `${c.name}\t${c.count}`).join('\n') || '(no classes)';
-  },
-};
+  format: (r) => ('changed' in r ? `${r.changed} image(s) relabelled\n` : '') + (r.classes.map((c) => `${c.name}\t${c.count}`).join('\n') || '(no classes)'),
+});

@@ -1,37 +1,32 @@
-import { invalidArgument } from '../../../shared/errors.ts';
-import { JobRunner } from '../../studio/jobs/job-runner.ts';
-import { withProject } from '../../studio/project.ts';
-import { EXPORT_FORMATS, exportRun, type ExportFormat, type ExportOutcome } from '../../studio/runs/export-run.ts';
-import { optionalInt, projectOption, requireString } from '../args.ts';
-import type { Command } from '../command.ts';
+import type { ExportFormat, ExportResult } from '../../../shared/api.ts';
+import { flag, oneOf, projectFlag, requireInt, requireString, UsageError } from '../args.ts';
+import { command } from '../command.ts';
 
-export const exportCommand: Command = {
+const FORMATS: ExportFormat[] = ['tfjs', 'keras', 'head', 'dataset', 'report'];
+
+export const exportCommand = command<ExportResult>({
   name: 'export',
   summary: 'Export a run: tfjs (whole classifier), keras (HDF5 model), head (the head alone), dataset (CSV [+ ImageFolder tree]), report (HTML)',
-  usage: 'xstudio export --project P --run ID --format tfjs|keras|head|dataset|report --out PATH [--copy|--link] [--json]',
-  options: { ...projectOption, run: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, copy: { type: 'boolean' }, link: { type: 'boolean' } },
-  async run(args, io) {
-    const projectFile = requireString(args, 'project');
-    const runId = optionalInt(args, 'run', 1);
-    if (runId === undefined) throw invalidArgument('missing --run');
-    const format = requireString(args, 'format') as ExportFormat;
-    if (!EXPORT_FORMATS.includes(format)) throw invalidArgument(`--format expects one of ${EXPORT_FORMATS.join(', ')}, got "${format}"`);
+  project: 'open',
+  call: 'exportRun',
+  flags: {
+    ...projectFlag,
+    run: { type: 'string', value: 'ID', description: 'The run', field: 'runId' },
+    format: { type: 'string', value: 'FORMAT', description: FORMATS.join(', '), field: 'format' },
+    out: { type: 'string', value: 'PATH', description: 'The file or folder to write (written under a temporary name, then renamed)', field: 'out' },
+    copy: { type: 'boolean', description: 'With --format dataset: also an ImageFolder tree of copies' },
+    link: { type: 'boolean', description: 'With --format dataset: also an ImageFolder tree of links' },
+    overwrite: { type: 'boolean', description: 'Replace an existing file or folder at --out (default: refuse)' },
+  },
+  async run({ service, io }, args) {
+    const runId = requireInt(args, 'run', 1);
+    const format = oneOf(args, 'format', FORMATS);
+    if (!format) throw new UsageError('missing --format');
     const out = requireString(args, 'out');
-    if (args.values.copy && args.values.link) throw invalidArgument('--copy and --link exclude each other');
-    if ((args.values.copy || args.values.link) && format !== 'dataset') throw invalidArgument('--copy and --link apply to --format dataset only');
-    const tree = args.values.copy ? 'copy' : args.values.link ? 'link' : 'none';
-    const runner = new JobRunner({ maxWorkers: 1 });
-    try {
-      return await withProject(projectFile, (project) => {
-        io.progress(`exporting run ${runId} as ${format} to ${out}`);
-        return exportRun(project, { runId, format, out, tree, runner, signal: io.signal });
-      }, { create: false });
-    } finally {
-      await runner.close();
-    }
+    if (flag(args, 'copy') && flag(args, 'link')) throw new UsageError('--copy and --link exclude each other');
+    if ((flag(args, 'copy') || flag(args, 'link')) && format !== 'dataset') throw new UsageError('--copy and --link apply to --format dataset only');
+    io.progress(`exporting run ${runId} as ${format} to ${out}`);
+    return service.exportRun({ runId, format, out, mode: flag(args, 'copy') ? 'copy' : flag(args, 'link') ? 'link' : 'none', overwrite: flag(args, 'overwrite') || undefined });
   },
-  format(result) {
-    const r = result as ExportOutcome;
-    return `run ${r.run} exported as ${r.format} to ${r.path} (${r.files.length} file${r.files.length === 1 ? '' : 's'}, ${(r.bytes / 1e6).toFixed(2)} MB)`;
-  },
-};
+  format: (r) => `run ${r.runId} exported as ${r.format} to ${r.path} (${r.files.length} file${r.files.length === 1 ? '' : 's'}, ${(r.bytes / 1e6).toFixed(2)} MB)`,
+});

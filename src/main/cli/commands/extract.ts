@@ -1,63 +1,74 @@
-import type { Command } from '../command.ts';
-import { optionalInt, optionalString, requireString } from '../args.ts';
-import { parsePreprocessMode } from '../../ml/preprocess.ts';
-import { extractFeatures, type ExtractResult } from '../../studio/features/extract-features.ts';
-import { formatProgress } from '../../studio/jobs/progress-meter.ts';
-import { withProject } from '../../studio/project.ts';
-import { invalidArgument } from '../../../shared/errors.ts';
+import type { ExtractionConfig, ExtractionResult, ImageFeaturesResult, PreprocessMode } from '../../../shared/api.ts';
+import { flag, oneOf, optionalInt, optionalString, projectFlag, UsageError } from '../args.ts';
+import { command, type FlagSpec, type ParsedArgs } from '../command.ts';
+import { waitForJob } from '../wait.ts';
 
-export const extractCommand: Command = {
+const PREPROCESS: PreprocessMode[] = ['tf', 'torch', 'caffe', 'unit'];
+
+/** The flags that choose a backbone, shared by `extract` and `features` (both fill an ExtractionConfig). */
+export const backboneFlags: Record<string, FlagSpec> = {
+  backbone: { type: 'string', value: 'NAME', description: 'Built-in backbone: xception (default)', field: 'backbone' },
+  'backbone-model': { type: 'string', value: 'FILE', description: 'A TF.js layers model.json to use as the backbone instead', field: 'modelJson' },
+  preprocess: { type: 'string', value: 'MODE', description: 'With --backbone-model: tf (x/127.5-1), torch, caffe or unit (x/255)', field: 'preprocess' },
+  'feature-layer': { type: 'string', value: 'LAYER', description: 'With --backbone-model: the layer whose output is the feature', field: 'featureLayer' },
+  weights: { type: 'string', value: 'FILE', description: 'Keras HDF5 weights (default: the official file in the weights cache)', field: 'weightsFile' },
+  'random-init': { type: 'boolean', description: 'Random weights: for tests and demos only, marked as such everywhere' },
+  'input-size': { type: 'string', value: 'PX', description: 'Input size in pixels (default: the backbone\'s own)', field: 'inputSize' },
+  batch: { type: 'string', value: 'N', description: 'Images per forward pass', field: 'batchSize' },
+};
+
+export function extractionConfigOf(args: ParsedArgs): ExtractionConfig {
+  const modelJson = optionalString(args, 'backbone-model');
+  const name = optionalString(args, 'backbone');
+  if (modelJson && name !== undefined) throw new UsageError('give --backbone or --backbone-model, not both');
+  if (name !== undefined && name !== 'xception') throw new UsageError(`--backbone expects xception, got "${name}" (use --backbone-model <model.json> for another network)`);
+  return {
+    backbone: modelJson ? 'layers-model' : 'xception',
+    modelJson,
+    preprocess: oneOf(args, 'preprocess', PREPROCESS),
+    featureLayer: optionalString(args, 'feature-layer'),
+    weightsFile: optionalString(args, 'weights'),
+    randomInit: flag(args, 'random-init') || undefined,
+    inputSize: optionalInt(args, 'input-size', 1),
+    batchSize: optionalInt(args, 'batch', 1),
+  };
+}
+
+export const extractCommand = command<ExtractionResult>({
   name: 'extract',
   summary: 'Compute the backbone features of every healthy image that lacks them (cached in the project)',
-  usage:
-    'xstudio extract --project P [--backbone xception | --backbone-model model.json [--preprocess tf|torch|caffe|unit] [--feature-layer L]] [--weights W] [--random-init] [--input-size 299] [--batch N] [--workers N] [--json]',
-  options: {
-    project: { type: 'string' },
-    backbone: { type: 'string' },
-    'backbone-model': { type: 'string' },
-    preprocess: { type: 'string' },
-    'feature-layer': { type: 'string' },
-    weights: { type: 'string' },
-    'random-init': { type: 'boolean' },
-    'input-size': { type: 'string' },
-    batch: { type: 'string' },
-    workers: { type: 'string' },
+  project: 'open',
+  call: 'startExtraction',
+  flags: { ...projectFlag, ...backboneFlags, workers: { type: 'string', value: 'N', description: 'Worker processes (default: one per core on the CPU)', field: 'workers' } },
+  notes: ['Runs as a job (the same one the Training view shows): Ctrl+C cancels it and keeps what was computed.'],
+  async run(ctx, args) {
+    const { jobId } = await ctx.service.startExtraction({ ...extractionConfigOf(args), workers: optionalInt(args, 'workers', 1) });
+    return waitForJob<ExtractionResult>(ctx, jobId);
   },
-  async run(args, io) {
-    const project = requireString(args, 'project');
-    const backbone = optionalString(args, 'backbone');
-    if (backbone !== undefined && backbone !== 'xception') throw invalidArgument(`--backbone expects "xception", got "${backbone}" (use --backbone-model <model.json> for another network)`);
-    const preprocess = optionalString(args, 'preprocess');
-    let last = -Infinity; // the first report always shows
-    return withProject(project, (p) =>
-      extractFeatures(p, {
-        backbone: backbone as 'xception' | undefined,
-        backboneModel: optionalString(args, 'backbone-model'),
-        preprocess: preprocess === undefined ? undefined : parsePreprocessMode(preprocess),
-        featureLayer: optionalString(args, 'feature-layer'),
-        weights: optionalString(args, 'weights'),
-        randomInit: args.values['random-init'] === true,
-        inputSize: optionalInt(args, 'input-size', 1),
-        batchSize: optionalInt(args, 'batch', 1),
-        workers: optionalInt(args, 'workers', 1),
-        signal: io.signal,
-        onProgress: (pr) => {
-          const now = performance.now();
-          if (now - last < 1000 && pr.done < pr.total) return;
-          last = now;
-          io.progress(`extract: ${formatProgress(pr)}`);
-        },
-      }),
-    );
-  },
-  format(result) {
-    const r = result as ExtractResult;
-    const lines = [
-      `${r.backbone.name}${r.backbone.randomInit ? ' [RANDOM INIT]' : ''}, input ${r.backbone.inputSize}, ${r.backbone.featureDim ?? '?'}-d features`,
+  format(r) {
+    const b = r.backbone;
+    return [
+      b ? `${b.name}${b.randomInit ? ' [RANDOM INIT]' : ''}, input ${b.inputSize}, ${b.featureDim}-d features` : 'features',
       `extracted ${r.extracted}, cached ${r.cached}, duplicates ${r.duplicates}, failed ${r.failed.length} of ${r.images} images` +
-        (r.backend ? ` on ${r.backend} with ${r.workers} worker(s)${r.imagesPerSecond ? `, ${r.imagesPerSecond.toFixed(2)} images/s` : ''}` : ' (all cached, no worker started)'),
-      ...r.failed.map((f) => `  failed: ${f.path}: ${f.reason}`),
-    ];
-    return lines.join('\n');
+        (r.extracted ? ` on ${r.backend} with ${r.workers} worker(s): ${r.imagesPerSecond.toFixed(2)} images/s` : ''),
+      ...r.failed.slice(0, 20).map((f) => `  failed ${f.path}: ${f.reason}`),
+    ].join('\n');
   },
-};
+});
+
+export const featuresCommand = command<ImageFeaturesResult>({
+  name: 'features',
+  summary: 'Print the backbone feature vector of image files (no project needed)',
+  project: 'none',
+  call: 'computeImageFeatures',
+  positionals: { name: '<image>…', description: 'Image files', field: 'files' },
+  flags: { ...backboneFlags, seed: { type: 'string', value: 'N', description: 'With --random-init: the seed of the weights', field: 'seed' } },
+  async run({ service }, args) {
+    if (args.positionals.length === 0) throw new UsageError('no image given: pass one or more image files');
+    return service.computeImageFeatures({ files: args.positionals, backbone: extractionConfigOf(args), seed: optionalInt(args, 'seed', 0) });
+  },
+  format(r) {
+    const head = `${r.backbone}${r.randomInit ? ' (RANDOM INIT — not pretrained)' : ''} on ${r.backend}, ${r.inputSize}px, preprocess ${r.preprocess}, dim ${r.dim}`;
+    return [head, ...r.features.map((f) => `${f.path}: [${f.vector.slice(0, 5).map((v) => v.toFixed(5)).join(', ')}, …]`)].join('\n');
+  },
+});

@@ -7,8 +7,8 @@ import { statusCommand } from './status.ts';
 import { imagesCommand } from './images.ts';
 import { thumbnailsCommand } from './thumbnails.ts';
 import { backendsCommand } from './backends.ts';
-import { featuresCommand } from './features.ts';
-import { extractCommand } from './extract.ts';
+
+import { extractCommand, featuresCommand } from './extract.ts';
 import { serveCommand } from './serve.ts';
 import { trainCommand } from './train.ts';
 import { runsCommand, runsCompareCommand } from './runs.ts';

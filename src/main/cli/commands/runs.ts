@@ -1,62 +1,53 @@
-import { invalidArgument } from '../../../shared/errors.ts';
-import { withProject } from '../../studio/project.ts';
-import { compareRuns, type RunComparisonResult } from '../../studio/runs/compare-runs.ts';
-import type { Part } from '../../studio/runs/run-store.ts';
-import { listRuns, runDetail, type RunSummaryRow } from '../../studio/runs/run-summary.ts';
-import { optionalInt, optionalString, projectOption, requireString } from '../args.ts';
-import type { Command } from '../command.ts';
+import type { RunComparison, RunDetail, RunSummary } from '../../../shared/api.ts';
+import { oneOf, optionalInt, projectFlag, UsageError } from '../args.ts';
+import { command } from '../command.ts';
 
 const pct = (v: number | null | undefined): string => (v == null ? '–' : `${(v * 100).toFixed(2)}%`);
 
-export const runsCommand: Command = {
+export const runsCommand = command<{ runs: RunSummary[] } | RunDetail>({
   name: 'runs',
   summary: 'List the runs of a project (or show one with --run ID): state, split, backbone, best epoch, validation figures',
-  usage: 'xstudio runs --project P [--run ID] [--json]',
-  options: { ...projectOption, run: { type: 'string' } },
-  async run(args) {
-    const projectFile = requireString(args, 'project');
+  project: 'open',
+  call: 'listRuns',
+  flags: { ...projectFlag, run: { type: 'string', value: 'ID', description: 'Show this run in full (getRun): configuration, curves, evaluations', field: 'id' } },
+  async run({ service }, args) {
     const id = optionalInt(args, 'run', 1);
-    return withProject(projectFile, (project) => (id !== undefined ? runDetail(project, id) : { runs: listRuns(project) }), { create: false });
+    return id !== undefined ? service.getRun({ id }) : { runs: await service.listRuns({}) };
   },
   format(result) {
     if (!('runs' in result)) return JSON.stringify(result, null, 2);
-    const rows = (result as { runs: RunSummaryRow[] }).runs;
-    if (rows.length === 0) return 'no runs yet (xstudio train --project …)';
-    return rows
-      .map((r) => `${String(r.id).padStart(4)}  ${r.state.padEnd(11)} split ${r.split}  best epoch ${r.bestEpoch ?? '–'}  val acc ${pct(r.val.accuracy)}  val loss ${r.val.loss?.toFixed(4) ?? '–'}${r.randomInit ? '  [random-init backbone]' : ''}${r.labelsChangedSince ? '  (labels changed since)' : ''}${r.error ? `  — ${r.error}` : ''}`)
+    if (result.runs.length === 0) return 'no runs yet (xstudio train --project …)';
+    return result.runs
+      .map((r) => `${String(r.id).padStart(4)}  ${r.state.padEnd(11)} split ${r.split}  best epoch ${r.bestEpoch ?? '–'}  val acc ${pct(r.val?.accuracy)}  val loss ${r.val?.loss.toFixed(4) ?? '–'}${r.randomInit ? '  [random-init backbone]' : ''}${r.labelsChangedSince ? '  (labels changed since)' : ''}${r.error ? `  — ${r.error}` : ''}`)
       .join('\n');
   },
-};
+});
 
-export const runsCompareCommand: Command = {
+export const runsCompareCommand = command<RunComparison>({
   name: 'runs compare',
-  summary: 'Compare two runs: configuration differences, metric differences, images each gets right that the other gets wrong',
-  usage: 'xstudio runs compare A B --project P [--on val|test] [--json]',
-  options: { ...projectOption, on: { type: 'string' } },
-  positionals: true,
-  async run(args) {
-    const projectFile = requireString(args, 'project');
-    const [a, b, ...rest] = args.positionals;
-    if (!a || !b || rest.length) throw invalidArgument(`runs compare expects two run ids (xstudio runs compare A B --project P), got ${args.positionals.length}`);
-    const ids = [a, b].map((v) => {
+  summary: 'Compare runs: configuration differences, metrics, images one gets right that the other gets wrong',
+  project: 'open',
+  call: 'compareRuns',
+  positionals: { name: '<A> <B>…', description: 'Two or more run ids', field: 'ids' },
+  flags: { ...projectFlag, on: { type: 'string', value: 'val|test', description: 'The part whose predictions are compared (default val)', field: 'on' } },
+  async run({ service }, args) {
+    if (args.positionals.length < 2) throw new UsageError(`runs compare expects two or more run ids (xstudio runs compare A B --project P), got ${args.positionals.length}`);
+    const ids = args.positionals.map((v) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw invalidArgument(`runs compare: "${v}" is not a run id`);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`runs compare: "${v}" is not a run id`);
       return n;
     });
-    const on = (optionalString(args, 'on') ?? 'val') as Part;
-    if (on !== 'val' && on !== 'test') throw invalidArgument(`--on expects val or test, got "${on}"`);
-    return withProject(projectFile, (project) => compareRuns(project, ids[0], ids[1], on), { create: false });
+    return service.compareRuns({ ids, on: oneOf(args, 'on', ['val', 'test'] as const) });
   },
-  format(result) {
-    const r = result as RunComparisonResult;
+  format(r) {
+    const ids = r.runs.map((x) => x.id);
     return [
-      `runs ${r.a} and ${r.b} on ${r.on}`,
+      `runs ${ids.join(', ')} on ${r.on}`,
       'configuration:',
-      ...(r.configDiff.length ? r.configDiff.map((d) => `  ${d.key}: ${JSON.stringify(d.a)} → ${JSON.stringify(d.b)}`) : ['  identical']),
-      'metrics:',
-      ...r.metricDiff.map((m) => `  ${m.metric}: ${m.a ?? '–'} → ${m.b ?? '–'}${m.delta != null ? ` (${m.delta >= 0 ? '+' : ''}${m.delta.toFixed(4)})` : ''}`),
-      `images right only in ${r.a}: ${r.onlyA.length}; only in ${r.b}: ${r.onlyB.length} (of ${r.common} compared)`,
-      ...r.notes,
+      ...(r.configDiff.length ? r.configDiff.map((d) => `  ${d.key}: ${d.values.map((v) => JSON.stringify(v)).join(' | ')}`) : ['  identical']),
+      'validation:',
+      ...r.runs.map((x) => `  run ${x.id}: accuracy ${pct(x.val?.accuracy)}, loss ${x.val?.loss.toFixed(4) ?? '–'}${x.test ? `, test accuracy ${pct(x.test.accuracy)}` : ''}`),
+      ...r.disagreements.map((d) => `images right only in ${d.a}: ${d.onlyA.length}; only in ${d.b}: ${d.onlyB.length}`),
     ].join('\n');
   },
-};
+});

@@ -1,31 +1,30 @@
-import { optionalInt, optionalString } from '../args.ts';
-import type { Command } from '../command.ts';
-import { invalidArgument } from '../../../shared/errors.ts';
-import { startServer } from '../../server.ts';
-import { createStudio } from '../../studio/studio-service.ts';
+import { optionalInt, optionalString, UsageError } from '../args.ts';
+import { command } from '../command.ts';
 
 /**
- * `xstudio serve [--project P] [--port N] [--host 127.0.0.1] [--token T]`:
- * the studio in a browser. Prints the address with its token and serves until
- * Ctrl+C (or SIGTERM); with --json it then prints one JSON object.
+ * `xstudio serve`: browser mode, the second transport over the studio
+ * service. Prints the address with its token and serves until Ctrl+C (or
+ * SIGTERM); with --json it then prints one JSON object.
  */
-export const serveCommand: Command = {
+export const serveCommand = command<{ url: string; port: number; project: string | null; stopped: true }>({
   name: 'serve',
   summary: 'Serve the studio to a browser (browser mode), with a random token in the printed address',
-  usage: 'xstudio serve [--project P] [--port N] [--host 127.0.0.1] [--renderer DIR] [--json]',
-  options: {
-    project: { type: 'string' },
-    port: { type: 'string' },
-    host: { type: 'string' },
-    token: { type: 'string' },
-    renderer: { type: 'string' },
+  project: 'none',
+  call: null,
+  flags: {
+    project: { type: 'string', value: 'FILE', description: 'The project to open (default: the last one, else the default project)' },
+    port: { type: 'string', value: 'N', description: 'Port (default: a free one)' },
+    host: { type: 'string', value: 'ADDR', description: 'Address to listen on (default 127.0.0.1; anything else only on a network you trust)' },
+    token: { type: 'string', value: 'T', description: 'Use this token (16 characters or more) instead of a random one' },
+    renderer: { type: 'string', value: 'DIR', description: 'Serve the UI from this folder (default: the built one in out/renderer)' },
   },
-  async run(args, io) {
-    const port = optionalInt(args, 'port', 0);
-    if (port !== undefined && port > 65535) throw invalidArgument(`--port expects 0..65535, got ${port}`);
+  async run({ io }, args) {
+    const port = optionalInt(args, 'port', 0, 65535);
     const host = optionalString(args, 'host') ?? '127.0.0.1';
     const token = optionalString(args, 'token');
-    if (token !== undefined && token.length < 16) throw invalidArgument('--token must be at least 16 characters long');
+    if (token !== undefined && token.length < 16) throw new UsageError('--token must be at least 16 characters long');
+    const { startServer } = await import('../../server.ts');
+    const { createStudio } = await import('../../studio/studio-service.ts');
     const studio = await createStudio({ transport: 'http', project: optionalString(args, 'project') });
     let server;
     try {
@@ -40,7 +39,6 @@ export const serveCommand: Command = {
     io.progress(`xstudio serve: project ${studio.projectFile()}`);
     io.progress(`xstudio serve: open ${server.urlWithToken}`);
     io.progress('xstudio serve: press Ctrl+C to stop.');
-
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) return resolve();
       io.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -50,6 +48,6 @@ export const serveCommand: Command = {
     const project = studio.projectFile();
     await server.close();
     await studio.close();
-    return { url: server.url, port: server.port, project, stopped: true };
+    return { url: server.url, port: server.port, project, stopped: true as const };
   },
-};
+});

@@ -1,88 +1,97 @@
-import { invalidArgument } from '../../../shared/errors.ts';
-import { withProject } from '../../studio/project.ts';
-import { createSplit, deleteSplit, listSplits, lockSplit, previewSplit, type SplitRequest, type SplitSummary } from '../../studio/splits/split-service.ts';
-import { optionalInt, optionalString, projectOption, requireString } from '../args.ts';
-import type { Command, ParsedArgs } from '../command.ts';
+import { PARTS, type Part, type SplitInfo, type SplitPreview, type SplitRequest } from '../../../shared/api.ts';
+import { flag, optionalInt, optionalString, projectFlag, requireString, UsageError } from '../args.ts';
+import { command, type ParsedArgs } from '../command.ts';
 
-/** A size flag: a whole count (4000) or a fraction below 1 (0.2). */
-function size(args: ParsedArgs, flag: string): number | undefined {
-  const v = optionalString(args, flag);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || (n >= 1 && !Number.isInteger(n))) {
-    throw invalidArgument(`--${flag} expects a count (4000) or a fraction between 0 and 1 (0.2), got "${v}"`);
+/** --train/--val/--test: all whole counts (4000) or all fractions below 1 (0.2); the unit follows from the values. */
+function sizesOf(args: ParsedArgs): Pick<SplitRequest, 'unit' | 'sizes'> {
+  const sizes: Record<Part, number> = { train: 0, val: 0, test: 0 };
+  const given: Part[] = [];
+  for (const part of PARTS) {
+    const v = optionalString(args, part);
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0 || (n >= 1 && !Number.isInteger(n))) {
+      throw new UsageError(`--${part} expects a count (4000) or a fraction between 0 and 1 (0.2), got "${v}"`);
+    }
+    sizes[part] = n;
+    if (n > 0) given.push(part);
   }
-  return n;
+  if (given.length === 0) throw new UsageError('give at least one of --train, --val, --test (counts such as 4000 or fractions such as 0.2)');
+  const fractions = given.filter((p) => sizes[p] < 1);
+  if (fractions.length && fractions.length !== given.length) {
+    throw new UsageError(`give the sizes all as counts or all as fractions, got ${given.map((p) => `--${p} ${sizes[p]}`).join(' ')}`);
+  }
+  return { unit: fractions.length ? 'fraction' : 'count', sizes };
 }
 
-function formatSplit(s: SplitSummary): string {
-  const parts = (['train', 'val', 'test'] as const).map((p) => `  ${p.padEnd(5)} ${String(s.totals[p]).padStart(7)}  ${Object.entries(s.counts[p]).map(([c, n]) => `${c} ${n}`).join(', ')}`);
-  return [`split "${s.name}" (seed ${s.seed}${s.stratified ? ', stratified' : ''}${s.testLocked ? ', test locked' : ''})`, ...parts].join('\n');
+function formatSplit(s: SplitInfo | (SplitPreview & { name?: string })): string {
+  const title = 'id' in s ? `split "${s.name}" (seed ${s.seed}${s.stratified ? ', stratified' : ''}${s.testLocked ? ', test locked' : ''})` : `preview${s.ok ? '' : `: ${s.problem}`}`;
+  const parts = PARTS.map((p) => `  ${p.padEnd(5)} ${String(s.totals[p]).padStart(7)}  ${Object.entries(s.counts[p]).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  return [title, ...parts].join('\n');
 }
 
-export const splitCommand: Command = {
+const sizeFlag = (part: Part) => ({ type: 'string' as const, value: 'N', description: `Images in ${part}: a count (4000) or a fraction (0.2)`, field: `sizes.${part}` });
+
+export const splitCommand = command<SplitInfo | SplitPreview>({
   name: 'split',
   summary: 'Create a named, frozen train/val/test split (counts or fractions, stratified by class, seeded); --preview only counts',
-  usage: 'xstudio split --project P --train 4000 --val 2000 --test 10000 [--seed 42] [--name default] [--no-stratify] [--lock-test] [--preview] [--json]',
-  options: {
-    ...projectOption,
-    train: { type: 'string' },
-    val: { type: 'string' },
-    test: { type: 'string' },
-    seed: { type: 'string' },
-    name: { type: 'string' },
-    'no-stratify': { type: 'boolean' },
-    'lock-test': { type: 'boolean' },
-    preview: { type: 'boolean' },
+  project: 'open',
+  call: 'createSplit',
+  flags: {
+    ...projectFlag,
+    train: sizeFlag('train'),
+    val: sizeFlag('val'),
+    test: sizeFlag('test'),
+    seed: { type: 'string', value: 'N', description: 'Seed of the shuffle (default 42): the same seed gives the same split', field: 'seed' },
+    name: { type: 'string', value: 'NAME', description: 'Name of the split (default "default")', field: 'name' },
+    'no-stratify': { type: 'boolean', description: 'Do not keep the class balance in each part' },
+    'lock-test': { type: 'boolean', description: 'Lock the test part now: it can never be changed or deleted' },
+    preview: { type: 'boolean', description: 'Only show the counts (previewSplit); create nothing' },
   },
-  async run(args) {
-    const projectFile = requireString(args, 'project');
+  notes: ['A 4000/2000/10000 split needs at least 16,000 labelled images (one per distinct content).'],
+  async run({ service }, args) {
     const req: SplitRequest = {
-      name: optionalString(args, 'name'),
-      seed: optionalInt(args, 'seed', 0),
-      train: size(args, 'train'),
-      val: size(args, 'val'),
-      test: size(args, 'test'),
-      stratify: !args.values['no-stratify'],
-      lockTest: !!args.values['lock-test'],
+      name: optionalString(args, 'name') ?? 'default',
+      seed: optionalInt(args, 'seed', 0, 2 ** 32 - 1) ?? 42,
+      ...sizesOf(args),
+      stratified: !flag(args, 'no-stratify'),
+      lockTest: flag(args, 'lock-test'),
     };
-    return withProject(projectFile, (project) => (args.values.preview ? previewSplit(project, req) : createSplit(project, req)), { create: false });
+    if (flag(args, 'preview')) return service.previewSplit(req);
+    return service.createSplit(req);
   },
-  format(r) {
-    return 'name' in r ? formatSplit(r as SplitSummary) : JSON.stringify(r, null, 2);
-  },
-};
+  format: formatSplit,
+});
 
-export const splitsCommand: Command = {
+export const splitsCommand = command<{ splits: SplitInfo[] }>({
   name: 'splits',
   summary: 'List the split plans of a project with their counts',
-  usage: 'xstudio splits --project P [--json]',
-  options: { ...projectOption },
-  async run(args) {
-    return withProject(requireString(args, 'project'), (project) => ({ splits: listSplits(project) }), { create: false });
-  },
-  format(r) {
-    const splits = (r as { splits: SplitSummary[] }).splits;
-    return splits.map(formatSplit).join('\n') || '(no splits)';
-  },
-};
+  project: 'open',
+  call: 'listSplits',
+  flags: { ...projectFlag },
+  run: async ({ service }) => ({ splits: await service.listSplits({}) }),
+  format: (r) => r.splits.map(formatSplit).join('\n') || '(no splits)',
+});
 
-export const splitLockCommand: Command = {
+export const splitLockCommand = command<SplitInfo>({
   name: 'split lock',
   summary: 'Lock the test part of a split: it can no longer be deleted or changed',
-  usage: 'xstudio split lock --project P --name N [--json]',
-  options: { ...projectOption, name: { type: 'string' } },
-  async run(args) {
-    return withProject(requireString(args, 'project'), (project) => lockSplit(project, requireString(args, 'name')), { create: false });
-  },
-};
+  project: 'open',
+  call: 'lockSplit',
+  flags: { ...projectFlag, name: { type: 'string', value: 'NAME', description: 'The split to lock', field: 'name' } },
+  run: ({ service }, args) => service.lockSplit({ name: requireString(args, 'name') }),
+  format: formatSplit,
+});
 
-export const splitDeleteCommand: Command = {
+export const splitDeleteCommand = command<{ deleted: string; splits: SplitInfo[] }>({
   name: 'split delete',
   summary: 'Delete a split plan (refused when its test part is locked)',
-  usage: 'xstudio split delete --project P --name N [--json]',
-  options: { ...projectOption, name: { type: 'string' } },
-  async run(args) {
-    return withProject(requireString(args, 'project'), (project) => deleteSplit(project, requireString(args, 'name')), { create: false });
+  project: 'open',
+  call: 'deleteSplit',
+  flags: { ...projectFlag, name: { type: 'string', value: 'NAME', description: 'The split to delete', field: 'name' } },
+  async run({ service }, args) {
+    const name = requireString(args, 'name');
+    return { deleted: name, splits: await service.deleteSplit({ name }) };
   },
-};
+  format: (r) => `deleted split "${r.deleted}"`,
+});

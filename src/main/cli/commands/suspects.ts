@@ -1,73 +1,45 @@
-import { invalidArgument } from '../../../shared/errors.ts';
-import { JobRunner } from '../../studio/jobs/job-runner.ts';
-import { resolveImageRefs } from '../../studio/library/image-refs.ts';
-import { withProject } from '../../studio/project.ts';
-import { findSuspects, type SuspectsOutcome } from '../../studio/runs/suspects-run.ts';
-import { SuspectsStore } from '../../studio/runs/suspects-store.ts';
-import { optionalInt, optionalString, projectOption, requireString } from '../args.ts';
-import type { Command } from '../command.ts';
+import type { SuspectList } from '../../../shared/api.ts';
+import { optionalInt, optionalString, projectFlag, UsageError } from '../args.ts';
+import { command } from '../command.ts';
 
-export const suspectsCommand: Command = {
+export const suspectsCommand = command<SuspectList>({
   name: 'suspects',
   summary: 'Rank images whose label the model most confidently disagrees with (k-fold out-of-sample probabilities on cached features); kept as the current suspect list',
-  usage: 'xstudio suspects --project P [--run ID] [--split NAME] [--backbone KEY] [--folds 5] [--limit N] [--json]',
-  options: { ...projectOption, run: { type: 'string' }, split: { type: 'string' }, backbone: { type: 'string' }, folds: { type: 'string' }, limit: { type: 'string' } },
-  async run(args, io) {
-    const projectFile = requireString(args, 'project');
-    const runner = new JobRunner({ maxWorkers: 1 });
-    try {
-      return await withProject(projectFile, async (project) => {
-        const outcome = await findSuspects(project, {
-          runId: optionalInt(args, 'run', 1),
-          folds: optionalInt(args, 'folds', 2),
-          // Every suspect is ranked and kept; --limit only shortens what is printed.
-          limit: Number.MAX_SAFE_INTEGER,
-          split: optionalString(args, 'split'),
-          backbone: optionalString(args, 'backbone'),
-          runner,
-          signal: io.signal,
-          onProgress: (m) => io.progress(`suspects: ${m}`),
-        });
-        // Kept as the project's current list, as the UI keeps it: `xstudio images --suspects` and the gallery show it.
-        // Images whose label was confirmed as right (here or in the Suspects view) are not suspects any more.
-        const kept = new Set(new SuspectsStore(project).saveOutcome(outcome).items.map((i) => i.imageId));
-        const open = outcome.suspects.filter((s) => kept.has(s.imageId));
-        return {
-          ...outcome,
-          total: open.length,
-          confirmed: outcome.suspects.length - open.length,
-          suspects: open.slice(0, optionalInt(args, 'limit', 1) ?? 50),
-        };
-      }, { create: false });
-    } finally {
-      await runner.close();
-    }
+  project: 'open',
+  call: 'findSuspects',
+  flags: {
+    ...projectFlag,
+    run: { type: 'string', value: 'ID', description: "Use this run's split, backbone and head configuration", field: 'runId' },
+    split: { type: 'string', value: 'NAME', description: 'The split whose train and val parts are ranked (default: the latest)', field: 'split' },
+    backbone: { type: 'string', value: 'KEY', description: 'The feature set (default: the latest extraction)', field: 'backbone' },
+    folds: { type: 'string', value: 'N', description: 'Cross-validation folds, 2 to 20 (default 5)', field: 'folds' },
+    limit: { type: 'string', value: 'N', description: 'How many suspects to print (all are kept; default 50)', field: 'limit' },
   },
-  format(result) {
-    const r = result as SuspectsOutcome & { confirmed?: number };
-    return [
-      `${r.total} suspected label errors among ${r.images} images (${r.folds}-fold cross-validation, split "${r.split}")${r.confirmed ? `, not counting ${r.confirmed} confirmed as right` : ''}; top ${r.suspects.length}:`,
-      ...r.suspects.map((s) => `${String(s.rank).padStart(4)}  ${s.path}  labelled ${s.label} (${(s.labelProbability * 100).toFixed(1)}%), looks like ${s.suggested} (${(s.suggestedProbability * 100).toFixed(1)}%)`),
-    ].join('\n');
-  },
-};
+  run: ({ service }, args) =>
+    service.findSuspects({
+      runId: optionalInt(args, 'run', 1),
+      split: optionalString(args, 'split'),
+      backbone: optionalString(args, 'backbone'),
+      folds: optionalInt(args, 'folds'),
+      limit: optionalInt(args, 'limit', 1) ?? 50,
+    }),
+  format: (r) => [
+    `${r.total} suspected label errors among ${r.images ?? '?'} images (${r.folds}-fold cross-validation, split "${r.split}")${r.confirmed ? `, not counting ${r.confirmed} confirmed as right` : ''}; top ${r.items.length}:`,
+    ...r.items.map((s) => `${String(s.rank).padStart(4)}  ${s.name}  labelled ${s.label} (${(s.labelProbability * 100).toFixed(1)}%), looks like ${s.suggested} (${(s.suggestedProbability * 100).toFixed(1)}%)`),
+  ].join('\n'),
+});
 
-export const suspectsConfirmCommand: Command = {
+export const suspectsConfirmCommand = command<{ confirmed: number; images: number }>({
   name: 'suspects confirm',
-  summary: 'Confirm that the current label of suspected images is right: they leave the suspect list (as the Suspects view\'s confirm key does)',
-  usage: 'xstudio suspects confirm --project P <image path or id>… [--json]',
-  positionals: true,
-  options: { ...projectOption },
-  async run(args) {
-    const projectFile = requireString(args, 'project');
-    if (args.positionals.length === 0) throw invalidArgument('name the images to confirm: image ids or paths after the options');
-    return withProject(projectFile, (project) => {
-      const ids = resolveImageRefs(project, args.positionals);
-      return { confirmed: new SuspectsStore(project).confirm(ids), images: ids.length };
-    }, { create: false });
+  summary: "Confirm that the current label of suspected images is right: they leave the suspect list (as the Suspects view's confirm key does)",
+  project: 'open',
+  call: 'confirmLabels',
+  positionals: { name: '<image>…', description: 'Image ids or paths' },
+  flags: { ...projectFlag },
+  async run({ service }, args) {
+    if (args.positionals.length === 0) throw new UsageError('name the images to confirm: image ids or paths after the options');
+    const { ids } = await service.findImages({ refs: args.positionals });
+    return { ...(await service.confirmLabels({ imageIds: ids })), images: ids.length };
   },
-  format(result) {
-    const r = result as { confirmed: number; images: number };
-    return `confirmed the label of ${r.confirmed} of ${r.images} image(s); they leave the suspect list`;
-  },
-};
+  format: (r) => `confirmed the label of ${r.confirmed} of ${r.images} image(s); they leave the suspect list`,
+});

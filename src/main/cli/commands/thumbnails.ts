@@ -1,16 +1,17 @@
-import { withProject } from '../../studio/project.ts';
-import { makeThumbnails } from '../../studio/thumbnails/make-thumbnails.ts';
-import { optionalInt, projectOption, requireString } from '../args.ts';
-import type { Command } from '../command.ts';
+import type { ThumbnailSummary } from '../../../shared/api.ts';
+import { optionalInt, projectFlag } from '../args.ts';
+import { command } from '../command.ts';
+import { waitForJob } from '../wait.ts';
 
-export const thumbnailsCommand: Command = {
+export const thumbnailsCommand = command<ThumbnailSummary>({
   name: 'thumbnails',
   summary: 'Make the missing thumbnails of a project (a full decode: images that fail it are marked failed)',
-  usage: 'xstudio thumbnails --project P [--concurrency N] [--json]',
-  options: { ...projectOption, concurrency: { type: 'string' } },
-  async run(args, io) {
-    const concurrency = optionalInt(args, 'concurrency', 1);
-    return withProject(requireString(args, 'project'), (project) =>
-      makeThumbnails(project, { concurrency, signal: io.signal, onProgress: (p) => io.progress(`thumbnails ${p.done}/${p.total}`) }), { create: false });
+  project: 'open',
+  call: 'makeThumbnails',
+  flags: { ...projectFlag, concurrency: { type: 'string', value: 'N', description: 'Images decoded at once (default: one per core)', field: 'concurrency' } },
+  async run(ctx, args) {
+    const { jobId } = await ctx.service.makeThumbnails({ concurrency: optionalInt(args, 'concurrency', 1) });
+    return waitForJob<ThumbnailSummary>(ctx, jobId);
   },
-};
+  format: (r) => `thumbnails in ${r.dir}: ${r.made} made, ${r.existing} already there, ${r.failed.length} failed to decode${r.stale.length ? `, ${r.stale.length} changed since the import (import again)` : ''}`,
+});

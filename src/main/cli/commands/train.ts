@@ -1,25 +1,26 @@
 import fs from 'node:fs';
-import { invalidArgument } from '../../../shared/errors.ts';
-import { parseRunConfig, type RunConfig } from '../../ml/run-config.ts';
-import { JobRunner } from '../../studio/jobs/job-runner.ts';
-import { withProject } from '../../studio/project.ts';
-import { trainRun, type TrainOutcome } from '../../studio/runs/train-run.ts';
-import { optionalInt, optionalNumber, optionalString, projectOption, requireString } from '../args.ts';
-import type { Command, ParsedArgs } from '../command.ts';
+import type { RunConfig, RunDetail, StartRunRequest } from '../../../shared/api.ts';
+import { StudioError } from '../../../shared/errors.ts';
+import { optionalInt, optionalNumber, optionalString, projectFlag, UsageError } from '../args.ts';
+import { command, type ParsedArgs } from '../command.ts';
+import { waitForRun } from '../wait.ts';
 
-/** --config run.json, then flags on top of it. */
-export function configFromArgs(args: ParsedArgs): RunConfig {
+type Partial2<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
+
+/** --config run.json, then the flags on top of it: the run's configuration as startRun takes it (defaults filled by the core). */
+export function configFromArgs(args: ParsedArgs): NonNullable<StartRunRequest['config']> {
   const file = optionalString(args, 'config');
-  let base: Record<string, unknown> = {};
+  let base: Partial2<RunConfig> = {};
   if (file) {
     try {
-      base = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+      base = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial2<RunConfig>;
     } catch (e) {
-      throw invalidArgument(`--config ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `not valid JSON (${(e as Error).message})`}`);
+      throw new UsageError(`--config ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `not valid JSON (${(e as Error).message})`}`);
     }
+    if (!base || typeof base !== 'object' || Array.isArray(base)) throw new UsageError(`--config ${file}: expected a JSON object (a run configuration)`);
   }
-  const head = { ...((base.head as Record<string, unknown>) ?? {}) };
-  const fineTune = { ...((base.fineTune as Record<string, unknown>) ?? {}) };
+  const head: Record<string, unknown> = { ...(base.head ?? {}) };
+  const fineTune: Record<string, unknown> = { ...(base.fineTune ?? {}) };
   const epochs = optionalInt(args, 'epochs', 1);
   if (epochs !== undefined) head.epochs = epochs;
   const batch = optionalInt(args, 'batch-size', 1);
@@ -31,57 +32,40 @@ export function configFromArgs(args: ParsedArgs): RunConfig {
   const ftEpochs = optionalInt(args, 'fine-tune-epochs', 0);
   if (ftEpochs !== undefined) fineTune.epochs = ftEpochs;
   const seed = optionalInt(args, 'seed', 0);
-  return parseRunConfig({ ...base, ...(seed !== undefined ? { seed } : {}), head, fineTune }, file ? `--config ${file}` : 'run configuration');
+  return { ...base, ...(seed !== undefined ? { seed } : {}), head, fineTune } as NonNullable<StartRunRequest['config']>;
 }
 
-export const trainCommand: Command = {
+export const trainCommand = command<RunDetail & { run: number }>({
   name: 'train',
   summary: 'Train a run: a head on cached features (then optional fine-tuning), on a split plan; progress per epoch on stderr',
-  usage:
-    'xstudio train --project P [--split NAME] [--backbone KEY] [--config run.json] [--epochs N] [--lr X] [--batch-size N] [--patience N] [--fine-tune-epochs N] [--seed N] [--name TEXT] [--json]',
-  options: {
-    ...projectOption,
-    split: { type: 'string' },
-    backbone: { type: 'string' },
-    config: { type: 'string' },
-    epochs: { type: 'string' },
-    lr: { type: 'string' },
-    'batch-size': { type: 'string' },
-    patience: { type: 'string' },
-    'fine-tune-epochs': { type: 'string' },
-    seed: { type: 'string' },
-    name: { type: 'string' },
+  project: 'open',
+  call: 'startRun',
+  flags: {
+    ...projectFlag,
+    split: { type: 'string', value: 'NAME', description: 'The split plan (default: the latest)', field: 'split' },
+    backbone: { type: 'string', value: 'KEY', description: 'The feature set to train on (default: the latest extraction)', field: 'backbone' },
+    config: { type: 'string', value: 'FILE', description: 'A run configuration (JSON, the shape of getRunDefaults); flags override it', field: 'config' },
+    epochs: { type: 'string', value: 'N', description: 'Head epochs (reference 50)', field: 'config.head.epochs' },
+    lr: { type: 'string', value: 'X', description: 'Head learning rate (reference SGD 0.01)', field: 'config.head.optimizer.lr' },
+    'batch-size': { type: 'string', value: 'N', description: 'Head batch size', field: 'config.head.batchSize' },
+    patience: { type: 'string', value: 'N', description: 'Stop the head early after N epochs without a better validation loss', field: 'config.head.earlyStopping' },
+    'fine-tune-epochs': { type: 'string', value: 'N', description: 'Then fine-tune the whole network for N epochs (0 = none)', field: 'config.fineTune.epochs' },
+    seed: { type: 'string', value: 'N', description: 'Seed of the initialisation, shuffles and dropout', field: 'config.seed' },
+    name: { type: 'string', value: 'TEXT', description: 'A name for the run', field: 'name' },
   },
-  async run(args, io) {
-    const projectFile = requireString(args, 'project');
-    const config = configFromArgs(args);
-    const runner = new JobRunner({ maxWorkers: 1 });
-    try {
-      return await withProject(
-        projectFile,
-        async (project) => {
-          const r = await trainRun(project, {
-            split: optionalString(args, 'split'),
-            backbone: optionalString(args, 'backbone'),
-            name: optionalString(args, 'name'),
-            config,
-            runner,
-            signal: io.signal,
-            onCreated: (run) => io.progress(`run ${run.id}: split "${run.splitName}", backbone ${run.backboneName ?? run.backboneKey}${run.randomInit ? ' [RANDOM INIT — not pretrained]' : ''}, classes ${run.classes.map((c) => c.name).join(', ')}`),
-            onProgress: (p) => {
-              if (p.kind !== 'batch') io.progress(p.message);
-            },
-          });
-          return { ...r };
-        },
-        { create: false },
-      );
-    } finally {
-      await runner.close();
-    }
+  notes: ['The run is queued and trained by the service, as from the Training view; Ctrl+C cancels it (the best epoch so far is kept).'],
+  async run(ctx, args) {
+    const queued = await ctx.service.startRun({
+      split: optionalString(args, 'split'),
+      backbone: optionalString(args, 'backbone'),
+      name: optionalString(args, 'name'),
+      config: configFromArgs(args),
+    });
+    ctx.io.progress(`run ${queued.id}: split "${queued.split}", backbone ${queued.backbone}${queued.randomInit ? ' [RANDOM INIT — not pretrained]' : ''}, ${queued.epochs} epochs`);
+    const run = await waitForRun(ctx, queued.id);
+    if (run.state === 'failed') throw new StudioError('internal', `run ${run.id} failed: ${run.error ?? 'no reason recorded'}`);
+    if (run.state === 'cancelled' || run.state === 'interrupted') throw new StudioError('cancelled', `run ${run.id} ${run.state}${run.error ? `: ${run.error}` : ''}`);
+    return { run: run.id, ...run };
   },
-  format(result) {
-    const r = result as TrainOutcome;
-    return `run ${r.run} ${r.state}: best epoch ${r.bestEpoch}, val loss ${r.val.loss?.toFixed(4) ?? '–'}, val accuracy ${r.val.accuracy?.toFixed(4) ?? '–'}${r.stoppedEarly ? ' (stopped early)' : ''}`;
-  },
-};
+  format: (r) => `run ${r.run} ${r.state}: best epoch ${r.bestEpoch ?? '–'}, val loss ${r.val?.loss.toFixed(4) ?? '–'}, val accuracy ${r.val?.accuracy.toFixed(4) ?? '–'}`,
+});

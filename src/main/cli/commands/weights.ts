@@ -1,70 +1,51 @@
-import type { Command } from '../command.ts';
-import { optionalString } from '../args.ts';
-import { invalidArgument } from '../../../shared/errors.ts';
-import { fetchWeights, type FetchResult } from '../../studio/weights/fetch-weights.ts';
-import { importWeights, type ImportResult } from '../../studio/weights/import-weights.ts';
-import { listWeights, weightsDir, type WeightsEntry } from '../../studio/weights/weights-cache.ts';
+import type { WeightsFetchResult, WeightsImportResult, WeightsStatus } from '../../../shared/api.ts';
+import { flag, optionalString, UsageError } from '../args.ts';
+import { command } from '../command.ts';
+import { waitForJob } from '../wait.ts';
 
-function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
-export const weightsFetchCommand: Command = {
+export const weightsFetchCommand = command<WeightsFetchResult>({
   name: 'weights fetch',
   summary: 'Download the official Keras Xception weights into the studio cache (resumes, checks md5; reuses ~/.keras/models)',
-  usage: 'xstudio weights fetch [--top] [--url U] [--md5 SUM] [--json]   (env XSTUDIO_WEIGHTS_URL / XSTUDIO_WEIGHTS_MD5 override the address and sum)',
-  options: { top: { type: 'boolean' }, url: { type: 'string' }, md5: { type: 'string' } },
-  async run(args, io) {
-    const url = optionalString(args, 'url');
-    const md5 = optionalString(args, 'md5');
-    if (md5 !== undefined && !/^[0-9a-f]{32}$/i.test(md5)) throw invalidArgument(`--md5 expects 32 hex digits, got "${md5}"`);
-    let last = -Infinity; // the first report always shows
-    return fetchWeights({
-      top: args.values.top === true,
-      url,
-      md5,
-      signal: io.signal,
-      onProgress: ({ done, total }) => {
-        const now = performance.now();
-        if (now - last < 1000 && done !== total) return;
-        last = now;
-        io.progress(`weights fetch: ${mb(done)}${total ? ` / ${mb(total)} (${((100 * done) / total).toFixed(0)}%)` : ''}`);
-      },
-    });
+  project: 'none',
+  call: 'fetchWeights',
+  flags: {
+    top: { type: 'boolean', description: 'The file with the ImageNet classifier on top (default: without top)' },
+    url: { type: 'string', value: 'URL', description: 'Download from this address instead (a mirror)', field: 'url' },
+    md5: { type: 'string', value: 'SUM', description: 'Expect this md5 instead of the official one', field: 'md5' },
   },
-  format(result) {
-    const r = result as FetchResult;
+  notes: ['XSTUDIO_WEIGHTS_URL / XSTUDIO_WEIGHTS_MD5 override the address and sum too.'],
+  async run(ctx, args) {
+    const { jobId } = await ctx.service.fetchWeights({ top: flag(args, 'top') || undefined, url: optionalString(args, 'url'), md5: optionalString(args, 'md5') });
+    return waitForJob<WeightsFetchResult>(ctx, jobId);
+  },
+  format(r) {
     const how = r.source === 'download' ? `downloaded${r.resumedFrom ? ` (resumed at ${mb(r.resumedFrom)})` : ''}` : `already present (${r.source})`;
     return `${r.file}: ${how}, ${mb(r.bytes)}, md5 ${r.md5} ok`;
   },
-};
+});
 
-export const weightsImportCommand: Command = {
+export const weightsImportCommand = command<WeightsImportResult>({
   name: 'weights import',
-  summary: 'Copy a Keras Xception weights file you already have into the studio cache (md5 checked)',
-  usage: 'xstudio weights import <file.h5> [--json]',
-  options: {},
-  positionals: true,
-  async run(args) {
-    if (args.positionals.length !== 1) throw invalidArgument(`weights import expects one file, got ${args.positionals.length}`);
-    return importWeights(args.positionals[0]);
+  summary: 'Copy a Keras weights file you already have into the studio cache (md5 checked, loaded once to check it)',
+  project: 'none',
+  call: 'importWeights',
+  positionals: { name: '<file.h5>', description: 'The weights file', field: 'file' },
+  flags: {},
+  async run({ service }, args) {
+    if (args.positionals.length !== 1) throw new UsageError(`weights import expects one file, got ${args.positionals.length}`);
+    return service.importWeights({ file: args.positionals[0] });
   },
-  format(result) {
-    const r = result as ImportResult;
-    return `${r.file}: ${r.official ? `official ${r.official}` : 'not an official file'}, md5 ${r.md5}${r.warning ? `\nwarning: ${r.warning}` : ''}`;
-  },
-};
+  format: (r) => `${r.imported.file}: ${r.imported.official ? `official ${r.imported.official}` : 'not an official file'}, md5 ${r.imported.md5}${r.imported.warning ? `\nwarning: ${r.imported.warning}` : ''}`,
+});
 
-export const weightsListCommand: Command = {
+export const weightsListCommand = command<WeightsStatus>({
   name: 'weights list',
   summary: 'List the weights files the studio knows and where they are',
-  usage: 'xstudio weights list [--json]',
-  options: {},
-  async run() {
-    return { cacheDir: weightsDir(), weights: await listWeights() };
-  },
-  format(result) {
-    const r = result as { cacheDir: string; weights: WeightsEntry[] };
-    return [`cache: ${r.cacheDir}`, ...r.weights.map((w) => `${w.file ? '✓' : '·'} ${w.id.padEnd(16)} ${w.file ? `${w.file} (${w.source}, ${mb(w.bytes!)})` : 'not present — xstudio weights fetch' + (w.id === 'xception-top' ? ' --top' : '')}`)].join('\n');
-  },
-};
+  project: 'none',
+  call: 'getWeightsStatus',
+  flags: {},
+  run: ({ service }) => service.getWeightsStatus({}),
+  format: (r) => [`cache: ${r.cacheDir}`, ...r.files.map((w) => `${w.present ? '✓' : '·'} ${w.fileName}  ${w.present ? `${w.path} (${mb(w.bytes ?? 0)})` : `not present — xstudio weights fetch${w.variant === 'top' ? ' --top' : ''}`}`)].join('\n'),
+});

@@ -1,3 +1,4 @@
+import type { PredictResult } from '../../../shared/api.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -63,7 +64,7 @@ export const exportModelTask: TaskHandler<ExportModelPayload, { backend: string;
 };
 
 /** `xstudio predict` as a task, so the UI can run it off the main loop. */
-export const predictExportTask: TaskHandler<{ model: string; images: string[] }, unknown> = async (p) => {
+export const predictExportTask: TaskHandler<{ model: string; images: string[] }, PredictResult> = async (p) => {
   const { predictImages } = await import('../predict.ts');
   return predictImages(p.model, p.images);
 };

@@ -7,7 +7,7 @@ import type { EpochMetrics, HeadWeights } from '../head.ts';
 import { loadLayersModelFromDisk } from '../layers-model-loader.ts';
 import { classifierProbs } from '../predict.ts';
 import type { PreprocessMode } from '../preprocess.ts';
-import type { FineTuneConfig } from '../run-config.ts';
+import type { FineTuneConfig } from '../../../shared/run-config.ts';
 import { fineTuneBackend } from '../training-backend.ts';
 import type { TaskHandler } from './task.ts';
 

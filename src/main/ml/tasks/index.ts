@@ -26,4 +26,5 @@ export const tasks: Record<string, () => Promise<TaskHandler>> = {
   'fine-tune': () => import('./fine-tune.ts').then((m) => m.fineTuneTask),
   'evaluate-images': () => import('./fine-tune.ts').then((m) => m.evaluateImagesTask),
   'predict-export': () => import('./export.ts').then((m) => m.predictExportTask),
+  'image-features': () => import('./image-features.ts').then((m) => m.imageFeaturesTask),
 };

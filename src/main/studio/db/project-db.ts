@@ -37,7 +37,7 @@ export function openProjectDb(file: string, options: OpenOptions = {}): Db {
   try {
     db = new Database(abs, { readonly, fileMustExist: exists, nativeBinding });
   } catch (err) {
-    throw new StudioError('corrupt-file', `cannot open project file ${abs}: ${(err as Error).message}`);
+    throw new StudioError('invalid-argument', `cannot open project file ${abs}: ${(err as Error).message}`);
   }
   try {
     if (!readonly) db.pragma('journal_mode = WAL');
@@ -48,7 +48,7 @@ export function openProjectDb(file: string, options: OpenOptions = {}): Db {
   } catch (err) {
     db.close();
     if (err instanceof StudioError) throw err;
-    throw new StudioError('corrupt-file', `project file ${abs} is not a usable Xception Studio project: ${(err as Error).message}`);
+    throw new StudioError('invalid-argument', `project file ${abs} is not a usable Xception Studio project: ${(err as Error).message}`);
   }
   return db;
 }
@@ -63,11 +63,11 @@ function refuseNewerSchema(abs: string, nativeBinding: string | undefined): void
       probe.close();
     }
   } catch (err) {
-    throw new StudioError('corrupt-file', `${abs} is not a project file (not an SQLite database: ${(err as Error).message})`);
+    throw new StudioError('invalid-argument', `${abs} is not a project file (not an SQLite database: ${(err as Error).message})`);
   }
   if (version > SCHEMA_VERSION) {
     throw new StudioError(
-      'project-too-new',
+      'conflict',
       `project file ${abs} has schema version ${version}, written by a newer Xception Studio; this version understands up to ${SCHEMA_VERSION}. Update the studio to open it; the file was left unchanged.`,
     );
   }

@@ -42,7 +42,7 @@ describe('extractFeatures', () => {
           }
         },
       });
-      await expect(run).rejects.toMatchObject({ code: 'worker-failed', message: 'worker exited with signal SIGKILL while extracting features (out of memory?)' });
+      await expect(run).rejects.toMatchObject({ code: 'internal', message: 'worker exited with signal SIGKILL while extracting features (out of memory?)' });
     } finally {
       await runner.close();
     }

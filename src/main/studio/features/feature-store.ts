@@ -152,7 +152,7 @@ export function loadFeatures(project: Project, backboneKey: string, imageIds: re
   const dim = backbone.featureDim ?? (found.length ? found[0].vector.byteLength / 4 : 0);
   const matrix = new Float32Array(found.length * dim);
   found.forEach(({ id, vector }, i) => {
-    if (vector.byteLength !== dim * 4) throw new StudioError('corrupt-file', `feature of image ${id} for ${backboneKey} has ${vector.byteLength / 4} numbers, expected ${dim}`);
+    if (vector.byteLength !== dim * 4) throw new StudioError('invalid-argument', `feature of image ${id} for ${backboneKey} has ${vector.byteLength / 4} numbers, expected ${dim}`);
     // Byte copy: a Buffer from SQLite need not be 4-byte aligned.
     new Uint8Array(matrix.buffer, i * dim * 4, dim * 4).set(vector);
   });

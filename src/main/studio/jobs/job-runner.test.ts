@@ -95,7 +95,7 @@ describe('JobRunner', () => {
     const crash = runner.run('diag-crash', { how: 'sigkill', after: 2 }, { label: 'extracting features', onPartial: (d) => void partials.push(d) });
     const next = runner.run('diag-count', { n: 2 });
     await expect(crash).rejects.toMatchObject({
-      code: 'worker-failed',
+      code: 'internal',
       message: 'worker exited with signal SIGKILL while extracting features (out of memory?)',
     });
     expect(partials).toHaveLength(2);
@@ -104,7 +104,7 @@ describe('JobRunner', () => {
 
   it('a worker exiting with a code, and a task throwing, fail their job with the reason', async () => {
     runner = new JobRunner({ maxWorkers: 1 });
-    await expect(runner.run('diag-crash', { how: 'exit' })).rejects.toMatchObject({ code: 'worker-failed', message: expect.stringContaining('worker exited with code 3') });
+    await expect(runner.run('diag-crash', { how: 'exit' })).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('worker exited with code 3') });
     await expect(runner.run('diag-crash', { how: 'throw' })).rejects.toMatchObject({ code: 'invalid-argument', message: 'diag-crash was asked to throw' });
     await expect(runner.run('no-such-task', {})).rejects.toMatchObject({ message: expect.stringContaining('unknown task kind "no-such-task"') });
   });

@@ -165,7 +165,7 @@ export class JobRunner {
     child.on('message', (msg: FromWorker) => this.onMessage(worker, msg));
     child.on('error', (err) => {
       const job = worker.job;
-      if (job) this.settle(job, new StudioError('worker-failed', `could not start the ML worker (${this.entry.file}) while ${job.label}: ${err.message}`));
+      if (job) this.settle(job, new StudioError('internal', `could not start the ML worker (${this.entry.file}) while ${job.label}: ${err.message}`));
     });
     child.on('exit', (code, signal) => {
       clearTimeout(worker.idleTimer);
@@ -187,7 +187,7 @@ export class JobRunner {
     setRef(worker, true);
     const msg: ToWorker = { type: 'run', id: job.id, kind: job.kind, payload: job.payload };
     worker.child.send(msg, (err) => {
-      if (err && !job.settled) this.settle(job, new StudioError('worker-failed', `could not send the job to the ML worker while ${job.label}: ${err.message}`));
+      if (err && !job.settled) this.settle(job, new StudioError('internal', `could not send the job to the ML worker while ${job.label}: ${err.message}`));
     });
   }
 
@@ -269,7 +269,7 @@ function crashError(job: Job, code: number | null, signal: NodeJS.Signals | null
   const how = signal ? `with signal ${signal}` : `with code ${code}`;
   const hint = signal === 'SIGKILL' ? ' (out of memory?)' : '';
   const lastLine = stderrTail.trim().split('\n').filter(Boolean).pop();
-  return new StudioError('worker-failed', `worker exited ${how} while ${job.label}${hint}${lastLine ? `; its last words: ${lastLine}` : ''}`);
+  return new StudioError('internal', `worker exited ${how} while ${job.label}${hint}${lastLine ? `; its last words: ${lastLine}` : ''}`);
 }
 
 /** Idle workers must not keep the CLI (or a test) alive; busy ones must. */

@@ -1,10 +1,7 @@
+import type { DuplicateGroup } from '../../../shared/api.ts';
 import type { Db } from '../db/project-db.ts';
 
-export interface DuplicateGroup {
-  hash: string;
-  /** Image ids and paths ('root/rel') sharing this content, by id. */
-  images: { id: number; path: string }[];
-}
+export type { DuplicateGroup };
 
 /**
  * Healthy images with identical content (same hash). `duplicates` counts the

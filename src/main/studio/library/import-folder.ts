@@ -1,3 +1,4 @@
+import type { ImportFailure, ImportSummary } from '../../../shared/api.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,40 +34,8 @@ export interface ImportProgress {
   total: number;
 }
 
-export interface ImportFailure {
-  path: string;
-  reason: string;
-}
-
-export interface ImportResult {
-  root: string;
-  labelSource: string;
-  /** Image files present in the folder now (healthy and failed). */
-  images: number;
-  added: number;
-  updated: number;
-  unchanged: number;
-  /** Files found under a new path with the content of a vanished one: the record (labels, history, splits) follows them. */
-  moved: number;
-  /** Records of this folder whose file is gone (labels and history kept). */
-  missing: number;
-  /** Healthy images whose content equals an earlier one (extra copies, whole project). */
-  duplicates: number;
-  duplicateGroups: DuplicateGroup[];
-  /** Non-image and hidden files left alone. */
-  ignored: number;
-  /** Every file or folder of this import that could not be indexed, with the reason. */
-  failed: ImportFailure[];
-  /** Labels set or changed from the label source in this import. */
-  labelled: number;
-  /** Labels the source gave that were kept because a user set them by hand. */
-  keptUserLabels: number;
-  /** CSV rows naming no file of the folder (first 50). */
-  csvUnmatched?: string[];
-  /** Healthy labelled images per class, whole project. */
-  classes: Record<string, number>;
-  historyId: number | null;
-}
+/** What the core's import returns: the contract's summary without the service's timing and thumbnail job. */
+export type ImportResult = Omit<ImportSummary, 'seconds' | 'filesPerSecond' | 'thumbnailsJob'>;
 
 interface ImageRow {
   id: number;

@@ -1,6 +1,6 @@
 import { StudioError } from '../../../shared/errors.ts';
 import { headFromJson } from '../../ml/head-io.ts';
-import type { Evaluation } from '../../ml/evaluate.ts';
+import type { Evaluation } from '../../../shared/api.ts';
 import type { PreprocessMode } from '../../ml/preprocess.ts';
 import fs from 'node:fs';
 import { getBackbone, loadFeatures } from '../features/feature-store.ts';
@@ -12,18 +12,6 @@ import { imagePaths } from './run-data.ts';
 import { markInterruptedRuns, requireRun, runImages, type Part } from './run-store.ts';
 import { headCheckpointPath, storeEvaluation } from './train-run.ts';
 
-export interface EvaluateResult extends Evaluation {
-  run: number;
-  on: Part;
-  model: 'head' | 'fine-tuned';
-  classes: string[];
-  evaluationId: number;
-  /** Images of the part left out (no features for the run's backbone, or no longer on disk). */
-  skipped: number;
-  testEvaluations: number;
-  testLocked: boolean;
-  notice: string | null;
-}
 
 /**
  * Evaluates a run's kept model on its val or test part (the images and labels
@@ -32,7 +20,8 @@ export interface EvaluateResult extends Evaluation {
  * classifier, a head-only run on cached features. Evaluating on test bumps the
  * split's test-evaluation counter.
  */
-export async function evaluateRun(project: Project, runId: number, on: Part, runner: JobRunner, signal?: AbortSignal): Promise<EvaluateResult> {
+/** Evaluates and returns the contract's Evaluation (the `eval` command prints exactly this). */
+export async function evaluateRun(project: Project, runId: number, on: 'val' | 'test', runner: JobRunner, signal?: AbortSignal): Promise<Evaluation> {
   markInterruptedRuns(project);
   const run = requireRun(project, runId);
   const checkpoint = headCheckpointPath(project, runId);
@@ -82,15 +71,11 @@ export async function evaluateRun(project: Project, runId: number, on: Part, run
         : `evaluated on the test part of split "${run.splitName}" (evaluation number ${testEvaluations} on it)`;
     }
   }
+  const classes = run.classes.map((c) => c.name);
   return {
-    ...stored,
-    run: runId,
-    on,
-    model,
-    classes: run.classes.map((c) => c.name),
-    skipped: members.length - ids.length,
-    testEvaluations,
-    testLocked,
-    notice,
+    runId, on, loss: stored.loss, accuracy: stored.accuracy, classes,
+    perClass: stored.perClass.map((p, i) => ({ className: classes[i] ?? String(i), ...p })),
+    confusion: stored.confusion, auc: stored.rocAuc, at: Date.now(),
+    testEvaluations, testLocked, notice, images: stored.n, skipped: members.length - ids.length, model,
   };
 }

@@ -1,8 +1,8 @@
 import type { Part, RunState } from '../../../shared/api.ts';
 import { StudioError } from '../../../shared/errors.ts';
 import type { EpochMetrics } from '../../ml/head.ts';
-import type { Evaluation } from '../../ml/evaluate.ts';
-import type { RunConfig } from '../../ml/run-config.ts';
+import type { PredictionMetrics } from '../../ml/evaluate.ts';
+import type { RunConfig } from '../../../shared/run-config.ts';
 import type { Project } from '../project.ts';
 
 /** Run records in the project file (migration 003). Every write is one transaction. */
@@ -232,7 +232,7 @@ export interface StoredEvaluation {
   runId: number;
   part: Part;
   model: 'head' | 'fine-tuned';
-  metrics: Evaluation;
+  metrics: PredictionMetrics;
   createdAt: number;
 }
 
@@ -241,7 +241,7 @@ export function addEvaluation(
   runId: number,
   part: Part,
   model: 'head' | 'fine-tuned',
-  metrics: Evaluation,
+  metrics: PredictionMetrics,
   predictions: StoredPrediction[],
 ): number {
   return project.db.transaction(() => {
@@ -263,7 +263,7 @@ export function latestEvaluation(project: Project, runId: number, part: Part): S
   const row = project.db.prepare('SELECT * FROM run_evaluations WHERE run_id = ? AND part = ? ORDER BY id DESC LIMIT 1').get(runId, part) as
     | { id: number; run_id: number; part: Part; model: 'head' | 'fine-tuned'; metrics: string; created_at: number }
     | undefined;
-  return row && { id: row.id, runId: row.run_id, part: row.part, model: row.model, metrics: JSON.parse(row.metrics) as Evaluation, createdAt: row.created_at };
+  return row && { id: row.id, runId: row.run_id, part: row.part, model: row.model, metrics: JSON.parse(row.metrics) as PredictionMetrics, createdAt: row.created_at };
 }
 
 export function evaluationPredictions(project: Project, evaluationId: number): StoredPrediction[] {

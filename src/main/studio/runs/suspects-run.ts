@@ -1,4 +1,4 @@
-import { parseRunConfig } from '../../ml/run-config.ts';
+import { parseRunConfig } from '../../../shared/run-config.ts';
 import { rankSuspects } from '../../ml/suspects.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';

@@ -1,9 +1,9 @@
 /**
  * The latest suspected-label-error list of a project and the labels the user
- * confirmed as right, kept as small JSON files in the project's side folder
- * (a convenience cache: the list can always be computed again). A confirmed
- * image leaves the list until its label changes. Both the CLI (`xstudio
- * suspects`, `xstudio images --suspects`) and the UI read and write it.
+ * confirmed as right, in the project file (migration 005): a confirmation is
+ * the user's decision and travels with the project. A confirmed image leaves
+ * the list until its label changes. The CLI (`xstudio suspects`, `xstudio
+ * images --suspects`) and the UI read and write it through the service.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,33 +18,35 @@ export interface SuspectLookup {
   ids(): number[];
 }
 
-interface Stored {
-  list: SuspectList | null;
-  /** imageId → the class name the user confirmed. */
+/** The side-folder JSON of studios before migration 005, read once and moved into the project file. */
+interface LegacyStored {
+  list: (Omit<SuspectList, 'split' | 'backbone' | 'images' | 'confirmed'> & Partial<SuspectList>) | null;
   confirmed: Record<string, string>;
 }
 
 export class SuspectsStore {
-  private stored: Stored;
-  private readonly file: string;
-
   constructor(private readonly project: Project) {
-    // Reading makes no folder: listing images must not write next to the project.
-    this.file = path.join(projectSideDir(project.file), 'suspects', 'suspects.json');
-    try {
-      this.stored = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Stored;
-    } catch {
-      this.stored = { list: null, confirmed: {} };
-    }
+    this.adoptLegacyFile();
+  }
+
+  private get confirmed(): Map<number, string> {
+    const rows = this.project.db.prepare('SELECT image_id AS id, class_name AS name FROM label_confirmations').all() as { id: number; name: string }[];
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  private get stored(): SuspectList | null {
+    const row = this.project.db.prepare('SELECT list FROM suspect_list WHERE id = 1').get() as { list: string } | undefined;
+    return row ? (JSON.parse(row.list) as SuspectList) : null;
   }
 
   /** The stored list without confirmed images and without images whose label has since changed. */
   current(): SuspectList | null {
-    const list = this.stored.list;
+    const list = this.stored;
     if (!list) return null;
     const labels = this.currentLabels(list.items.map((i) => i.imageId));
-    const items = list.items.filter((i) => labels.get(i.imageId) === i.label && this.stored.confirmed[i.imageId] !== i.label);
-    return { ...list, items, total: items.length };
+    const confirmed = this.confirmed;
+    const items = list.items.filter((i) => labels.get(i.imageId) === i.label && confirmed.get(i.imageId) !== i.label);
+    return { ...list, items, total: items.length, confirmed: list.items.length - items.length };
   }
 
   /** Keeps the ranked suspects of a `findSuspects` outcome as the current list. */
@@ -57,25 +59,30 @@ export class SuspectsStore {
         labelProbability: s.labelProbability, suggestedProbability: s.suggestedProbability, score: s.score, rank: s.rank,
       };
     });
-    return this.save({ runId: outcome.run, folds: outcome.folds, computedAt, total: items.length, items });
+    return this.save({
+      runId: outcome.run, split: outcome.split, backbone: outcome.backbone, images: outcome.images, confirmed: 0,
+      folds: outcome.folds, computedAt, total: items.length, items,
+    });
   }
 
   save(list: SuspectList): SuspectList {
-    this.stored.list = list;
-    this.write();
+    this.project.db.prepare('INSERT OR REPLACE INTO suspect_list (id, computed_at, list) VALUES (1, ?, ?)').run(list.computedAt, JSON.stringify(list));
     return this.current()!;
   }
 
   confirm(imageIds: number[]): number {
     const labels = this.currentLabels(imageIds);
+    const insert = this.project.db.prepare('INSERT OR REPLACE INTO label_confirmations (image_id, class_name, confirmed_at) VALUES (?, ?, ?)');
     let n = 0;
-    for (const id of imageIds) {
-      const label = labels.get(id);
-      if (label === undefined) continue;
-      this.stored.confirmed[id] = label;
-      n++;
-    }
-    this.write();
+    const now = Date.now();
+    this.project.db.transaction(() => {
+      for (const id of imageIds) {
+        const label = labels.get(id);
+        if (label === undefined) continue;
+        insert.run(id, label, now);
+        n++;
+      }
+    }).immediate();
     return n;
   }
 
@@ -99,10 +106,24 @@ export class SuspectsStore {
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
-  private write(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(this.stored));
-    fs.renameSync(tmp, this.file);
+  /** Moves a pre-005 side-folder file into the project file once; the side folder keeps only what can be re-derived. */
+  private adoptLegacyFile(): void {
+    const file = path.join(projectSideDir(this.project.file), 'suspects', 'suspects.json');
+    if (!fs.existsSync(file)) return;
+    try {
+      const legacy = JSON.parse(fs.readFileSync(file, 'utf8')) as LegacyStored;
+      const known = this.project.db.prepare('SELECT 1 FROM images WHERE id = ?');
+      const insert = this.project.db.prepare('INSERT OR IGNORE INTO label_confirmations (image_id, class_name, confirmed_at) VALUES (?, ?, ?)');
+      this.project.db.transaction(() => {
+        for (const [id, name] of Object.entries(legacy.confirmed ?? {})) if (known.get(Number(id))) insert.run(Number(id), name, Date.now());
+        if (legacy.list && !this.stored) {
+          const list: SuspectList = { split: null, backbone: null, images: null, confirmed: 0, ...legacy.list };
+          this.project.db.prepare('INSERT INTO suspect_list (id, computed_at, list) VALUES (1, ?, ?)').run(list.computedAt, JSON.stringify(list));
+        }
+      }).immediate();
+      fs.rmSync(file);
+    } catch {
+      // A damaged cache file holds nothing the project needs: leave it.
+    }
   }
 }

@@ -3,7 +3,7 @@ import { StudioError } from '../../../shared/errors.ts';
 import { argmaxRow, evaluatePredictions } from '../../ml/evaluate.ts';
 import type { HeadWeights } from '../../ml/head.ts';
 import { saveHead } from '../../ml/head-io.ts';
-import type { RunConfig } from '../../ml/run-config.ts';
+import type { RunConfig } from '../../../shared/run-config.ts';
 import type { TrainHeadPartial, TrainHeadPayload, TrainHeadTaskResult } from '../../ml/tasks/train-head.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { JobProgress } from '../jobs/progress-meter.ts';

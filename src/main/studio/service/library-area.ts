@@ -12,7 +12,8 @@ import { isSafeRelative, type MediaRequest } from '../../media-guard.ts';
 import { defaultActor } from '../labels/actor.ts';
 import { addClass, deleteClass, mergeClass, renameClass } from '../labels/classes.ts';
 import { listHistory, imageHistory } from '../labels/history.ts';
-import { redoLabels, setLabels, undoLabels } from '../labels/label-service.ts';
+import { exportLabels, redoLabels, setLabels, undoLabels } from '../labels/label-service.ts';
+import { resolveImageRefs } from '../library/image-refs.ts';
 import { importFolder } from '../library/import-folder.ts';
 import type { LabelSource } from '../library/label-sources.ts';
 import type { Project } from '../project.ts';
@@ -48,7 +49,7 @@ const GALLERY_PAGE = 200;
 const ON_DEMAND_CONCURRENCY = 4;
 
 export function libraryArea(ctx: ServiceContext): LibraryArea {
-  const actor = defaultActor(ctx.transport === 'electron' ? 'app' : 'browser');
+  const actor = defaultActor(ctx.transport === 'electron' ? 'app' : ctx.transport === 'http' ? 'browser' : 'cli');
   let thumbnailJob: string | null = null;
   const onDemand = new Map<string, Promise<string | null>>();
   let running = 0;
@@ -71,12 +72,13 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
   const changedImages = (historyId: number): number[] =>
     (ctx.project().db.prepare('SELECT image_id FROM label_changes WHERE history_id = ?').all(historyId) as { image_id: number }[]).map((r) => r.image_id);
 
-  const startThumbnails = (): string => {
+  const startThumbnails = (concurrency?: number): string => {
     if (thumbnailJob && ctx.jobs.get(thumbnailJob)?.state === 'running') return thumbnailJob;
     const project = ctx.project();
     const job = ctx.jobs.start('thumbnails', 'Making thumbnails', async (handle) => {
       let lastEmit = 0;
       const result = await makeThumbnails(project, {
+        concurrency,
         signal: handle.signal,
         onProgress: ({ done, total }) => {
           handle.progress({ done, total, unit: 'images' });
@@ -157,6 +159,9 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
         const job = ctx.jobs.start('import', `Importing ${folder}`, (handle) =>
           importFolder(project, folder, {
             labels: labelSourceOf(req),
+            maxPixels: req.maxPixels,
+            concurrency: req.concurrency,
+            batchSize: req.batchSize,
             actor,
             signal: handle.signal,
             onProgress: (p) => handle.progress({ done: p.done, total: p.total, unit: 'files', message: p.phase === 'walk' ? 'looking for images' : undefined }),
@@ -167,24 +172,16 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
         labelsChanged(null);
         const seconds = ((ctx.jobs.get(job.id)?.finishedAt ?? Date.now()) - (ctx.jobs.get(job.id)?.startedAt ?? Date.now())) / 1000;
         const summary: ImportSummary = {
-          folder: r.root,
-          scanned: r.images,
-          added: r.added,
-          updated: r.updated + r.moved,
-          unchanged: r.unchanged,
-          missing: r.missing,
-          failed: r.failed.length,
-          failures: r.failed,
-          duplicates: r.duplicates,
-          labelled: r.labelled,
-          classes: classesOf(project.db),
+          ...r,
           seconds,
           filesPerSecond: seconds > 0 ? r.images / seconds : r.images,
           thumbnailsJob: thumbs,
         };
         return summary;
       },
-      makeThumbnails: async () => ({ jobId: startThumbnails() }),
+      makeThumbnails: async ({ concurrency }) => ({ jobId: startThumbnails(concurrency) }),
+      findImages: async ({ refs }) => ({ ids: resolveImageRefs(ctx.project(), refs) }),
+      exportLabels: async ({ out, includeUnlabelled }) => exportLabels(ctx.project(), out, { includeUnlabelled }),
       async queryImages(q) {
         return galleryPageOf(queryImages(ctx.project(), { ...q, limit: q.limit ?? GALLERY_PAGE }, ctx.suspects().lookup()));
       },

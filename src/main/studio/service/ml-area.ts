@@ -3,7 +3,8 @@
  * download, import), the feature store and extraction (a job in the worker
  * pool), and the job list / cancel shared by all long work.
  */
-import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, WeightsStatus } from '../../../shared/api.ts';
+import path from 'node:path';
+import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, ImageFeaturesResult, PredictResult, WeightsStatus } from '../../../shared/api.ts';
 import { listBackbones, latestBackbone } from '../features/feature-store.ts';
 import { fetchWeights } from '../weights/fetch-weights.ts';
 import { KNOWN_WEIGHTS } from '../weights/known-weights.ts';
@@ -28,6 +29,8 @@ async function backendStatus(runner: JobRunner): Promise<BackendStatus> {
     label: l.chosen === 'wasm' && l.simd === false ? 'CPU (WebAssembly, no SIMD) — slow' : badge.label,
     slow: badge.slow,
     gpuName: null,
+    reason: l.reason,
+    simd: l.simd,
     backends: l.backends.map((b) => ({ name: b.name, available: b.available, reason: b.reason || null })),
   };
 }
@@ -68,15 +71,15 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
       return backend;
     },
     getWeightsStatus: () => weightsStatus(),
-    async fetchWeights({ top }) {
+    async fetchWeights({ top, url, md5 }) {
       const job = ctx.jobs.start('weights-fetch', `Downloading the Xception weights${top ? ' (with top)' : ''}`, (h) =>
-        fetchWeights({ top, signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total ?? 0, unit: 'bytes' }) }), { unit: 'bytes' });
+        fetchWeights({ top, url, md5, signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total ?? 0, unit: 'bytes' }) }), { unit: 'bytes' });
       return { jobId: job.id };
     },
     async importWeights({ file }) {
       const { importWeights } = await import('../weights/import-weights.ts');
-      await importWeights(file, { runner: ctx.runner() });
-      return weightsStatus();
+      const imported = await importWeights(file, { runner: ctx.runner() });
+      return { ...(await weightsStatus()), imported };
     },
     async getFeatureStatus() {
       const project = ctx.project();
@@ -108,12 +111,38 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
           backend: r.backend ?? 'none (all cached)',
           extracted: r.extracted,
           cached: r.cached,
+          duplicates: r.duplicates,
+          images: r.images,
           failed: r.failed,
           imagesPerSecond: r.imagesPerSecond ?? 0,
+          workers: r.workers,
+          seconds: r.seconds,
           backbone: backbones().find((b) => b.key === r.backbone.key) ?? null,
         };
       }, { unit: 'images' });
       return { jobId: job.id };
+    },
+    async computeImageFeatures({ files, backbone: c, seed }) {
+      const { resolveBackbone } = await import('../features/backbone-choice.ts');
+      const { spec } = await resolveBackbone({
+        backbone: c.backbone === 'xception' ? 'xception' : undefined,
+        backboneModel: c.backbone === 'layers-model' ? c.modelJson : undefined,
+        preprocess: c.preprocess, featureLayer: c.featureLayer, weights: c.weightsFile, randomInit: c.randomInit, inputSize: c.inputSize,
+      });
+      const job = ctx.jobs.start('extract', `Computing features of ${files.length} file(s)`, (h) =>
+        ctx.runner().run<ImageFeaturesResult>('image-features', { spec: seed !== undefined && spec.kind === 'xception' ? { ...spec, seed } : spec, files: files.map((f) => path.resolve(f)), batchSize: c.batchSize }, {
+          signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total, unit: 'images' }),
+        }), { unit: 'images' });
+      return job.done;
+    },
+    async predictImages({ files, runId, model }) {
+      if (runId !== undefined) {
+        const { predictWithRun } = await import('../runs/predict-run.ts');
+        return predictWithRun(ctx.project(), runId, files.map((f) => path.resolve(f)), ctx.runner());
+      }
+      const job = ctx.jobs.start('evaluate', `Predicting ${files.length} image(s) with ${model}`, () =>
+        ctx.runner().run<PredictResult>('predict-export', { model: path.resolve(model!), images: files.map((f) => path.resolve(f)) }, { label: 'predicting' }), { unit: 'images' });
+      return job.done;
     },
     listJobs: async () => ctx.jobs.list(),
     cancelJob: async ({ jobId }) => ctx.jobs.cancel(jobId),

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { DisagreementItem, Evaluation, EpochMetrics, RunDetail, RunSummary } from '../../../shared/api.ts';
 import { StudioError } from '../../../shared/errors.ts';
 import type { MediaRequest } from '../../media-guard.ts';
-import { parseRunConfig, type RunConfig } from '../../ml/run-config.ts';
+import type { PredictionMetrics } from '../../ml/evaluate.ts';
+import { parseRunConfig, type RunConfig } from '../../../shared/run-config.ts';
 import type { Project } from '../project.ts';
 import { getRun, latestEvaluation, listRunRecords, markInterruptedRuns, requireRun, runEpochs, updateRun, type RunRecord } from '../runs/run-store.ts';
 import type { RunProgress } from '../runs/train-run.ts';
@@ -58,18 +59,19 @@ export function runSummary(project: Project, r: RunRecord, positions = queuePosi
 }
 
 function evaluationsOf(project: Project, r: RunRecord): Evaluation[] {
-  const rows = project.db.prepare('SELECT id, part, metrics, created_at FROM run_evaluations WHERE run_id = ? ORDER BY id').all(r.id) as {
-    id: number; part: 'train' | 'val' | 'test'; metrics: string; created_at: number;
+  const rows = project.db.prepare('SELECT id, part, model, metrics, created_at FROM run_evaluations WHERE run_id = ? ORDER BY id').all(r.id) as {
+    id: number; part: 'train' | 'val' | 'test'; model: 'head' | 'fine-tuned'; metrics: string; created_at: number;
   }[];
   const split = r.splitId !== null ? (project.db.prepare('SELECT test_locked, test_evaluations FROM splits WHERE id = ?').get(r.splitId) as { test_locked: number; test_evaluations: number } | undefined) : undefined;
   const classes = r.classes.map((c) => c.name);
   return rows.filter((e) => e.part !== 'train').map((e) => {
-    const m = JSON.parse(e.metrics) as { loss: number; accuracy: number; perClass: { precision: number; recall: number; f1: number; support: number }[]; confusion: number[][]; rocAuc: number | null };
+    const m = JSON.parse(e.metrics) as PredictionMetrics;
     return {
       runId: r.id, on: e.part as 'val' | 'test', loss: m.loss, accuracy: m.accuracy, classes,
       perClass: m.perClass.map((p, i) => ({ className: classes[i] ?? String(i), ...p })),
       confusion: m.confusion, auc: m.rocAuc, at: e.created_at,
       testEvaluations: split?.test_evaluations ?? 0, testLocked: split?.test_locked === 1, notice: null,
+      images: m.n, skipped: 0, model: e.model,
     };
   });
 }
@@ -104,7 +106,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
       getRunDefaults: async () => parseRunConfig({}) as RunDetail['config'],
       async startRun({ split, backbone, config, name }) {
         const project = ctx.project();
-        const full = parseRunConfig(config ?? {}, 'startRun config');
+        const full = parseRunConfig(config ?? {});
         // Loaded on first use: the training code pulls in the ML stack.
         const { trainRun } = await import('../runs/train-run.ts');
         let lastState: string | null = null;
@@ -197,11 +199,11 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         } else await active.get(id);
         return runSummary(project, requireRun(project, id));
       },
-      async compareRuns({ ids }) {
+      async compareRuns({ ids, on }) {
         const project = ctx.project();
         const { compareRuns } = await import('../runs/compare-runs.ts');
         const [first, ...others] = ids;
-        const pairs = others.map((b) => compareRuns(project, first, b, 'val'));
+        const pairs = others.map((b) => compareRuns(project, first, b, on ?? 'val'));
         const records = ids.map((id) => requireRun(project, id));
         // Values per run for every key that differs in any pair (a run equal to the first in its pair has the first's value).
         const keys = [...new Set(pairs.flatMap((p) => p.configDiff.map((d) => d.key)))].sort();
@@ -223,6 +225,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         };
         const runs = records.map((r) => ({ ...runSummary(project, r), config: r.config, classes: r.classes.map((c) => c.name), curve: curveOf(project, r.id), evaluations: evaluationsOf(project, r) }));
         return {
+          on: on ?? 'val',
           runs,
           configDiff,
           disagreements: pairs.map((p) => ({ a: p.a, b: p.b, onlyA: p.onlyA.map((x) => item(x.imageId, x.label)), onlyB: p.onlyB.map((x) => item(x.imageId, x.label)) })),
@@ -236,11 +239,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         const r = await job.done;
         emitRun(project, id);
         ctx.projectChanged();
-        return {
-          runId: id, on, loss: r.loss, accuracy: r.accuracy, classes: r.classes,
-          perClass: r.perClass.map((p, i) => ({ className: r.classes[i] ?? String(i), ...p })),
-          confusion: r.confusion, auc: r.rocAuc, at: Date.now(), testEvaluations: r.testEvaluations, testLocked: r.testLocked, notice: r.notice,
-        };
+        return r;
       },
       async exportRun({ runId, format, out, mode }) {
         const project = ctx.project();
@@ -261,13 +260,15 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         fs.renameSync(tmp, file);
         return { runId: id, file };
       },
-      async findSuspects({ runId, folds, limit }) {
+      async findSuspects({ runId, folds, limit, split, backbone }) {
         const project = ctx.project();
         if (runId !== undefined) requireRun(project, runId);
         const { findSuspects } = await import('../runs/suspects-run.ts');
         const job = ctx.jobs.start('suspects', 'Looking for suspected label errors', (h) =>
-          findSuspects(project, { runId, folds, limit: limit ?? 200, runner: ctx.runner(), signal: h.signal, onProgress: (message) => h.progress({ done: 0, total: 0, unit: 'folds', message }) }), { unit: 'folds' });
-        return ctx.suspects().saveOutcome(await job.done);
+          findSuspects(project, { runId, folds, split, backbone, limit: Number.MAX_SAFE_INTEGER, runner: ctx.runner(), signal: h.signal, onProgress: (message) => h.progress({ done: 0, total: 0, unit: 'folds', message }) }), { unit: 'folds' });
+        // Every suspect is ranked and kept (the gallery's suspect filter shows them all); `limit` shortens the answer only.
+        const list = ctx.suspects().saveOutcome(await job.done);
+        return { ...list, items: list.items.slice(0, limit ?? 200) };
       },
       async confirmLabels({ imageIds }) {
         return { confirmed: ctx.suspects().confirm(imageIds) };

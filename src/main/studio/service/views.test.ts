@@ -72,7 +72,7 @@ describe('project status', () => {
     const before = await studio.service.getProjectStatus({});
     await studio.service.createClass({ name: 'bird' });
     expect((await studio.service.getProjectStatus({})).classes.map((c) => c.name)).toEqual(['cat', 'dog', 'bird']);
-    const [aCat] = (await studio.service.queryImages({ classes: ['cat'], status: 'ok' })).items;
+    const [aCat] = (await studio.service.queryImages({ classes: ['cat'], status: 'ok' })).images;
     const other = new Project(path.join(dir, 'p.xstudio'));
     try {
       setLabels(other, [aCat.id], 'bird', { actor: 'cli:test' });

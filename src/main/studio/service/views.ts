@@ -3,9 +3,10 @@
  * position, splits, status). Plain SQL reads over the foundation schema and the
  * core's own readers; the writes all happen in the core.
  */
-import type { ClassInfo, GalleryItem, GalleryPage, HistoryState, Part, ProjectStatus, RootInfo, SplitInfo, SplitPartCounts } from '../../../shared/api.ts';
+import type { ClassInfo, GalleryItem, GalleryPage, HistoryState, ProjectStatus, RootInfo } from '../../../shared/api.ts';
 import type { ImagePage, ImageRecord } from '../library/image-query.ts';
 import { listClasses } from '../labels/classes.ts';
+import { listSplits } from '../splits/split-service.ts';
 import type { Db } from '../db/project-db.ts';
 import type { Project } from '../project.ts';
 import { projectName } from './recent-projects.ts';
@@ -24,30 +25,13 @@ export function galleryItemOf(r: ImageRecord): GalleryItem {
 }
 
 export function galleryPageOf(p: ImagePage): GalleryPage {
-  return { total: p.total, offset: p.offset, items: p.images.map(galleryItemOf), runId: p.runId };
+  return { total: p.total, offset: p.offset, images: p.images.map(galleryItemOf), runId: p.runId };
 }
 
 export function historyStateOf(db: Db): HistoryState {
   const undo = db.prepare('SELECT id, description FROM label_history WHERE undone = 0 ORDER BY id DESC LIMIT 1').get() as { id: number; description: string } | undefined;
   const redo = db.prepare('SELECT description FROM label_history WHERE undone = 1 ORDER BY id ASC LIMIT 1').get() as { description: string } | undefined;
   return { canUndo: !!undo, canRedo: !!redo, undoDescription: undo?.description ?? null, redoDescription: redo?.description ?? null, position: undo?.id ?? 0 };
-}
-
-export function splitsOf(db: Db): SplitInfo[] {
-  const splits = db.prepare('SELECT id, name, seed, stratified, test_locked, test_evaluations, created_at FROM splits ORDER BY created_at, id').all() as {
-    id: number; name: string; seed: number; stratified: number; test_locked: number; test_evaluations: number; created_at: number;
-  }[];
-  const counts = db.prepare(`SELECT m.part, c.name AS className, count(*) AS n FROM split_members m JOIN classes c ON c.id = m.class_id
-                             WHERE m.split_id = ? GROUP BY m.part, c.name`);
-  return splits.map((s) => {
-    const parts: SplitPartCounts[] = (['train', 'val', 'test'] as Part[]).map((part) => ({ part, total: 0, byClass: {} }));
-    for (const r of counts.all(s.id) as { part: Part; className: string; n: number }[]) {
-      const p = parts.find((x) => x.part === r.part)!;
-      p.total += r.n;
-      p.byClass[r.className] = r.n;
-    }
-    return { id: s.id, name: s.name, seed: s.seed, stratified: s.stratified === 1, testLocked: s.test_locked === 1, testEvaluations: s.test_evaluations, createdAt: s.created_at, parts };
-  });
 }
 
 export function rootsOf(db: Db): RootInfo[] {
@@ -95,7 +79,7 @@ export function projectStatusOf(project: Project, isDefault: boolean, thumbnails
   let cached = statusCache.get(db);
   if (!cached || cached.key !== key) {
     const { okContents, ...images } = imageCounts(db);
-    cached = { key, value: { images, okContents, classes: classesOf(db), splits: splitsOf(db), roots: rootsOf(db), history: historyStateOf(db) } };
+    cached = { key, value: { images, okContents, classes: classesOf(db), splits: listSplits({ db }), roots: rootsOf(db), history: historyStateOf(db) } };
     statusCache.set(db, cached);
   }
   const { okContents, ...rest } = cached.value;

@@ -16,14 +16,14 @@ const byId = (plan: ReturnType<typeof planSplit>): string[] => plan.members.map(
 
 describe('planSplit', () => {
   it('gives exact stratified counts: 12500/12500 with 4000/2000/10000', () => {
-    const plan = planSplit(candidates({ cat: 12500, dog: 12500 }), { sizes: { train: 4000, val: 2000, test: 10000 }, seed: 42, stratify: true });
+    const plan = planSplit(candidates({ cat: 12500, dog: 12500 }), { unit: 'count', sizes: { train: 4000, val: 2000, test: 10000 }, seed: 42, stratify: true });
     expect(plan.counts).toEqual({ train: { cat: 2000, dog: 2000 }, val: { cat: 1000, dog: 1000 }, test: { cat: 5000, dog: 5000 } });
     expect(plan.members).toHaveLength(16000);
     expect(new Set(plan.members.map((m) => m.id)).size).toBe(16000);
   });
 
   it('keeps totals exact with uneven classes (largest remainder)', () => {
-    const plan = planSplit(candidates({ a: 7, b: 11, c: 13 }), { sizes: { train: 10, val: 5, test: 16 }, seed: 1, stratify: true });
+    const plan = planSplit(candidates({ a: 7, b: 11, c: 13 }), { unit: 'count', sizes: { train: 10, val: 5, test: 16 }, seed: 1, stratify: true });
     expect(plan.totals).toEqual({ train: 10, val: 5, test: 16 });
     for (const part of ['train', 'val', 'test'] as const) {
       expect(Object.values(plan.counts[part]).reduce((s, n) => s + n, 0)).toBe(plan.totals[part]);
@@ -35,23 +35,23 @@ describe('planSplit', () => {
 
   it('is reproducible: same seed same membership, whatever the input order or ids', () => {
     const base = candidates({ cat: 300, dog: 200 });
-    const a = planSplit(base, { sizes: { train: 100, val: 50, test: 200 }, seed: 7, stratify: true });
+    const a = planSplit(base, { unit: 'count', sizes: { train: 100, val: 50, test: 200 }, seed: 7, stratify: true });
     // The same images imported in another order get other row ids: membership follows content, not ids.
     const shuffled = [...base].reverse().map((c) => ({ ...c, id: c.id + 1000 }));
-    const b = planSplit(shuffled, { sizes: { train: 100, val: 50, test: 200 }, seed: 7, stratify: true });
+    const b = planSplit(shuffled, { unit: 'count', sizes: { train: 100, val: 50, test: 200 }, seed: 7, stratify: true });
     expect(b.members.map((m) => `${m.id - 1000}:${m.part}`).sort()).toEqual(byId(a));
-    const c = planSplit(base, { sizes: { train: 100, val: 50, test: 200 }, seed: 8, stratify: true });
+    const c = planSplit(base, { unit: 'count', sizes: { train: 100, val: 50, test: 200 }, seed: 8, stratify: true });
     expect(byId(c)).not.toEqual(byId(a));
   });
 
   it('draws without stratification when asked (exact totals, class counts free)', () => {
-    const plan = planSplit(candidates({ cat: 90, dog: 10 }), { sizes: { train: 50, test: 50 }, seed: 3, stratify: false });
+    const plan = planSplit(candidates({ cat: 90, dog: 10 }), { unit: 'count', sizes: { train: 50, val: 0, test: 50 }, seed: 3, stratify: false });
     expect(plan.totals).toEqual({ train: 50, val: 0, test: 50 });
     expect((plan.counts.train.cat ?? 0) + (plan.counts.train.dog ?? 0)).toBe(50);
   });
 
   it('accepts fractions and rounds them to exact counts', () => {
-    const plan = planSplit(candidates({ cat: 51, dog: 50 }), { sizes: { train: 0.6, val: 0.2, test: 0.2 }, seed: 42, stratify: true });
+    const plan = planSplit(candidates({ cat: 51, dog: 50 }), { unit: 'fraction', sizes: { train: 0.6, val: 0.2, test: 0.2 }, seed: 42, stratify: true });
     expect(plan.totals.train + plan.totals.val + plan.totals.test).toBe(101);
     expect(plan.totals).toEqual({ train: 61, val: 20, test: 20 });
   });
@@ -61,25 +61,29 @@ describe('planSplit with duplicate contents', () => {
   it('draws one image per content so copies never straddle train and test', () => {
     const base = candidates({ cat: 10, dog: 10 });
     const copies = base.slice(0, 4).map((c, i) => ({ ...c, id: 100 + i, path: `zz/copy${i}.jpg` }));
-    const plan = planSplit([...base, ...copies], { sizes: { train: 10, test: 10 }, seed: 1, stratify: true });
+    const plan = planSplit([...base, ...copies], { unit: 'count', sizes: { train: 10, val: 0, test: 10 }, seed: 1, stratify: true });
     expect(plan.available).toMatchObject({ total: 20, duplicatesLeftOut: 4 });
     expect(plan.members.some((m) => m.id >= 100)).toBe(false);
   });
 });
 
 describe('resolveSizes', () => {
-  it('fails with the numbers when a part does not fit', () => {
-    expect(() => resolveSizes({ train: 4000, val: 2000, test: 10000 }, 14200)).toThrow(
-      'asked 10,000 test images, but after train 4,000 and val 2,000 only 8,200 of 14,200 labelled healthy images remain',
-    );
-    expect(() => resolveSizes({ train: 500 }, 100)).toThrow('asked 500 train images, but only 100 of 100 labelled healthy images remain');
+  const count = (train: number, val: number, test: number) => ({ unit: 'count' as const, sizes: { train, val, test } });
+  const fraction = (train: number, val: number, test: number) => ({ unit: 'fraction' as const, sizes: { train, val, test } });
+  it('fails with the numbers and the field when a part does not fit', () => {
+    const fit = (): unknown => resolveSizes(count(4000, 2000, 10000), 14200);
+    expect(fit).toThrow('sizes.test: expected at most 8,200, got 10,000 (14,200 labelled healthy images after train 4,000 and val 2,000)');
+    expect(fit).toThrow(expect.objectContaining({ code: 'invalid-argument', field: 'sizes.test' }));
+    expect(() => resolveSizes(count(500, 0, 0), 100)).toThrow('sizes.train: expected at most 100, got 500 (100 labelled healthy images)');
   });
-  it('refuses fractions adding up to more than 1, and sizes that are neither counts nor fractions', () => {
-    expect(() => resolveSizes({ train: 0.7, val: 0.2, test: 0.3 }, 100)).toThrow(/do not add up: train 0.7 \+ val 0.2 \+ test 0.3 = 1.2, more than 1/);
-    expect(() => resolveSizes({ train: 2.5 }, 100)).toThrow(/--train 2.5/);
-    expect(() => resolveSizes({}, 100)).toThrow(/at least one of --train/);
+  it('refuses fractions adding up to more than 1, counts that are not whole, and nothing asked', () => {
+    expect(() => resolveSizes(fraction(0.7, 0.2, 0.3), 100)).toThrow(/sizes: fractions must add up to at most 1, got train 0.7 \+ val 0.2 \+ test 0.3 = 1.2/);
+    expect(() => resolveSizes(count(2.5, 0, 0), 100)).toThrow(expect.objectContaining({ field: 'sizes.train', message: 'sizes.train: expected a whole number of images, got 2.5' }));
+    expect(() => resolveSizes(fraction(4000, 0, 0), 100)).toThrow(expect.objectContaining({ field: 'sizes.train' }));
+    expect(() => resolveSizes(count(0, 0, 0), 100)).toThrow(/at least one of train, val and test/);
   });
-  it('mixes counts and fractions', () => {
-    expect(resolveSizes({ train: 0.5, test: 10 }, 100)).toEqual({ train: 50, val: 0, test: 10 });
+  it('honours the unit: fractions of the available images, counts as they are', () => {
+    expect(resolveSizes(fraction(0.5, 0, 0.1), 100)).toEqual({ train: 50, val: 0, test: 10 });
+    expect(resolveSizes(count(50, 0, 10), 100)).toEqual({ train: 50, val: 0, test: 10 });
   });
 });

@@ -22,11 +22,13 @@ export interface SplitCandidate {
   className: string;
 }
 
-/** Per part: a count (integer ≥ 1), a fraction of all candidates (0 < x < 1), or 0 / absent for none. */
-export type SizeRequest = Partial<Record<Part, number>>;
+/** Per part: image counts (unit 'count') or fractions of the available images (unit 'fraction'); 0 = none. */
+export interface SizeRequest {
+  unit: 'count' | 'fraction';
+  sizes: Record<Part, number>;
+}
 
-export interface PlanOptions {
-  sizes: SizeRequest;
+export interface PlanOptions extends SizeRequest {
   seed: number;
   stratify: boolean;
 }
@@ -42,41 +44,45 @@ export interface SplitPlan {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
-/** Turns counts and fractions into exact counts for `available` images; errors carry the numbers. */
-export function resolveSizes(sizes: SizeRequest, available: number): Record<Part, number> {
+/**
+ * Turns counts or fractions into exact counts for `available` images. Errors
+ * name the input field (`sizes.train`) and carry the numbers; they never name
+ * a CLI flag, since the same words reach the UI.
+ */
+export function resolveSizes({ unit, sizes }: SizeRequest, available: number): Record<Part, number> {
   const out: Record<Part, number> = { train: 0, val: 0, test: 0 };
-  const fractions: { part: Part; f: number }[] = [];
   for (const part of PARTS) {
-    const v = sizes[part];
-    if (v === undefined || v === 0) continue;
-    if (!Number.isFinite(v) || v < 0) throw invalidArgument(`--${part} expects a count or a fraction between 0 and 1, got ${v}`);
-    if (v < 1) fractions.push({ part, f: v });
-    else if (Number.isInteger(v)) out[part] = v;
-    else throw invalidArgument(`--${part} ${v}: a size is either a whole count (4000) or a fraction below 1 (0.25)`);
+    const v = sizes[part] ?? 0;
+    if (!Number.isFinite(v) || v < 0) throw invalidArgument(`sizes.${part}: expected ${unit === 'count' ? 'a whole number of images' : 'a fraction between 0 and 1'}, got ${v}`, `sizes.${part}`);
+    if (unit === 'count' && !Number.isInteger(v)) throw invalidArgument(`sizes.${part}: expected a whole number of images, got ${v}`, `sizes.${part}`);
+    if (unit === 'fraction' && v >= 1) throw invalidArgument(`sizes.${part}: expected a fraction below 1, got ${v}`, `sizes.${part}`);
   }
-  if (PARTS.every((p) => !sizes[p])) throw invalidArgument('give at least one of --train, --val, --test (counts such as 4000 or fractions such as 0.2)');
-  const sumF = fractions.reduce((s, x) => s + x.f, 0);
-  if (sumF > 1 + 1e-9) {
-    throw invalidArgument(`sizes do not add up: ${fractions.map((x) => `${x.part} ${x.f}`).join(' + ')} = ${Math.round(sumF * 1000) / 1000}, more than 1`);
-  }
-  if (fractions.length) {
-    // Largest remainder: the fractional parts together get round(sum × N) images.
+  if (PARTS.every((p) => !sizes[p])) throw invalidArgument('sizes: at least one of train, val and test must be more than 0', 'sizes');
+  if (unit === 'fraction') {
+    const sumF = PARTS.reduce((s, p) => s + (sizes[p] ?? 0), 0);
+    if (sumF > 1 + 1e-9) {
+      throw invalidArgument(`sizes: fractions must add up to at most 1, got ${PARTS.filter((p) => sizes[p]).map((p) => `${p} ${sizes[p]}`).join(' + ')} = ${Math.round(sumF * 1000) / 1000}`, 'sizes');
+    }
+    // Largest remainder: the parts together get round(sum × N) images.
     const target = Math.min(available, Math.round(sumF * available));
-    const exact = fractions.map((x) => ({ ...x, exact: x.f * available, n: Math.floor(x.f * available) }));
+    const exact = PARTS.map((part) => ({ part, exact: (sizes[part] ?? 0) * available, n: Math.floor((sizes[part] ?? 0) * available) }));
     let left = target - exact.reduce((s, x) => s + x.n, 0);
     for (const x of [...exact].sort((a, b) => (b.exact - b.n) - (a.exact - a.n) || PARTS.indexOf(a.part) - PARTS.indexOf(b.part))) {
       if (left <= 0) break;
+      if (x.exact === 0) continue;
       x.n++;
       left--;
     }
     for (const x of exact) out[x.part] = x.n;
+    return out;
   }
   let used = 0;
   for (const part of PARTS) {
+    out[part] = sizes[part] ?? 0;
     if (out[part] > available - used) {
       const before = PARTS.slice(0, PARTS.indexOf(part)).filter((p) => out[p] > 0);
       const after = before.length ? ` after ${before.map((p) => `${p} ${fmt(out[p])}`).join(' and ')}` : '';
-      throw invalidArgument(`asked ${fmt(out[part])} ${part} images, but${after} only ${fmt(available - used)} of ${fmt(available)} labelled healthy images remain`);
+      throw invalidArgument(`sizes.${part}: expected at most ${fmt(available - used)}, got ${fmt(out[part])} (${fmt(available)} labelled healthy images${after})`, `sizes.${part}`);
     }
     used += out[part];
   }
@@ -123,7 +129,7 @@ export function planSplit(candidates: SplitCandidate[], options: PlanOptions): S
   const byClass: Record<string, number> = {};
   for (const c of ordered) byClass[c.className] = (byClass[c.className] ?? 0) + 1;
   if (ordered.length === 0) throw invalidArgument('there are no labelled healthy images to split: import and label images first');
-  const sizes = resolveSizes(options.sizes, ordered.length);
+  const sizes = resolveSizes(options, ordered.length);
   const groups = new Map<string, SplitCandidate[]>();
   for (const c of ordered) {
     const key = options.stratify ? c.className : '';

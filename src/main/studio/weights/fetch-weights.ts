@@ -1,3 +1,4 @@
+import type { WeightsFetchResult } from '../../../shared/api.ts';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,16 +18,7 @@ export interface FetchOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface FetchResult {
-  file: string;
-  md5: string;
-  bytes: number;
-  /** 'download' (this call fetched it), 'studio-cache' or 'keras-cache' (already there). */
-  source: 'download' | 'studio-cache' | 'keras-cache';
-  /** Bytes that an earlier interrupted download had already fetched. */
-  resumedFrom: number;
-  url: string;
-}
+export type { WeightsFetchResult as FetchResult };
 
 /**
  * Gets the official Xception weights into the studio cache: nothing to do
@@ -35,7 +27,7 @@ export interface FetchResult {
  * an interruption, is checked against the md5, and is renamed into place
  * only when complete and correct.
  */
-export async function fetchWeights(o: FetchOptions = {}): Promise<FetchResult> {
+export async function fetchWeights(o: FetchOptions = {}): Promise<WeightsFetchResult> {
   const env = o.env ?? process.env;
   const known = knownWeights(Boolean(o.top));
   const url = o.url ?? env.XSTUDIO_WEIGHTS_URL ?? known.url;
@@ -68,7 +60,7 @@ export async function fetchWeights(o: FetchOptions = {}): Promise<FetchResult> {
     res = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal: o.signal });
   } catch (e) {
     if (o.signal?.aborted) throw new StudioError('cancelled', `download of ${url} cancelled; ${have} bytes kept in ${part} for the next attempt`);
-    throw new StudioError('backend-unavailable', `cannot download ${url}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}. Without network, get the file elsewhere and run xstudio weights import <file>`);
+    throw new StudioError('unavailable', `cannot download ${url}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}. Without network, get the file elsewhere and run xstudio weights import <file>`);
   }
 
   let restart = false;
@@ -78,7 +70,7 @@ export async function fetchWeights(o: FetchOptions = {}): Promise<FetchResult> {
     await res.body?.cancel();
   } else if (!(res.status === 200 || res.status === 206)) {
     await res.body?.cancel();
-    throw new StudioError('backend-unavailable', `cannot download ${url}: HTTP ${res.status} ${res.statusText}. Without network, get the file elsewhere and run xstudio weights import <file>`);
+    throw new StudioError('unavailable', `cannot download ${url}: HTTP ${res.status} ${res.statusText}. Without network, get the file elsewhere and run xstudio weights import <file>`);
   }
   if (restart) {
     hash.destroy();
@@ -89,7 +81,7 @@ export async function fetchWeights(o: FetchOptions = {}): Promise<FetchResult> {
   if (res.status !== 416) await appendBody(res, part, hash, have, total);
   return finish(hash.digest('hex'));
 
-  async function fetchFresh(): Promise<FetchResult> {
+  async function fetchFresh(): Promise<WeightsFetchResult> {
     fs.rmSync(part, { force: true });
     const h = crypto.createHash('md5');
     await appendBody(res, part, h, 0, totalSize(res, 0));
@@ -114,16 +106,16 @@ export async function fetchWeights(o: FetchOptions = {}): Promise<FetchResult> {
     } catch (e) {
       await new Promise((resolve) => out.end(resolve));
       if (o.signal?.aborted) throw new StudioError('cancelled', `download of ${url} cancelled; ${done} bytes kept in ${file} for the next attempt`);
-      throw new StudioError('backend-unavailable', `download of ${url} broke off after ${done} bytes (${(e as Error).message}); run the same command again to resume`);
+      throw new StudioError('unavailable', `download of ${url} broke off after ${done} bytes (${(e as Error).message}); run the same command again to resume`);
     }
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     o.onProgress?.({ done, total: size });
   }
 
-  function finish(got: string): FetchResult {
+  function finish(got: string): WeightsFetchResult {
     if (got !== md5) {
       fs.rmSync(part, { force: true });
-      throw new StudioError('corrupt-file', `downloaded ${url} has md5 ${got}, expected ${md5}; the partial file was deleted — run the command again`);
+      throw new StudioError('invalid-argument', `downloaded ${url} has md5 ${got}, expected ${md5}; the partial file was deleted — run the command again`);
     }
     fs.renameSync(part, target);
     return { file: target, md5, bytes: fs.statSync(target).size, source: 'download', resumedFrom, url };

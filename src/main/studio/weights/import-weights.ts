@@ -1,3 +1,4 @@
+import type { WeightsImport } from '../../../shared/api.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/errors.ts';
@@ -5,15 +6,7 @@ import { JobRunner } from '../jobs/job-runner.ts';
 import { knownByMd5 } from './known-weights.ts';
 import { fileDigest, weightsDir } from './weights-cache.ts';
 
-export interface ImportResult {
-  file: string;
-  md5: string;
-  bytes: number;
-  /** 'xception-notop' / 'xception-top' when the md5 is an official one, else null. */
-  official: string | null;
-  /** Set when the file is not an official one (it loaded into Xception, but nothing vouches for its values). */
-  warning?: string;
-}
+export type { WeightsImport as ImportResult };
 
 /**
  * Copies a weights file the user already has (offline machines) into the
@@ -22,7 +15,7 @@ export interface ImportResult {
  * into Xception (checked in a worker), is stored under imported/, and the
  * result carries a warning.
  */
-export async function importWeights(source: string, o: { runner?: JobRunner; env?: NodeJS.ProcessEnv } = {}): Promise<ImportResult> {
+export async function importWeights(source: string, o: { runner?: JobRunner; env?: NodeJS.ProcessEnv } = {}): Promise<WeightsImport> {
   const env = o.env ?? process.env;
   const abs = path.resolve(source);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) throw new StudioError('not-found', `file ${abs} does not exist`);
@@ -38,7 +31,7 @@ export async function importWeights(source: string, o: { runner?: JobRunner; env
       await runner.run('check-weights', { file: abs }, { label: `checking ${abs} against Xception` });
     } catch (e) {
       const msg = (e as Error).message;
-      throw new StudioError('corrupt-file', `${abs} is not an official Keras Xception file (md5 ${md5}) and does not load into Xception: ${msg}`);
+      throw new StudioError('invalid-argument', `${abs} is not an official Keras Xception file (md5 ${md5}) and does not load into Xception: ${msg}`);
     } finally {
       if (!o.runner) await runner.close();
     }

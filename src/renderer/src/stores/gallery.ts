@@ -97,7 +97,7 @@ export const useGalleryStore = defineStore('gallery', () => {
       .queryImages({ ...filter.value, sort: sort.value, order: order.value, offset: page * GALLERY_PAGE_SIZE, limit: GALLERY_PAGE_SIZE })
       .then((result) => {
         if (gen !== generation) return;
-        pages.set(page, result.items);
+        pages.set(page, result.images);
         total.value = result.total;
         runId.value = result.runId;
         loaded.value = true;

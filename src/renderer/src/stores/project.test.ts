@@ -29,7 +29,7 @@ describe('useProjectStore and useJobsStore', () => {
     const project = useProjectStore();
     await project.connect();
     const summary = await project.importFolder({ folder: '/photos', labelSource: 'folder' });
-    expect(summary?.failures).toEqual([{ path: 'bad.jpg', reason: 'truncated JPEG (no end marker)' }]);
+    expect(summary?.failed).toEqual([{ path: 'bad.jpg', reason: 'truncated JPEG (no end marker)' }]);
     expect(project.importSummary?.added).toBe(2);
     expect(project.importing).toBe(false);
   });

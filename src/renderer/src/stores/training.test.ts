@@ -57,7 +57,7 @@ describe('useTrainingStore', () => {
     await new Promise((r) => setTimeout(r, 0));
     jobs.apply(job({ state: 'running', done: 4 }));
     expect(training.extractionJob?.done).toBe(4);
-    jobs.apply(job({ state: 'failed', error: { name: 'StudioError', code: 'worker-failed', message: 'worker exited with signal SIGKILL while extracting features (out of memory?)' } }));
+    jobs.apply(job({ state: 'failed', error: { name: 'StudioError', code: 'internal', message: 'worker exited with signal SIGKILL while extracting features (out of memory?)' } }));
     await started;
     expect(training.extractError).toMatch(/out of memory/);
   });

@@ -134,14 +134,15 @@ export class FakeStudioApi {
       return { ...this.status(), file };
     },
     getProjectStatus: async () => this.status(),
-    importFolder: async ({ folder }) => ({
-      folder, scanned: 3, added: 2, updated: 0, unchanged: 0, missing: 0, failed: 1, failures: [{ path: 'bad.jpg', reason: 'truncated JPEG (no end marker)' }],
-      duplicates: 0, labelled: 2, classes: this.classes(), seconds: 0.1, filesPerSecond: 30, thumbnailsJob: null,
+    importFolder: async ({ folder, labelSource }) => ({
+      root: folder, labelSource, images: 3, added: 2, updated: 0, unchanged: 0, moved: 0, missing: 0, duplicates: 0, duplicateGroups: [], ignored: 0,
+      failed: [{ path: 'bad.jpg', reason: 'truncated JPEG (no end marker)' }], labelled: 2, keptUserLabels: 0,
+      classes: Object.fromEntries(this.classes().map((c) => [c.name, c.count])), historyId: 1, seconds: 0.1, filesPerSecond: 30, thumbnailsJob: null,
     }),
     queryImages: async (q) => {
       const all = this.matching(q);
       const offset = q.offset ?? 0;
-      return { total: all.length, offset, items: all.slice(offset, offset + (q.limit ?? 200)).map((i) => this.item(i)), runId: null };
+      return { total: all.length, offset, images: all.slice(offset, offset + (q.limit ?? 200)).map((i) => this.item(i)), runId: null };
     },
     queryImageIds: async (f) => {
       const ids = this.matching(f).map((i) => i.id);
@@ -184,13 +185,14 @@ export class FakeStudioApi {
       const asked = counts.train + counts.val + counts.test;
       const ok = asked <= available;
       return {
-        ok, problem: ok ? null : `asked ${asked} images, ${available} are labelled`, available, availableByClass: {},
+        ok, problem: ok ? null : `sizes.test: expected at most ${available - counts.train - counts.val}, got ${counts.test}`, problemField: ok ? null : 'sizes.test',
+        available, availableByClass: {}, counts: { train: {}, val: {}, test: {} }, totals: counts,
         parts: (['train', 'val', 'test'] as const).map((part) => ({ part, total: counts[part], byClass: {} })),
       };
     },
     createSplit: async (r) => {
       if (this.splits.some((s) => s.name === r.name)) throw new StudioError('conflict', `a split named ${r.name} exists`);
-      const split: SplitInfo = { id: this.splits.length + 1, name: r.name, seed: r.seed, stratified: r.stratified, testLocked: !!r.lockTest, testEvaluations: 0, createdAt: 1, parts: [] };
+      const split: SplitInfo = { id: this.splits.length + 1, name: r.name, seed: r.seed, stratified: r.stratified, testLocked: !!r.lockTest, testEvaluations: 0, createdAt: 1, parts: [], counts: { train: {}, val: {}, test: {} }, totals: { train: 0, val: 0, test: 0 } };
       this.splits.push(split);
       return split;
     },
@@ -199,7 +201,7 @@ export class FakeStudioApi {
       s.testLocked = true;
       return s;
     },
-    getBackend: async () => ({ chosen: 'wasm', label: 'CPU (WebAssembly) — slow', slow: true, gpuName: null, backends: [] }),
+    getBackend: async () => ({ chosen: 'wasm', label: 'CPU (WebAssembly) — slow', slow: true, gpuName: null, reason: 'the native packages are not installed', simd: true, backends: [] }),
     getWeightsStatus: async () => ({ cacheDir: '/c', files: [{ variant: 'notop', fileName: 'x_notop.h5', present: false, path: null, bytes: null, expectedMd5: 'b0' }] }),
     getFeatureStatus: async () => ({ backbones: [], latest: null, totalImages: this.images.length }),
     startExtraction: async () => ({ jobId: 'extract-1' }),
@@ -224,7 +226,8 @@ export class FakeStudioApi {
       r.state = 'cancelled';
       return this.summary(r);
     },
-    compareRuns: async ({ ids }) => ({
+    compareRuns: async ({ ids, on }) => ({
+      on: on ?? 'val',
       runs: ids.map((id) => this.runs.find((r) => r.id === id)!),
       configDiff: [{ key: 'head.optimizer.lr', values: ids.map((id) => (this.runs.find((r) => r.id === id)!.config.head.optimizer.lr)) }],
       disagreements: [],
@@ -232,12 +235,12 @@ export class FakeStudioApi {
     evaluateRun: async ({ id, on }) => {
       const split = this.splits[0];
       if (on === 'test' && split) split.testEvaluations++;
-      return { runId: id, on, loss: 0.2, accuracy: 0.95, classes: ['cat', 'dog'], perClass: [], confusion: [[5, 1], [0, 6]], auc: 0.99, at: 1, testEvaluations: split?.testEvaluations ?? 0, testLocked: split?.testLocked ?? false, notice: null };
+      return { runId: id, on, loss: 0.2, accuracy: 0.95, classes: ['cat', 'dog'], perClass: [], confusion: [[5, 1], [0, 6]], auc: 0.99, at: 1, testEvaluations: split?.testEvaluations ?? 0, testLocked: split?.testLocked ?? false, notice: null, images: 12, skipped: 0, model: 'head' };
     },
     exportRun: async (r) => ({ runId: r.runId, format: r.format, path: r.out, files: ['model.json'], bytes: 1000 }),
     getRunReport: async ({ id }) => ({ runId: id, file: `/tmp/report-${id}.html` }),
     findSuspects: async () => ({
-      runId: null, folds: 5, computedAt: 1, total: 2,
+      runId: null, split: 'main', backbone: 'xception', images: 12, confirmed: 0, folds: 5, computedAt: 1, total: 2,
       items: this.images.slice(0, 2).map((img, i) => ({ imageId: img.id, name: img.name, hash: img.hash, label: img.label ?? 'cat', suggested: img.label === 'cat' ? 'dog' : 'cat', labelProbability: 0.1, suggestedProbability: 0.9, score: 0.8 - i * 0.1, rank: i + 1 })),
     }),
     confirmLabels: async ({ imageIds }) => ({ confirmed: imageIds.length }),

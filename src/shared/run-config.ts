@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { invalidArgument } from '../../shared/errors.ts';
+import type { RunConfig as ContractRunConfig } from './api.ts';
+import { invalidArgument } from './errors.ts';
 
 /**
  * The full configuration of a training run: the head trained on cached
@@ -87,16 +88,22 @@ export type HeadConfig = z.infer<typeof headConfigSchema>;
 export type AugmentationConfig = z.infer<typeof augmentationSchema>;
 export type FineTuneConfig = z.infer<typeof fineTuneConfigSchema>;
 export type RunConfig = z.infer<typeof runConfigSchema>;
+
+// The contract (api.ts) states these types for every client; the schema is what checks them. A full
+// configuration from the schema must be a contract RunConfig: this line fails to compile if they drift.
+const _schemaFitsContract = (c: RunConfig): ContractRunConfig => c;
+void _schemaFitsContract;
 export type OptimizerConfig = HeadConfig['optimizer'];
 export type LrScheduleConfig = HeadConfig['schedule'];
 
 /** Validates a (partial) run configuration; the error names the field, what was expected and what was found. */
-export function parseRunConfig(input: unknown, source = 'run configuration'): RunConfig {
+export function parseRunConfig(input: unknown, source?: string): RunConfig {
   const r = runConfigSchema.safeParse(input ?? {});
   if (!r.success) {
-    const issue = r.error.issues[0];
-    const where = issue.path.length ? issue.path.join('.') : '(root)';
-    throw invalidArgument(`${source}: field ${where}: ${issue.message}`);
+    // Every problem at once, each with its field: the UI shows each beside its box, the CLI names the flag.
+    const issues = r.error.issues.slice(0, 5).map((issue) => `${issue.path.length ? issue.path.join('.') : 'config'}: ${issue.message}`);
+    const first = r.error.issues[0];
+    throw invalidArgument(`${source ? `${source}: ` : ''}${issues.join('; ')}`, first.path.length ? `config.${first.path.join('.')}` : 'config');
   }
   return r.data;
 }
