@@ -14,10 +14,12 @@ import { parseMediaPath } from './media-guard.ts';
 import {
   allowNavigation, allowPermission, APP_ENTRY_URL, APP_SCHEME, decideWindowOpen, electronPageCsp, isAllowedExternal, isStudioUrl, type StudioOrigin,
 } from './security-policy.ts';
+import { unpackedPath } from './studio/jobs/worker-entry.ts';
 import { createStudio, type Studio } from './studio/studio-service.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const rendererDir = path.join(here, '../renderer');
+// In the packaged app out/ is unpacked beside app.asar: serve the real files (realpath-checked by app-protocol.ts).
+const rendererDir = unpackedPath(path.join(here, '../renderer'));
 
 // The dev server is trusted only when running from sources (`npm run dev`), never in a packaged app.
 const origin: StudioOrigin = { devServerUrl: app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL };
