@@ -12,7 +12,7 @@ import { createAppHandler, createMediaHandler } from './app-protocol.ts';
 import { bindStudioIpc } from './ipc.ts';
 import { parseMediaPath } from './media-guard.ts';
 import {
-  allowNavigation, allowPermission, APP_ENTRY_URL, APP_SCHEME, decideWindowOpen, electronPageCsp, isAllowedExternal, isStudioUrl, type StudioOrigin,
+  allowPermission, APP_ENTRY_URL, APP_SCHEME, electronPageCsp, isStudioUrl, navigationGuard, windowOpenHandler, type StudioOrigin,
 } from './security-policy.ts';
 import { unpackedPath } from './studio/jobs/worker-entry.ts';
 import { createStudio, type Studio } from './studio/studio-service.ts';
@@ -31,7 +31,7 @@ if (!process.env.XSTUDIO_HOME) process.env.XSTUDIO_HOME = app.getPath('userData'
 // Must run before the app is ready. Both schemes behave like secure standard
 // origins (fetch, ES modules, <img>); the page gets its own origin instead of file://.
 protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true } },
   { scheme: MEDIA_PROTOCOL, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
 
@@ -61,22 +61,12 @@ function createWindow(): BrowserWindow {
 
 /** Every web contents (the window, and anything that ever appears) gets the same navigation rules. */
 function lockDown(contents: WebContents): void {
-  // will-navigate covers the main frame, will-frame-navigate every frame; will-redirect a server redirect.
-  const guard = (event: { url: string; preventDefault(): void }): void => {
-    if (allowNavigation(event.url, origin)) return;
-    event.preventDefault();
-    if (isAllowedExternal(event.url)) void shell.openExternal(event.url);
-  };
-  contents.on('will-navigate', guard);
-  contents.on('will-frame-navigate', guard);
-  contents.on('will-redirect', guard);
+  const openExternal = (url: string): void => void shell.openExternal(url);
+  contents.on('will-navigate', navigationGuard(origin, openExternal, true));
+  contents.on('will-frame-navigate', navigationGuard(origin, openExternal, false));
+  contents.on('will-redirect', navigationGuard(origin, openExternal, false));
   contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    const decision = decideWindowOpen(url);
-    if (decision.kind === 'external') void shell.openExternal(decision.url);
-    else if (decision.kind === 'report') void openReport(decision.url);
-    return { action: 'deny' };
-  });
+  contents.setWindowOpenHandler(windowOpenHandler(openExternal, (url) => void openReport(url)));
 }
 
 /** A run's report opens in the system browser from its file (the media guard resolves it). */

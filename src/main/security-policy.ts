@@ -70,6 +70,25 @@ export function allowNavigation(url: string, origin: StudioOrigin = {}): boolean
   return isStudioUrl(url, origin);
 }
 
+/** The part of Electron's will-navigate / will-frame-navigate / will-redirect event a guard reads. */
+export interface NavigationEventLike {
+  url: string;
+  preventDefault(): void;
+}
+
+/**
+ * The handler index.ts installs on will-navigate (mayOpenExternal: true),
+ * will-frame-navigate and will-redirect (false: for the main frame both
+ * navigate events fire, and only one may hand an allow-listed link to the browser).
+ */
+export function navigationGuard(origin: StudioOrigin, openExternal: (url: string) => void, mayOpenExternal: boolean): (event: NavigationEventLike) => void {
+  return (event) => {
+    if (allowNavigation(event.url, origin)) return;
+    event.preventDefault();
+    if (mayOpenExternal && isAllowedExternal(event.url)) openExternal(event.url);
+  };
+}
+
 /** What a `window.open` (or target=_blank link) becomes; in every case no Electron window opens. */
 export type WindowOpenDecision = { kind: 'drop' } | { kind: 'external'; url: string } | { kind: 'report'; url: string };
 
@@ -85,6 +104,16 @@ export function decideWindowOpen(url: string): WindowOpenDecision {
   }
   if (isAllowedExternal(url)) return { kind: 'external', url };
   return { kind: 'drop' };
+}
+
+/** The setWindowOpenHandler index.ts installs: acts on the decision, and always denies the window. */
+export function windowOpenHandler(openExternal: (url: string) => void, openReport: (url: string) => void): (details: { url: string }) => { action: 'deny' } {
+  return ({ url }) => {
+    const decision = decideWindowOpen(url);
+    if (decision.kind === 'external') openExternal(decision.url);
+    else if (decision.kind === 'report') openReport(decision.url);
+    return { action: 'deny' };
+  };
 }
 
 // ───────────────────────────── shell.openExternal ─────────────────────────────

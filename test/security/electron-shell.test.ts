@@ -15,7 +15,7 @@ import { createAppHandler, createMediaHandler } from '../../src/main/app-protoco
 import { bindStudioIpc, type InvokeEventLike, type IpcMainLike } from '../../src/main/ipc.ts';
 import type { MediaRequest } from '../../src/main/media-guard.ts';
 import {
-  allowNavigation, allowPermission, APP_ENTRY_URL, decideWindowOpen, electronPageCsp, isAllowedExternal, isTrustedSender,
+  allowNavigation, allowPermission, APP_ENTRY_URL, decideWindowOpen, electronPageCsp, isAllowedExternal, isTrustedSender, navigationGuard, windowOpenHandler,
 } from '../../src/main/security-policy.ts';
 import { createStudio, type Studio } from '../../src/main/studio/studio-service.ts';
 
@@ -60,6 +60,23 @@ describe('navigation and new windows', () => {
     expect(allowNavigation('xstudio://app/index.html')).toBe(true);
   });
 
+  it('the guard index.ts installs prevents it, and hands only an allow-listed link to the browser, once', () => {
+    const opened: string[] = [];
+    const navigate = (guard: ReturnType<typeof navigationGuard>, url: string): boolean => {
+      let prevented = false;
+      guard({ url, preventDefault: () => void (prevented = true) });
+      return prevented;
+    };
+    const willNavigate = navigationGuard({}, (u) => opened.push(u), true);
+    const willFrameNavigate = navigationGuard({}, (u) => opened.push(u), false);
+    for (const guard of [willNavigate, willFrameNavigate]) {
+      expect(navigate(guard, 'https://evil.example/')).toBe(true);
+      expect(navigate(guard, 'https://github.com/')).toBe(true);
+      expect(navigate(guard, 'xstudio://app/index.html')).toBe(false);
+    }
+    expect(opened).toEqual(['https://github.com/']);
+  });
+
   it('window.open never opens a window: another origin is dropped, a report or an allow-listed link goes to the system', () => {
     expect(decideWindowOpen('https://evil.example/')).toEqual({ kind: 'drop' });
     expect(decideWindowOpen('xstudio://app/index.html')).toEqual({ kind: 'drop' });
@@ -67,6 +84,14 @@ describe('navigation and new windows', () => {
     expect(decideWindowOpen('xstudio-media://media/image/3')).toEqual({ kind: 'drop' });
     expect(decideWindowOpen('xstudio-media://media/report/3')).toEqual({ kind: 'report', url: 'xstudio-media://media/report/3' });
     expect(decideWindowOpen('https://github.com/x/y')).toEqual({ kind: 'external', url: 'https://github.com/x/y' });
+    const external: string[] = [];
+    const reports: string[] = [];
+    const handler = windowOpenHandler((u) => external.push(u), (u) => reports.push(u));
+    for (const url of ['https://evil.example/', 'https://github.com/a', 'xstudio-media://media/report/2', 'file:///etc/passwd']) {
+      expect(handler({ url })).toEqual({ action: 'deny' });
+    }
+    expect(external).toEqual(['https://github.com/a']);
+    expect(reports).toEqual(['xstudio-media://media/report/2']);
   });
 
   it('shell.openExternal gets only https links to allow-listed hosts', () => {
