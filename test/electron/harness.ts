@@ -51,7 +51,10 @@ export async function launchStudio(): Promise<LaunchedStudio> {
     home,
     defaultProject: path.join(home, 'data', 'default.xstudio'),
     async closeWindow() {
-      await page.close();
+      // As a user does: the window's close button; on macOS closing the last window keeps
+      // the app running (the platform's convention), so there the user then quits it.
+      await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.close());
+      if (process.platform === 'darwin') await app.evaluate(({ app: electronApp }) => electronApp.quit()).catch(() => {});
       return exited;
     },
   };
