@@ -53,7 +53,8 @@ export async function launchStudio(): Promise<LaunchedStudio> {
     async closeWindow() {
       // As a user does: the window's close button; on macOS closing the last window keeps
       // the app running (the platform's convention), so there the user then quits it.
-      await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.close());
+      // The process may be gone before the reply arrives: that is the point, so no error.
+      await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.close()).catch(() => {});
       if (process.platform === 'darwin') await app.evaluate(({ app: electronApp }) => electronApp.quit()).catch(() => {});
       return exited;
     },
