@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
-import { electronBinary, packagedApp, REPO_ROOT } from './presence.ts';
+import { packagedApp, REPO_ROOT } from './presence.ts';
 
 export { electronAbsent, electronReady, REPO_ROOT } from './presence.ts';
 export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results', 'electron');
@@ -36,10 +36,14 @@ export async function launchStudio(): Promise<LaunchedStudio> {
   delete env.ELECTRON_RUN_AS_NODE;
   Object.assign(env, { XSTUDIO_HOME: path.join(home, 'data'), XSTUDIO_CACHE: path.join(home, 'cache'), XSTUDIO_BACKEND: process.env.XSTUDIO_BACKEND ?? 'wasm' });
   const packaged = packagedApp();
+  // Playwright passes --no-sandbox on Linux unless told otherwise: the suite checks the real
+  // sandbox (CI allows the user namespaces it needs; XSTUDIO_E2E_NO_SANDBOX=1 where they are not).
+  const chromiumSandbox = process.env.XSTUDIO_E2E_NO_SANDBOX !== '1';
   const app = await _electron.launch(
     packaged
-      ? { executablePath: packaged, args: [], env, timeout: 60_000 }
-      : { executablePath: electronBinary()!, args: [REPO_ROOT], cwd: REPO_ROOT, env, timeout: 60_000 },
+      ? { executablePath: packaged, args: [], env, chromiumSandbox, timeout: 60_000 }
+      : // Without executablePath Playwright starts the electron package's binary with its loader, on out/.
+        { args: [REPO_ROOT], cwd: REPO_ROOT, env, chromiumSandbox, timeout: 60_000 },
   );
   app.process().stderr?.on('data', (d: Buffer) => process.env.XSTUDIO_DEBUG && process.stderr.write(d));
   const page = await app.firstWindow();
