@@ -36,13 +36,24 @@ if (r.error) {
 }
 process.exit(r.status ?? 1);
 
-/** The executable electron-builder's unpacked output holds for this platform (names from electron-builder.config.cjs). */
+/**
+ * The executable in electron-builder's unpacked output for this platform:
+ * dist/linux-unpacked/xception-studio, dist/win-unpacked/xception-studio.exe,
+ * dist/mac(-arm64)/Xception Studio.app/Contents/MacOS/(its one binary).
+ */
 function packagedExecutable() {
   const dist = path.join(root, 'dist');
-  const candidates = {
-    linux: [path.join(dist, 'linux-unpacked', 'xception-studio')],
-    win32: [path.join(dist, 'win-unpacked', 'Xception Studio.exe')],
-    darwin: ['mac', 'mac-arm64', 'mac-universal'].map((d) => path.join(dist, d, 'Xception Studio.app', 'Contents', 'MacOS', 'Xception Studio')),
-  }[process.platform] ?? [];
-  return candidates.find((c) => fs.existsSync(c)) ?? null;
+  const exists = (p) => fs.existsSync(p);
+  if (process.platform === 'linux') return [path.join(dist, 'linux-unpacked', 'xception-studio')].find(exists) ?? null;
+  if (process.platform === 'win32') {
+    return ['xception-studio.exe', 'Xception Studio.exe'].map((n) => path.join(dist, 'win-unpacked', n)).find(exists) ?? null;
+  }
+  for (const d of ['mac', 'mac-arm64', 'mac-universal']) {
+    const macos = path.join(dist, d, 'Xception Studio.app', 'Contents', 'MacOS');
+    if (exists(macos)) {
+      const [bin] = fs.readdirSync(macos);
+      if (bin) return path.join(macos, bin);
+    }
+  }
+  return null;
 }
