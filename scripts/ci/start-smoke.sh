@@ -6,13 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p test-results
-export XSTUDIO_HOME="$(mktemp -d)"
+XSTUDIO_HOME="$(mktemp -d)"
+export XSTUDIO_HOME
 export DISPLAY=:99
 Xvfb "$DISPLAY" -screen 0 1600x1000x24 >/dev/null 2>&1 &
 xvfb=$!
 # Its own process group, so the whole tree (npm, sh, electron, workers) is stopped together.
 setsid npm start >test-results/npm-start.log 2>&1 &
 app=$!
+# shellcheck disable=SC2317 # called by the trap
 cleanup() { kill -- "-$app" 2>/dev/null || true; kill "$xvfb" 2>/dev/null || true; }
 trap cleanup EXIT
 
