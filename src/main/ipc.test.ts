@@ -6,6 +6,7 @@ import { CALL_NAMES, IPC_EVENT_CHANNEL, ipcChannel, type CallResult, type Studio
 import { createStudioApi } from '../shared/api-client.ts';
 import { StudioError } from '../shared/errors.ts';
 import { bindStudioIpc, type EventTarget, type InvokeEventLike, type IpcMainLike } from './ipc.ts';
+import { APP_ENTRY_URL } from './security-policy.ts';
 import { createStudio, type Studio } from './studio/studio-service.ts';
 
 type Handler = (event: InvokeEventLike, ...args: unknown[]) => unknown;
@@ -20,10 +21,10 @@ class FakeIpcMain implements IpcMainLike {
   removeHandler(channel: string): void {
     this.handlers.delete(channel);
   }
-  async invoke(channel: string, input: unknown, url = 'file:///app/out/renderer/index.html'): Promise<CallResult<unknown>> {
+  /** Invokes as the studio's page does (the real sender check in ipc.ts sees `event`). */
+  async invoke(channel: string, input: unknown, event: InvokeEventLike = { senderFrame: { url: APP_ENTRY_URL } }): Promise<CallResult<unknown>> {
     const h = this.handlers.get(channel);
     if (!h) throw new Error(`No handler registered for '${channel}'`);
-    const event: InvokeEventLike = { senderFrame: { url } };
     return (await h(event, input)) as CallResult<unknown>;
   }
 }
@@ -48,7 +49,8 @@ describe('IPC binding', () => {
 
   beforeAll(async () => {
     studio = await createStudio({ transport: 'electron', dataDir: path.join(dir, 'home') });
-    unbind = bindStudioIpc(ipc, studio, () => [win], { isTrustedSender: (e) => e.senderFrame?.url.startsWith('file://') ?? false });
+    // No sender predicate is passed: ipc.ts always applies security-policy.ts's isTrustedSender.
+    unbind = bindStudioIpc(ipc, studio, () => [win]);
   });
   afterAll(async () => {
     await studio.close();
@@ -81,9 +83,29 @@ describe('IPC binding', () => {
     if (!r3.ok) expect(r3.error.message).toMatch(/unknown field: bogus/);
   });
 
-  it('refuses calls from a page that is not the studio', async () => {
-    const r = await ipc.invoke(ipcChannel('getAppInfo'), {}, 'https://evil.example/');
-    expect(r).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+  it('refuses calls from a page that is not the studio, with the real sender check', async () => {
+    const crafted: InvokeEventLike[] = [
+      { senderFrame: { url: 'https://evil.example/' } },
+      { senderFrame: { url: 'file:///app/out/renderer/index.html' } },
+      { senderFrame: { url: 'xstudio://app.evil/index.html' } },
+      { senderFrame: { url: `${APP_ENTRY_URL}`, parent: {} } },
+      { senderFrame: null },
+      {},
+    ];
+    for (const event of crafted) {
+      const r = await ipc.invoke(ipcChannel('getAppInfo'), {}, event);
+      expect(r, JSON.stringify(event)).toMatchObject({ ok: false, error: { name: 'StudioError', code: 'invalid-argument' } });
+      if (!r.ok) expect(r.error.message).toMatch(/not the studio/);
+    }
+  });
+
+  it('accepts the dev server page only when the binding was told about it', async () => {
+    const devIpc = new FakeIpcMain();
+    const off = bindStudioIpc(devIpc, studio, () => [], { origin: { devServerUrl: 'http://localhost:5173/' } });
+    const dev = { senderFrame: { url: 'http://localhost:5173/index.html' } };
+    expect((await devIpc.invoke(ipcChannel('getAppInfo'), {}, dev)).ok).toBe(true);
+    expect((await ipc.invoke(ipcChannel('getAppInfo'), {}, dev)).ok).toBe(false);
+    off();
   });
 
   it('carries core errors with their code and forwards events to the window', async () => {

@@ -6,16 +6,17 @@
  * contextBridge, which would drop it from a thrown Error.
  *
  * Electron objects are passed in, so the binding is plain Node and is
- * unit-tested with a fake ipcMain.
+ * unit-tested with a fake ipcMain; the sender check is NOT passed in: every
+ * call goes through security-policy.ts's isTrustedSender, the one the tests
+ * exercise.
  */
 import { CALL_NAMES, IPC_EVENT_CHANNEL, ipcChannel, type CallName, type CallResult, type StudioEventMessage, type StudioService } from '../shared/api.ts';
 import { parseCallInput } from '../shared/api-schemas.ts';
 import { serializeError, StudioError } from '../shared/errors.ts';
+import { isTrustedSender, type SenderLike, type StudioOrigin } from './security-policy.ts';
 
 /** The part of Electron's IpcMainInvokeEvent this binding reads. */
-export interface InvokeEventLike {
-  senderFrame?: { url: string } | null;
-}
+export type InvokeEventLike = SenderLike;
 
 /** The part of Electron's ipcMain this binding uses. */
 export interface IpcMainLike {
@@ -30,8 +31,8 @@ export interface EventTarget {
 }
 
 export interface IpcBindingOptions {
-  /** Refuses calls from frames other than the studio's own page (default: accept all). */
-  isTrustedSender?: (event: InvokeEventLike) => boolean;
+  /** Where the studio's page comes from (the dev server under `npm run dev`); calls from anything else are refused. */
+  origin?: StudioOrigin;
 }
 
 export interface StudioLike {
@@ -57,7 +58,7 @@ export function bindStudioIpc(ipcMain: IpcMainLike, studio: StudioLike, targets:
 
 async function invokeCall(service: StudioService, call: CallName, input: unknown, event: InvokeEventLike, options: IpcBindingOptions): Promise<CallResult<unknown>> {
   try {
-    if (options.isTrustedSender && !options.isTrustedSender(event)) {
+    if (!isTrustedSender(event, options.origin)) {
       throw new StudioError('invalid-argument', `${call}: refused a call from a page that is not the studio`);
     }
     const valid = parseCallInput(call, input);

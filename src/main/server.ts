@@ -28,6 +28,7 @@ import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, HTTP_MEDIA_PREFIX, httpStatusFor, is
 import { parseCallInput } from '../shared/api-schemas.ts';
 import { serializeError, StudioError, type SerializedError } from '../shared/errors.ts';
 import { mediaContentType, parseMediaPath, REPORT_CSP } from './media-guard.ts';
+import { buildCsp, PAGE_CSP_DIRECTIVES } from './security-policy.ts';
 import type { Studio } from './studio/studio-service.ts';
 
 export interface ServerOptions {
@@ -51,18 +52,8 @@ export interface StudioServer {
 /** Largest API request body (a relabel of a million ids is ~8 MB). */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
-export const PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+/** The page's policy, built from the directives the Electron shell extends (security-policy.ts). */
+export const PAGE_CSP = buildCsp(PAGE_CSP_DIRECTIVES);
 
 const STATIC_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',

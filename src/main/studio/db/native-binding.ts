@@ -8,15 +8,19 @@ import { fileURLToPath } from 'node:url';
  * for its own ABI: `npm start` makes one with scripts/electron-native.mjs into
  * `.native/electron-<version>/better_sqlite3.node`, and inside Electron we
  * point better-sqlite3 at it, so both runtimes work from one install.
+ * The packaged app carries that same build as `resources/native/better_sqlite3.node`
+ * (electron-builder.config.cjs, extraResources), outside the asar archive.
  */
 export function nativeBindingPath(
   versions: NodeJS.ProcessVersions = process.versions,
   repoRoot: string = findRepoRoot(),
+  resourcesPath: string | undefined = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath,
 ): string | undefined {
   const electron = (versions as NodeJS.ProcessVersions & { electron?: string }).electron;
   if (!electron) return undefined;
-  const candidate = path.join(repoRoot, '.native', `electron-${electron}`, 'better_sqlite3.node');
-  return fs.existsSync(candidate) ? candidate : undefined;
+  const candidates = [path.join(repoRoot, '.native', `electron-${electron}`, 'better_sqlite3.node')];
+  if (resourcesPath) candidates.push(path.join(resourcesPath, 'native', 'better_sqlite3.node'));
+  return candidates.find((c) => fs.existsSync(c));
 }
 
 function findRepoRoot(): string {

@@ -57,4 +57,13 @@ describe('nativeBindingPath', () => {
     fs.writeFileSync(target, '');
     expect(nativeBindingPath(versions, dir)).toBe(target);
   });
+  it("uses the packaged app's build from its resources folder", () => {
+    const versions = { ...process.versions, electron: '38.8.6' } as NodeJS.ProcessVersions;
+    const resources = path.join(dir, 'resources');
+    expect(nativeBindingPath(versions, path.join(dir, 'app.asar'), resources)).toBeUndefined();
+    const target = path.join(resources, 'native', 'better_sqlite3.node');
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, '');
+    expect(nativeBindingPath(versions, path.join(dir, 'app.asar'), resources)).toBe(target);
+  });
 });
