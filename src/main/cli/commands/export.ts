@@ -7,9 +7,9 @@ import type { Command } from '../command.ts';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'Export a run: tfjs (whole classifier), keras (HDF5 model), head (the head alone), dataset (CSV [+ ImageFolder tree]), report (HTML)',
-  usage: 'xstudio export --project P --run ID --format tfjs|keras|head|dataset|report --out PATH [--copy|--link] [--json]',
-  options: { ...projectOption, run: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, copy: { type: 'boolean' }, link: { type: 'boolean' } },
+  summary: 'Export a run: tfjs (whole classifier), keras (HDF5 model), onnx (one ONNX model), head (the head alone), dataset (CSV [+ ImageFolder tree]), report (HTML); model exports are checked against the studio',
+  usage: 'xstudio export --project P --run ID --format tfjs|keras|onnx|head|dataset|report --out PATH [--overwrite] [--copy|--link] [--json]',
+  options: { ...projectOption, run: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, overwrite: { type: 'boolean' }, copy: { type: 'boolean' }, link: { type: 'boolean' } },
   async run(args, io) {
     const projectFile = requireString(args, 'project');
     const runId = optionalInt(args, 'run', 1);
@@ -24,7 +24,7 @@ export const exportCommand: Command = {
     try {
       return await withProject(projectFile, (project) => {
         io.progress(`exporting run ${runId} as ${format} to ${out}`);
-        return exportRun(project, { runId, format, out, tree, runner, signal: io.signal });
+        return exportRun(project, { runId, format, out, tree, overwrite: args.values.overwrite === true, runner, signal: io.signal });
       }, { create: false });
     } finally {
       await runner.close();
@@ -32,6 +32,7 @@ export const exportCommand: Command = {
   },
   format(result) {
     const r = result as ExportOutcome;
-    return `run ${r.run} exported as ${r.format} to ${r.path} (${r.files.length} file${r.files.length === 1 ? '' : 's'}, ${(r.bytes / 1e6).toFixed(2)} MB)`;
+    const check = r.check ? `; checked on ${r.check.images} validation images: same class on ${r.check.agree}, largest probability difference ${r.check.maxAbsDiff.toExponential(1)}` : '';
+    return `run ${r.run} exported as ${r.format} to ${r.path} (${r.files.length} file${r.files.length === 1 ? '' : 's'}, ${(r.bytes / 1e6).toFixed(2)} MB)${check}`;
   },
 };
