@@ -390,7 +390,8 @@ describe('bad requests', () => {
       ['compareRuns', { ids: [1] }, /at least two runs/],
       ['evaluateRun', { id: 1, on: 'train' }, /field on/],
       ['startExtraction', { backbone: 'layers-model' }, /modelJson/],
-      ['exportRun', { runId: 1, format: 'onnx', out: '/tmp/x' }, /field format/],
+      ['exportRun', { runId: 1, format: 'tflite', out: '/tmp/x' }, /field format/],
+      ['exportRun', { runId: 1, format: 'onnx', out: '/tmp/x', overwrite: 'yes' }, /field overwrite/],
     ];
     for (const [call, body, message] of cases) {
       const r = await post(call, body);
