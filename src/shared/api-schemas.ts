@@ -146,6 +146,10 @@ export const callSchemas: Schemas = {
     mode: z.enum(['none', 'copy', 'link']).optional(),
     overwrite: z.boolean().optional(),
   }).strict(),
+  predictWithModel: z.object({
+    model: nonEmpty,
+    images: z.array(nonEmpty).min(1, 'must name at least one image').max(1000, 'can run at most 1000 images at once'),
+  }).strict(),
   getRunReport: z.object({ id }).strict(),
   findSuspects: z.object({
     runId: id.optional(),

@@ -603,6 +603,22 @@ export interface ExportResult {
   check: ExportCheck | null;
 }
 
+/** Try it: run an export (TF.js folder, Keras HDF5, ONNX) on image files, with no project. */
+export interface PredictWithModelRequest {
+  /** The export: its folder, or model.json / model.h5 / model.onnx / a bare .onnx file. */
+  model: string;
+  /** Image files on the machine running the core. */
+  images: string[];
+}
+
+export interface ModelPrediction {
+  /** What ran the model: a tfjs backend name, or 'onnxruntime-node …'. */
+  runtime: string;
+  model: string;
+  classes: string[];
+  predictions: { path: string; label: string; confidence: number; probabilities: Record<string, number> }[];
+}
+
 export interface RunDetail extends RunSummary {
   config: RunConfig;
   classes: string[];
@@ -732,6 +748,8 @@ export interface StudioCalls {
   /** On 'test', increments the split's test-evaluation counter. */
   evaluateRun: Call<{ id: number; on: 'val' | 'test' }, Evaluation>;
   exportRun: Call<ExportRequest, ExportResult>;
+  /** Try it: any export, run by its own runtime on image files; needs no open project. */
+  predictWithModel: Call<PredictWithModelRequest, ModelPrediction>;
   /** Writes (or finds) the run's HTML report. */
   getRunReport: Call<{ id: number }, ReportInfo>;
   // suspects
@@ -753,7 +771,7 @@ const callNameSet: Record<CallName, true> = {
   previewSplit: true, createSplit: true, lockSplit: true, deleteSplit: true, listSplits: true,
   getBackend: true, getWeightsStatus: true, fetchWeights: true, importWeights: true, getFeatureStatus: true, startExtraction: true,
   listJobs: true, cancelJob: true,
-  getRunDefaults: true, startRun: true, listRuns: true, getRunQueue: true, getRun: true, cancelRun: true, compareRuns: true, evaluateRun: true, exportRun: true, getRunReport: true,
+  getRunDefaults: true, startRun: true, listRuns: true, getRunQueue: true, getRun: true, cancelRun: true, compareRuns: true, evaluateRun: true, exportRun: true, predictWithModel: true, getRunReport: true,
   findSuspects: true, confirmLabels: true,
 };
 export const CALL_NAMES = Object.keys(callNameSet) as CallName[];

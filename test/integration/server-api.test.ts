@@ -332,8 +332,22 @@ describe('features, runs, evaluation, comparison, export, suspects', () => {
     const ex = await api('exportRun', { runId: first, format: 'head', out });
     expect(ex.files.length).toBeGreaterThan(0);
     expect(fs.existsSync(ex.path)).toBe(true);
+    expect(ex.check).toMatchObject({ agree: ex.check?.images });
+    const again = await post('exportRun', { runId: first, format: 'head', out });
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(again.body)).toContain(`${out} already exists`);
+    expect((await api('exportRun', { runId: first, format: 'head', out, overwrite: true })).path).toBe(out);
     const ds = await api('exportRun', { runId: first, format: 'dataset', out: path.join(dir, 'dataset') });
     expect(ds.files.some((f) => f.endsWith('.csv'))).toBe(true);
+    expect(ds.check).toBeNull();
+
+    // Try it: an ONNX export run by ONNX Runtime on image files.
+    const onnx = await api('exportRun', { runId: first, format: 'onnx', out: path.join(dir, 'onnx-export') });
+    expect(onnx.check?.runtime).toMatch(/onnxruntime/);
+    const someImage = fs.readdirSync(images, { recursive: true, withFileTypes: true }).find((e) => e.isFile())!;
+    const tried = await api('predictWithModel', { model: onnx.path, images: [path.join(someImage.parentPath, someImage.name)] });
+    expect(tried.runtime).toMatch(/onnxruntime/);
+    expect(tried.predictions).toHaveLength(1);
 
     const rep = await api('getRunReport', { id: first });
     const page = await media(`report/${first}`);

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DisagreementItem, Evaluation, EpochMetrics, RunDetail, RunSummary } from '../../../shared/api.ts';
+import type { DisagreementItem, Evaluation, EpochMetrics, ModelPrediction, RunDetail, RunSummary } from '../../../shared/api.ts';
 import { StudioError } from '../../../shared/errors.ts';
 import type { MediaRequest } from '../../media-guard.ts';
 import { parseRunConfig, type RunConfig } from '../../ml/run-config.ts';
@@ -250,6 +250,10 @@ export function runsArea(ctx: ServiceContext): RunsArea {
           exportRun(project, { runId, format, out, tree: mode ?? 'none', overwrite, runner: ctx.runner(), signal: h.signal }), { runId, unit: 'files' });
         const r = await job.done;
         return { runId, format, path: r.path, files: r.files, bytes: r.bytes, check: r.check };
+      },
+      async predictWithModel({ model, images }) {
+        const r = await ctx.runner().run<{ backend: string; model: string; classes: string[]; predictions: ModelPrediction['predictions'] }>('predict-export', { model, images }, { label: 'trying an exported model' });
+        return { runtime: r.backend, model: r.model, classes: r.classes, predictions: r.predictions };
       },
       async getRunReport({ id }) {
         const project = ctx.project();
