@@ -23,22 +23,26 @@ export interface SignatureInput {
   check: ExportCheck | null;
 }
 
-const FORMULA: Record<PreprocessMode, string> = {
+// Keyed by string so a new preprocessing mode ('raw': scaling inside the model) reads as itself.
+const FORMULA: Record<string, string> = {
+  raw: 'none: RGB pixels 0–255 as they are (the model scales them itself)',
   tf: 'x / 127.5 - 1 (RGB)',
   unit: 'x / 255 (RGB)',
   torch: '(x / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225] (RGB)',
   caffe: 'RGB → BGR, then x - [103.939, 116.779, 123.68]',
 };
-const RANGE: Record<PreprocessMode, [number, number]> = { tf: [-1, 1], unit: [0, 1], torch: [-2.1179, 2.64], caffe: [-123.68, 151.061] };
+const RANGE: Record<string, [number, number]> = { raw: [0, 255], tf: [-1, 1], unit: [0, 1], torch: [-2.1179, 2.64], caffe: [-123.68, 151.061] };
 
 /** Python and JS expressions of the preprocessing, for the README examples. */
-const PY_PRE: Record<PreprocessMode, string> = {
+const PY_PRE: Record<string, string> = {
+  raw: 'x',
   tf: 'x / 127.5 - 1',
   unit: 'x / 255',
   torch: '(x / 255 - np.array([0.485, 0.456, 0.406])) / np.array([0.229, 0.224, 0.225])',
   caffe: 'x[..., ::-1] - np.array([103.939, 116.779, 123.68])',
 };
-const JS_PRE: Record<PreprocessMode, string> = {
+const JS_PRE: Record<string, string> = {
+  raw: 'x',
   tf: 'x.div(127.5).sub(1)',
   unit: 'x.div(255)',
   torch: 'x.div(255).sub([0.485, 0.456, 0.406]).div([0.229, 0.224, 0.225])',
@@ -113,7 +117,7 @@ const labels = fs.readFileSync('labels.txt', 'utf8').trim().split('\\n');
 const model = await tf.loadLayersModel('file://${modelFile}');
 const img = tf.node.decodeImage(fs.readFileSync('photo.jpg'), 3);
 const x = tf.image.resizeBilinear(img, [${n}, ${n}], false, true).toFloat();
-const p = await model.predict(${JS_PRE[img!.mode].replace(/^x/, 'x')}.expandDims(0)).data();
+const p = await model.predict(${JS_PRE[img!.mode]}.expandDims(0)).data();
 ${sigmoid ? `console.log({ [labels[0]]: 1 - p[0], [labels[1]]: p[0] });` : `console.log(Object.fromEntries(labels.map((l, i) => [l, p[i]])));`}
 \`\`\`
 `;

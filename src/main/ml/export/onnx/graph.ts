@@ -57,6 +57,8 @@ function preprocessNodes(g: GraphBuilder, x: string, mode: PreprocessMode): stri
       return g.node('Sub', [bgr, g.floats('preprocess/mean_bgr', [3], CAFFE_MEAN_BGR)], {}, 'preprocessed');
     }
     default:
+      // 'raw' (networks that scale inside the model, such as EfficientNet): the pixels as they are.
+      if ((mode as string) === 'raw') return g.node('Identity', [x], {}, 'preprocessed');
       throw new OnnxExportError(`unknown preprocessing ${String(mode)}`);
   }
 }
