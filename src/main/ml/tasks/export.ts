@@ -16,7 +16,7 @@ import { saveLayersModel } from '../export/tfjs.ts';
 import { headModel, type HeadWeights } from '../head.ts';
 import { loadLayersModelFromDisk } from '../layers-model-loader.ts';
 import { decodeImage, type PreprocessMode } from '../preprocess.ts';
-import type { TaskHandler } from './task.ts';
+import type { TaskContext, TaskHandler } from './task.ts';
 
 export type ModelExportFormat = 'tfjs' | 'keras' | 'onnx' | 'head';
 
@@ -73,7 +73,7 @@ function compare(probs: Float32Array, reference: Float32Array, n: number, C: num
  * compares with the studio's probabilities; throws (so nothing is kept)
  * when a class differs or a probability is further than the tolerance.
  */
-async function selfCheck(p: ExportModelPayload, dir: string, model: tf.LayersModel): Promise<ExportCheck | null> {
+async function selfCheck(p: ExportModelPayload, dir: string, model: tf.LayersModel, ctx: TaskContext): Promise<ExportCheck | null> {
   const c = p.check;
   if (!c || c.files.length === 0) return null;
   const t0 = performance.now();
@@ -103,6 +103,8 @@ async function selfCheck(p: ExportModelPayload, dir: string, model: tf.LayersMod
       probs = new Float32Array(n * C);
       const per = meta.inputSize * meta.inputSize * 3;
       for (let s = 0; s < n; s += 8) {
+        if (ctx.signal.aborted) throw new StudioError('cancelled', `export of ${p.format} cancelled while checking`);
+        ctx.progress({ done: s, total: n, unit: 'images', message: `checking the ${p.format} export with ${opened.runtime}` });
         const chunk = c.files.slice(s, s + 8);
         const px = new Float32Array(chunk.length * per);
         for (let i = 0; i < chunk.length; i++) px.set(await decodeImage(chunk[i], meta.inputSize), i * per);
@@ -175,7 +177,7 @@ export const exportModelTask: TaskHandler<ExportModelPayload, ExportModelResult>
       writeCarriers(tmp, sig, modelFile);
       writeMs = performance.now() - tw;
       ctx.progress({ done: 2, total: 3, unit: 'steps', message: `checking the ${p.format} export on ${p.check?.files.length ?? 0} validation images` });
-      const result = await selfCheck(p, tmp, model);
+      const result = await selfCheck(p, tmp, model, ctx);
       writeSignature(tmp, { ...sig, check: result });
       return result;
     }, { overwrite: p.overwrite ?? false });
