@@ -4,20 +4,24 @@
 //              vs one epoch of forward passes only (predict over the 4000 rows)
 //   fine-tune: one training step (forward + backward + update) of Xception+head at 299
 //              vs one forward pass of the same batch; extrapolated to an epoch of 4000 images
-//   export:    the whole classifier (Xception at 299 + head) as tfjs and as Keras HDF5
-//              vs writing the same number of bytes with one fs.writeFileSync
+//   export:    the whole classifier (Xception at 299 + head) as tfjs, Keras HDF5 and ONNX,
+//              through the worker's export task: writing each format vs writing the same
+//              number of bytes with one fs.writeFileSync, and each self-check (reload with
+//              the format's runtime, run on the check images, compare) vs the studio's own
+//              forward pass over the same images (8 images; 200 with XSTUDIO_BENCH_FULL=1)
 // Defaults keep it to a few minutes on 2 cores; XSTUDIO_BENCH_FULL=1 uses the full sizes
 // (50 head epochs, 4 fine-tune steps of batch 8). XSTUDIO_BENCH_TRAIN_PARTS=head (or
 // head,finetune,export — the default is all three) runs only some parts.
+// XSTUDIO_BENCH_SIZE sets the input size (default 299; 71 for a quick smoke run).
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadBackbone } from '../src/main/ml/backbone.ts';
-import { writeAtomically } from '../src/main/ml/export/atomic.ts';
 import { buildClassifier } from '../src/main/ml/export/classifier.ts';
-import { saveKerasModel } from '../src/main/ml/export/keras.ts';
-import { saveLayersModel } from '../src/main/ml/export/tfjs.ts';
+import { classifierMetadata } from '../src/main/ml/export/metadata.ts';
+import { classifierProbs } from '../src/main/ml/predict.ts';
+import { exportModelTask, MODEL_FILE, type ModelExportFormat } from '../src/main/ml/tasks/export.ts';
 import { fineTune } from '../src/main/ml/finetune.ts';
 import { initHeadWeights, predictHead, trainHead } from '../src/main/ml/head.ts';
 import { parseRunConfig } from '../src/shared/run-config.ts';
@@ -70,7 +74,8 @@ async function benchHead(): Promise<void> {
 async function benchFineTuneAndExport(fineTuneToo: boolean, exportToo: boolean): Promise<void> {
   // ── fine-tuning at 299 ──
   let t: number;
-  const size = 299;
+  // XSTUDIO_BENCH_SIZE=71 gives a quick smoke run of this part; figures are meant at 299.
+  const size = Number(process.env.XSTUDIO_BENCH_SIZE ?? 299);
   const batch = full ? 8 : 2;
   const steps = full ? 4 : 2;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xstudio-bench-train-'));
@@ -96,21 +101,37 @@ async function benchFineTuneAndExport(fineTuneToo: boolean, exportToo: boolean):
       line('fine-tune @299: epoch of 4000 images (extrap.)', (perStep * 4000) / batch / 60, 'min', 'forward-only epoch', (forwardBatch * 4000) / batch / 60);
     }
 
-    // ── export ──
+    // ── export + self-check, per format ──
     if (exportToo) {
+      const n = full ? 200 : 8;
+      const files: string[] = [];
+      for (let i = 0; i < n; i++) files.push(await writeImage(path.join(dir, `check-${i}.jpg`), { width: 320, height: 300, color: colorFor(i + 50) }));
       const classifier = buildClassifier(backbone, head);
-      const tfjsDir = path.join(dir, 'tfjs');
       t = performance.now();
-      await writeAtomically(tfjsDir, 'dir', (tmp) => saveLayersModel(classifier, tmp));
-      const tfjsSeconds = (performance.now() - t) / 1000;
-      const bytes = fs.statSync(path.join(tfjsDir, 'group1-shard1of1.bin')).size;
-      t = performance.now();
-      fs.writeFileSync(path.join(dir, 'raw.bin'), Buffer.alloc(bytes, 1));
-      const rawSeconds = (performance.now() - t) / 1000;
-      line(`export tfjs (${(bytes / 1e6).toFixed(1)} MB)`, tfjsSeconds, 's', 'raw write of same bytes', rawSeconds);
-      t = performance.now();
-      await writeAtomically(path.join(dir, 'model.h5'), 'file', (tmp) => saveKerasModel(classifier, tmp));
-      line('export keras HDF5', (performance.now() - t) / 1000, 's', 'raw write of same bytes', rawSeconds);
+      const reference = await classifierProbs(classifier, files, size, 'tf', 2);
+      const forwardSeconds = (performance.now() - t) / 1000;
+      const metadata = classifierMetadata({
+        classes: ['a', 'b'], preprocess: 'tf', inputSize: size,
+        backbone: { id: backbone.id, name: 'Xception', kind: 'xception', randomInit: true, featureDim: 2048 },
+        run: { id: 1, name: 'bench', split: 'bench', bestEpoch: null, fineTuned: false, val: { loss: null, accuracy: null } },
+      });
+      const ctx = { progress: () => undefined, emit: () => undefined, signal: new AbortController().signal };
+      for (const format of ['tfjs', 'keras', 'onnx'] as ModelExportFormat[]) {
+        const out = path.join(dir, `export-${format}`);
+        const r = await exportModelTask({
+          format, out, head, metadata, studioVersion: 'bench',
+          spec: { kind: 'xception', randomInit: true, inputSize: size, seed: 1 },
+          check: { files, reference, tolerance: 1e-4 },
+        }, ctx);
+        const modelFile = path.join(out, MODEL_FILE[format]);
+        const bytes = format === 'tfjs' ? fs.statSync(path.join(out, 'group1-shard1of1.bin')).size : fs.statSync(modelFile).size;
+        t = performance.now();
+        fs.writeFileSync(path.join(dir, 'raw.bin'), Buffer.alloc(bytes, 1));
+        const rawSeconds = (performance.now() - t) / 1000;
+        line(`export ${format}: write (${(bytes / 1e6).toFixed(1)} MB)`, r.writeMs / 1000, 's', 'raw write of same bytes', rawSeconds);
+        line(`export ${format}: self-check, ${n} images`, r.check!.ms / 1000, 's', `studio forward, ${n} images`, forwardSeconds);
+        console.log(`  ${format} check: same class on ${r.check!.agree}/${r.check!.images}, max |Δp| ${r.check!.maxAbsDiff.toExponential(1)} (${r.check!.runtime})`);
+      }
     }
     backbone.dispose();
   } finally {

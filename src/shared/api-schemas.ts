@@ -158,7 +158,7 @@ export const callSchemas: Schemas = {
   evaluateRun: z.object({ id, on: z.enum(['val', 'test']) }).strict(),
   exportRun: z.object({
     runId: id,
-    format: z.enum(['tfjs', 'keras', 'head', 'dataset', 'report']),
+    format: z.enum(['tfjs', 'keras', 'onnx', 'head', 'dataset', 'report']),
     out: nonEmpty,
     mode: z.enum(['none', 'copy', 'link']).optional(),
     overwrite: z.boolean().optional(),

@@ -683,7 +683,8 @@ export interface Evaluation {
   model: 'head' | 'fine-tuned';
 }
 
-export type ExportFormat = 'tfjs' | 'keras' | 'head' | 'dataset' | 'report';
+export type ExportFormat = 'tfjs' | 'keras' | 'onnx' | 'head' | 'dataset' | 'report';
+export const EXPORT_FORMAT_IDS: readonly ExportFormat[] = ['tfjs', 'keras', 'onnx', 'head', 'dataset', 'report'];
 
 export interface ExportRequest {
   runId: number;
@@ -692,8 +693,29 @@ export interface ExportRequest {
   out: string;
   /** Dataset export: the CSV manifest only ('none', default), or also an ImageFolder tree of links or copies. */
   mode?: 'none' | 'copy' | 'link';
-  /** Replace an existing file or folder at `out` (default: refuse). */
+  /** Replace an existing file or folder at `out`. Without it an existing destination is refused ('conflict', naming the path). */
   overwrite?: boolean;
+}
+
+/**
+ * The export's self-check: the written files loaded with the format's own
+ * runtime (tfjs, the studio's Keras loader, ONNX Runtime) and run on up to 200
+ * of the run's validation images, against the studio's own probabilities.
+ */
+export interface ExportCheck {
+  /** Images run. */
+  images: number;
+  /** Images on which the export predicts the studio's class; an export is kept only when agree === images. */
+  agree: number;
+  /** Largest absolute difference of a class probability. */
+  maxAbsDiff: number;
+  /** Tolerance maxAbsDiff had to stay within. */
+  tolerance: number;
+  /** The runtime that ran the export ('tfjs', 'onnxruntime', 'keras-h5 + tfjs'). */
+  runtime: string;
+  /** What the export was compared with: the run's stored validation predictions, or the studio's in-memory model on the same images. */
+  reference: 'stored-predictions' | 'studio-model';
+  ms: number;
 }
 
 export interface ExportResult {
@@ -702,6 +724,8 @@ export interface ExportResult {
   path: string;
   files: string[];
   bytes: number;
+  /** null for formats with nothing to run (dataset, report) or when the run has no validation images. */
+  check: ExportCheck | null;
 }
 
 export interface RunDetail extends RunSummary {
@@ -789,7 +813,7 @@ export interface PredictRequest {
   files: string[];
   /** A finished run of the open project… */
   runId?: number;
-  /** …or an exported model: a TF.js folder / model.json, a Keras .h5, an ONNX file or folder. */
+  /** …or an exported model: its folder, or model.json / model.h5 / model.onnx / a bare .onnx file. */
   model?: string;
 }
 

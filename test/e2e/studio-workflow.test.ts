@@ -49,7 +49,7 @@ describe.skipIf(notReady)('studio workflow in the browser', () => {
     await nav('gallery');
     const first = page.locator('.thumb-tile[data-name]').first();
     await first.waitFor();
-    const { items } = await studio.api('queryImages', { sort: 'name', limit: 1 });
+    const { images: items } = await studio.api('queryImages', { sort: 'name', limit: 1 });
     const id = items[0].id;
     expect(items[0].label).toBe('blue');
     expect(await first.getAttribute('data-label')).toBe('blue');
@@ -164,7 +164,7 @@ describe.skipIf(notReady)('studio workflow in the browser', () => {
 
   it('finds suspected label errors and works through them by keyboard', async () => {
     // Two red images labelled blue on purpose.
-    const { items } = await studio.api('queryImages', { classes: ['red'], limit: 2 });
+    const { images: items } = await studio.api('queryImages', { classes: ['red'], limit: 2 });
     await studio.api('setLabel', { imageIds: items.map((i) => i.id), className: 'blue' });
     await nav('suspects');
     await page.fill('input[aria-label="Folds"]', '2');

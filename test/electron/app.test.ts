@@ -117,7 +117,7 @@ describe.skipIf(skip)('Electron app', () => {
 
     const page = await ok<GalleryPage>('queryImages', { sort: 'name' });
     expect(page.total).toBe(8);
-    const item = page.items[0];
+    const item = page.images[0];
     expect(await loadImageInPage(s.page, `xstudio-media://media/image/${item.id}`)).toEqual({ width: 40, height: 32 });
     // The thumbnail job runs after the import; a missing thumbnail is also made on request.
     await expect.poll(() => loadImageInPage(s.page, `xstudio-media://media/thumb/${item.hash}`), { timeout: 30_000 }).not.toBeNull();
@@ -131,7 +131,7 @@ describe.skipIf(skip)('Electron app', () => {
   it('never serves a file outside the project through xstudio-media:', async () => {
     // Statuses from the registered handler itself (an <img> fails on a 404 and on a served non-image alike).
     const status = (url: string): Promise<number> => s.app.evaluate(({ net }, u) => net.fetch(u).then((r) => r.status), url);
-    const { items } = await ok<GalleryPage>('queryImages', { sort: 'name' });
+    const { images: items } = await ok<GalleryPage>('queryImages', { sort: 'name' });
     expect(await status(`xstudio-media://media/image/${items[0].id}`)).toBe(200);
     for (const url of ['xstudio-media://media/image/999999', 'xstudio-media://media/../../../../etc/passwd', 'xstudio-media://media/thumb/%2e%2e%2f%2e%2e', 'xstudio-media://other/image/1']) {
       expect(await status(url), url).toBe(404);

@@ -1,8 +1,11 @@
 // Exports that other tools load, end to end through the CLI on a real (random
 // init, 71×71) Xception: the tfjs export reloaded by tf.loadLayersModel in a
 // plain Node script gives the studio's probabilities; the Keras HDF5 export is
-// re-read, and read by h5py as Keras' load_model / load_weights read it;
-// `xstudio predict` runs both without a project; a fine-tuned run announces its
+// re-read, and read by h5py as Keras' load_model / load_weights read it; the
+// ONNX export runs in ONNX Runtime and passes the ONNX checker; every model
+// export carries labels.txt, README.md and signature.json and reports its
+// self-check; `xstudio predict` runs them all without a project; an existing
+// destination is refused without --overwrite; a fine-tuned run announces its
 // duration, evaluates on images and exports.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +18,7 @@ import { colorFor, writeImage } from '../helpers/make-images.ts';
 import { Project } from '../../src/main/studio/project.ts';
 import { readKerasWeights } from '../../src/main/ml/keras-h5.ts';
 import { applyPreprocess, decodeImage } from '../../src/main/ml/preprocess.ts';
+import { onnxChecker, requireOnnxChecker, runOnnx } from '../helpers/onnx-check.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 // h5py (Debian: python3-h5py) reads the Keras files as Keras does; skipped when the machine lacks it.
@@ -101,8 +105,19 @@ describe('exports of a run', () => {
   it('tfjs: tf.loadLayersModel in a plain Node script gives the studio’s probabilities within 1e-5; predict agrees', async () => {
     runId = (await json<{ run: number }>(['train', '--project', projectFile, '--epochs', '3'])).run;
     const out = path.join(dir, 'tfjs');
-    const exp = await json<{ path: string; files: string[] }>(['export', '--project', projectFile, '--run', String(runId), '--format', 'tfjs', '--out', out]);
-    expect(exp.files.map((f) => path.basename(f)).sort()).toEqual(['group1-shard1of1.bin', 'metadata.json', 'model.json']);
+    const exp = await json<{ path: string; files: string[]; check: { images: number; agree: number; maxAbsDiff: number } }>(['export', '--project', projectFile, '--run', String(runId), '--format', 'tfjs', '--out', out]);
+    expect(exp.files.map((f) => path.basename(f)).sort()).toEqual(['README.md', 'group1-shard1of1.bin', 'labels.txt', 'metadata.json', 'model.json', 'signature.json']);
+    expect(exp.check).toMatchObject({ images: 2, agree: 2, reference: 'stored-predictions' });
+    expect(exp.check.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    expect(fs.readFileSync(path.join(out, 'labels.txt'), 'utf8')).toBe('cat\ndog\n');
+    const sig = JSON.parse(fs.readFileSync(path.join(out, 'signature.json'), 'utf8'));
+    expect(sig.input).toMatchObject({ shape: [null, 71, 71, 3], dtype: 'float32', range: [-1, 1], preprocessing: { mode: 'tf' } });
+    expect(sig.classes).toEqual(['cat', 'dog']);
+    expect(sig.run.id).toBe(runId);
+    expect(sig.studioVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(Object.keys(sig.files).sort()).toEqual(['README.md', 'group1-shard1of1.bin', 'labels.txt', 'metadata.json', 'model.json']);
+    expect(sig.files['model.json'].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toMatch(/tf\.loadLayersModel/);
     const meta = JSON.parse(fs.readFileSync(path.join(out, 'metadata.json'), 'utf8'));
     expect(meta.classes).toEqual(['cat', 'dog']);
     expect(meta.input).toMatchObject({ inputSize: 71, mode: 'tf', interpolation: 'bilinear' });
@@ -138,8 +153,11 @@ process.stdout.write(JSON.stringify(Array.from(model.predict(x).dataSync())));
   });
 
   it('keras: a Keras 2 HDF5 model (model_config + model_weights) re-read by the reader, and predict runs it', async () => {
-    const file = path.join(dir, 'classifier.h5');
-    await json(['export', '--project', projectFile, '--run', String(runId), '--format', 'keras', '--out', file]);
+    const exp = await json<{ check: { images: number; agree: number; maxAbsDiff: number } }>(['export', '--project', projectFile, '--run', String(runId), '--format', 'keras', '--out', path.join(dir, 'classifier')]);
+    expect(exp.check).toMatchObject({ images: 2, agree: 2 });
+    expect(exp.check.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    const file = path.join(dir, 'classifier', 'model.h5');
+    expect(fs.readFileSync(path.join(dir, 'classifier', 'README.md'), 'utf8')).toMatch(/tf\.keras\.models\.load_model\('model\.h5'/);
     const wf = await readKerasWeights(file);
     expect(wf.fullModel).toBe(true);
     const config = JSON.parse(wf.modelConfig!);
@@ -157,7 +175,7 @@ process.stdout.write(JSON.stringify(Array.from(model.predict(x).dataSync())));
   });
 
   it.skipIf(!python)('keras and head: h5py finds what Keras load_model and load_weights need, shapes as the model config implies', async () => {
-    const model = h5pyReport(path.join(dir, 'classifier.h5'));
+    const model = h5pyReport(path.join(dir, 'classifier', 'model.h5'));
     expect(model.problems).toEqual([]);
     expect(model.keras_version).toMatch(/^2\./);
     expect(model.backend).toBe('tensorflow');
@@ -176,8 +194,10 @@ process.stdout.write(JSON.stringify(Array.from(model.predict(x).dataSync())));
     expect(model.weights.avg_pool).toBeUndefined();
 
     // The head alone, like the reference workflow's top-weights.hdf5.
-    const head = await json<{ path: string }>(['export', '--project', projectFile, '--run', String(runId), '--format', 'head', '--out', path.join(dir, 'top-weights.hdf5')]);
-    const top = h5pyReport(head.path);
+    const head = await json<{ path: string; check: { images: number; agree: number; maxAbsDiff: number } }>(['export', '--project', projectFile, '--run', String(runId), '--format', 'head', '--out', path.join(dir, 'top-weights')]);
+    expect(head.check).toMatchObject({ images: 2, agree: 2 });
+    expect(head.check.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    const top = h5pyReport(path.join(head.path, 'head.h5'));
     expect(top.problems).toEqual([]);
     expect(top.modelClass).toBe('Sequential');
     expect(top.inputShape).toEqual([null, 2048]);
@@ -191,6 +211,62 @@ process.stdout.write(JSON.stringify(Array.from(model.predict(x).dataSync())));
     ]);
     // The same trained head as in the whole classifier.
     for (const l of denses) top.weights[l].forEach((w, i) => expect(w.sum).toBeCloseTo(model.weights[l][i].sum, 4));
+  });
+
+  it('onnx: one ONNX model run by ONNX Runtime on 0–255 pixels gives the studio’s probabilities within 1e-4, passes the ONNX checker; predict runs the folder and the bare file', async () => {
+    const out = path.join(dir, 'onnx');
+    const exp = await json<{ files: string[]; check: { images: number; agree: number; maxAbsDiff: number; runtime: string } }>(['export', '--project', projectFile, '--run', String(runId), '--format', 'onnx', '--out', out]);
+    expect(exp.files.map((f) => path.basename(f)).sort()).toEqual(['README.md', 'labels.txt', 'metadata.json', 'model.onnx', 'signature.json']);
+    expect(exp.check).toMatchObject({ images: 2, agree: 2 });
+    expect(exp.check.runtime).toMatch(/onnxruntime/);
+    expect(exp.check.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    const sig = JSON.parse(fs.readFileSync(path.join(out, 'signature.json'), 'utf8'));
+    expect(sig.input).toMatchObject({ name: 'image', shape: [null, 71, 71, 3], range: [0, 255] });
+    expect(sig.outputs[0]).toMatchObject({ name: 'probabilities', shape: [null, 2] });
+    expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toMatch(/onnxruntime as ort[\s\S]*onnxruntime-node/);
+
+    const studio = storedVal(runId);
+    const files = [...studio.keys()];
+    const pixels = new Float32Array(files.length * 71 * 71 * 3);
+    for (let i = 0; i < files.length; i++) pixels.set(await decodeImage(files[i], 71), i * 71 * 71 * 3);
+    const probs = await runOnnx(path.join(out, 'model.onnx'), pixels, [files.length, 71, 71, 3]);
+    files.forEach((f, i) => studio.get(f)!.forEach((p, j) => expect(Math.abs(probs[i * 2 + j] - p)).toBeLessThan(1e-4)));
+    if (requireOnnxChecker()) {
+      const report = onnxChecker(path.join(out, 'model.onnx'));
+      expect(report.opset).toBeGreaterThanOrEqual(13);
+      expect(JSON.parse(report.metadata.classes)).toEqual(['cat', 'dog']);
+    }
+
+    fs.copyFileSync(path.join(out, 'model.onnx'), path.join(dir, 'bare.onnx'));
+    for (const model of [out, path.join(dir, 'bare.onnx')]) {
+      const pred = await json<{ predictions: { probabilities: Record<string, number> }[] }>(['predict', '--model', model, ...files]);
+      pred.predictions.forEach((p, i) => expect(Math.abs(p.probabilities.dog - studio.get(files[i])![1])).toBeLessThan(1e-4));
+    }
+  });
+
+  it('an existing destination is refused (conflict naming the path) unless --overwrite; a disagreeing export fails and keeps nothing', async () => {
+    const out = path.join(dir, 'onnx');
+    const before = fs.readFileSync(path.join(out, 'signature.json'), 'utf8');
+    const r = await run(process.execPath, [path.join(repo, 'bin/xstudio.mjs'), 'export', '--project', projectFile, '--run', String(runId), '--format', 'onnx', '--out', out, '--json']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`${out} already exists`);
+    expect(fs.readFileSync(path.join(out, 'signature.json'), 'utf8')).toBe(before);
+    const again = await json<{ check: { agree: number } }>(['export', '--project', projectFile, '--run', String(runId), '--format', 'onnx', '--out', out, '--overwrite']);
+    expect(again.check.agree).toBe(2);
+
+    // Tamper with the run's stored validation probabilities: the export no longer agrees with them.
+    const p = new Project(projectFile);
+    try {
+      p.db.prepare(`UPDATE run_predictions SET probs = ? WHERE evaluation_id = (SELECT MAX(id) FROM run_evaluations WHERE run_id = ? AND part = 'val')`).run(Buffer.from(new Float32Array([0.001, 0.999]).buffer), runId);
+    } finally {
+      p.close();
+    }
+    const bad = path.join(dir, 'disagree');
+    const fail = await run(process.execPath, [path.join(repo, 'bin/xstudio.mjs'), 'export', '--project', projectFile, '--run', String(runId), '--format', 'tfjs', '--out', bad, '--json']);
+    expect(fail.code).not.toBe(0);
+    expect(fail.stderr).toMatch(/does not predict what the studio predicts/);
+    expect(fs.existsSync(bad)).toBe(false);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
   });
 
   it('fine-tuning says how long it will take, then evaluates and exports the fine-tuned network', async () => {

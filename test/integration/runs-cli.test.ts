@@ -187,8 +187,8 @@ describe('xstudio train / runs / eval', () => {
     expect(fs.lstatSync(path.join(ds.path, 'train', 'cat', trainCats[0])).isSymbolicLink()).toBe(true);
     expect(fs.readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
 
-    const head = await json<{ path: string }>(['export', '--project', projectFile, '--run', String(run1), '--format', 'head', '--out', path.join(dir, 'top-weights.hdf5')]);
-    const wf = await readKerasWeights(head.path);
+    const head = await json<{ path: string }>(['export', '--project', projectFile, '--run', String(run1), '--format', 'head', '--out', path.join(dir, 'top-weights')]);
+    const wf = await readKerasWeights(path.join(head.path, 'head.h5'));
     expect(wf.fullModel).toBe(true);
     const dense = wf.layers.filter((l) => l.weights.length > 0);
     expect(dense.map((l) => l.layerName)).toEqual(['head_dense_1', 'head_dense_2', 'head_predictions']);

@@ -333,8 +333,22 @@ describe('features, runs, evaluation, comparison, export, suspects', () => {
     const ex = await api('exportRun', { runId: first, format: 'head', out });
     expect(ex.files.length).toBeGreaterThan(0);
     expect(fs.existsSync(ex.path)).toBe(true);
+    expect(ex.check).toMatchObject({ agree: ex.check?.images });
+    const again = await post('exportRun', { runId: first, format: 'head', out });
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(again.body)).toContain(`${out} already exists`);
+    expect((await api('exportRun', { runId: first, format: 'head', out, overwrite: true })).path).toBe(out);
     const ds = await api('exportRun', { runId: first, format: 'dataset', out: path.join(dir, 'dataset') });
     expect(ds.files.some((f) => f.endsWith('.csv'))).toBe(true);
+    expect(ds.check).toBeNull();
+
+    // Try it: an ONNX export run by ONNX Runtime on image files.
+    const onnx = await api('exportRun', { runId: first, format: 'onnx', out: path.join(dir, 'onnx-export') });
+    expect(onnx.check?.runtime).toMatch(/onnxruntime/);
+    const someImage = fs.readdirSync(images, { recursive: true, withFileTypes: true }).find((e) => e.isFile())!;
+    const tried = await api('predictImages', { model: onnx.path, files: [path.join(someImage.parentPath, someImage.name)] });
+    expect(tried.backend).toMatch(/onnxruntime/);
+    expect(tried.predictions).toHaveLength(1);
 
     const rep = await api('getRunReport', { id: first });
     const page = await media(`report/${first}`);
@@ -391,7 +405,8 @@ describe('bad requests', () => {
       ['compareRuns', { ids: [1] }, /at least two runs/],
       ['evaluateRun', { id: 1, on: 'train' }, /field on/],
       ['startExtraction', { backbone: 'layers-model' }, /modelJson/],
-      ['exportRun', { runId: 1, format: 'onnx', out: '/tmp/x' }, /field format/],
+      ['exportRun', { runId: 1, format: 'tflite', out: '/tmp/x' }, /field format/],
+      ['exportRun', { runId: 1, format: 'onnx', out: '/tmp/x', overwrite: 'yes' }, /field overwrite/],
     ];
     for (const [call, body, message] of cases) {
       const r = await post(call, body);

@@ -174,7 +174,7 @@ describe('the media protocol (xstudio-media://)', () => {
     const studio = await createStudio({ transport: 'electron', dataDir: path.join(tmp, 'home2') });
     try {
       await studio.service.importFolder({ folder: path.dirname(images), labelSource: 'folder', thumbnails: false });
-      const ids = Object.fromEntries((await studio.service.queryImages({})).items.map((i) => [i.name, i.id]));
+      const ids = Object.fromEntries((await studio.service.queryImages({})).images.map((i) => [i.name, i.id]));
       // After the import, the file the project knows becomes a link out of the project.
       fs.rmSync(path.join(images, 'swapped.png'));
       fs.symlinkSync(path.join(outside, 'secret.png'), path.join(images, 'swapped.png'));

@@ -6,7 +6,7 @@ import { StudioError } from '../../shared/errors.ts';
 import { selectBackend } from './backend.ts';
 import { argmaxRow } from './evaluate.ts';
 import { outputToProbs } from './export/classifier.ts';
-import { metadataPathFor, type ExportMetadata } from './export/metadata.ts';
+import { metadataPathFor, ONNX_METADATA_KEY, type ExportMetadata } from './export/metadata.ts';
 import { loadKerasWeightsInto, readKerasWeights } from './keras-h5.ts';
 import { loadLayersModelFromDisk } from './layers-model-loader.ts';
 import { applyPreprocess, decodeImage, type PreprocessMode } from './preprocess.ts';
@@ -25,10 +25,24 @@ interface LoadedExport {
 }
 
 function readMeta(file: string, modelPath: string): ExportMetadata {
-  if (!fs.existsSync(file)) throw new StudioError('not-found', `${modelPath}: no export metadata at ${file} (class names and preprocessing); export with xstudio export --format tfjs|keras`);
-  const meta = JSON.parse(fs.readFileSync(file, 'utf8')) as ExportMetadata;
-  if (meta.format !== 'xstudio-export') throw new StudioError('invalid-argument', `${file}: expected format "xstudio-export", found ${JSON.stringify(meta.format)}`);
+  if (!fs.existsSync(file)) throw new StudioError('not-found', `${modelPath}: no export metadata at ${file} (class names and preprocessing); export with xstudio export --format tfjs|keras|onnx`);
+  return checkMeta(JSON.parse(fs.readFileSync(file, 'utf8')) as ExportMetadata, file);
+}
+
+function checkMeta(meta: ExportMetadata, where: string): ExportMetadata {
+  if (meta.format !== 'xstudio-export') throw new StudioError('invalid-argument', `${where}: expected format "xstudio-export", found ${JSON.stringify(meta.format)}`);
   return meta;
+}
+
+/** The model file of an export folder: model.json (tfjs), model.onnx, model.h5 (keras) or head.h5. */
+export const EXPORT_MODEL_FILES = ['model.json', 'model.onnx', 'model.h5', 'head.h5'] as const;
+
+async function loadKerasFile(abs: string, meta: ExportMetadata): Promise<LoadedExport> {
+  const wf = await readKerasWeights(abs);
+  if (!wf.modelConfig) throw new StudioError('invalid-argument', `${abs} holds weights only (no model_config); predict needs a full model (xstudio export --format keras)`);
+  const model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(wf.modelConfig) as tf.io.ModelArtifacts['modelTopology'] } as tf.io.ModelJSON);
+  await loadKerasWeightsInto(model, wf);
+  return { model, meta, file: abs };
 }
 
 export async function loadExport(modelPath: string): Promise<LoadedExport> {
@@ -37,31 +51,106 @@ export async function loadExport(modelPath: string): Promise<LoadedExport> {
   if (fs.statSync(abs).isDirectory() || abs.endsWith('.json')) {
     const dir = fs.statSync(abs).isDirectory() ? abs : path.dirname(abs);
     const meta = readMeta(metadataPathFor(dir, 'dir'), abs);
+    for (const f of ['model.h5', 'head.h5']) if (fs.existsSync(path.join(dir, f))) return loadKerasFile(path.join(dir, f), meta);
     const { model } = await loadLayersModelFromDisk(path.join(dir, 'model.json'));
     return { model, meta, file: dir };
   }
-  const meta = readMeta(metadataPathFor(abs, 'file'), abs);
-  const wf = await readKerasWeights(abs);
-  if (!wf.modelConfig) throw new StudioError('invalid-argument', `${abs} holds weights only (no model_config); predict needs a full model (xstudio export --format keras)`);
-  const model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(wf.modelConfig) as tf.io.ModelArtifacts['modelTopology'] } as tf.io.ModelJSON);
-  await loadKerasWeightsInto(model, wf);
-  return { model, meta, file: abs };
+  // An HDF5 file: inside an export folder (metadata.json beside it), or an older export with <file>.json.
+  const beside = metadataPathFor(path.dirname(abs), 'dir');
+  const meta = readMeta(fs.existsSync(beside) ? beside : metadataPathFor(abs, 'file'), abs);
+  return loadKerasFile(abs, meta);
+}
+
+/**
+ * An export, opened with its format's runtime: `probs` takes raw RGB 0–255
+ * pixels (decodeImage output, NHWC, already resized) and returns n × C
+ * probabilities in class order.
+ */
+export interface OpenedExport {
+  meta: ExportMetadata;
+  file: string;
+  runtime: string;
+  inputSize: number;
+  probs(pixels: Float32Array, n: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+function isOnnx(abs: string): string | null {
+  if (abs.endsWith('.onnx') && fs.existsSync(abs) && fs.statSync(abs).isFile()) return abs;
+  if (fs.existsSync(abs) && fs.statSync(abs).isDirectory() && fs.existsSync(path.join(abs, 'model.onnx'))) return path.join(abs, 'model.onnx');
+  return null;
+}
+
+async function openOnnx(file: string): Promise<OpenedExport> {
+  const beside = metadataPathFor(path.dirname(file), 'dir');
+  let meta: ExportMetadata;
+  if (fs.existsSync(beside)) meta = readMeta(beside, file);
+  else {
+    // A bare .onnx file: the studio's metadata travels in the model's metadata_props.
+    const { decodeModel } = await import('./export/onnx/proto.ts');
+    const props = decodeModel(fs.readFileSync(file)).metadataProps ?? [];
+    const entry = props.find((p) => p.key === ONNX_METADATA_KEY);
+    if (!entry) throw new StudioError('not-found', `${file}: no ${ONNX_METADATA_KEY} entry in the model's metadata (class names and preprocessing); export with xstudio export --format onnx`);
+    meta = checkMeta(JSON.parse(entry.value) as ExportMetadata, file);
+  }
+  if (meta.model !== 'classifier' || !('inputSize' in meta.input)) throw new StudioError('invalid-argument', `${file} is not an image classifier export`);
+  const inputSize = meta.input.inputSize;
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(file);
+  const C = meta.classes.length;
+  return {
+    meta, file, runtime: `onnxruntime-node ${ort.env.versions.node ?? ''}`.trim(), inputSize,
+    async probs(pixels, n) {
+      const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', pixels, [n, inputSize, inputSize, 3]) });
+      const data = out[session.outputNames[0]].data as Float32Array;
+      if (data.length !== n * C) throw new StudioError('invalid-argument', `${file}: output has ${data.length} values for ${n} images × ${C} classes`);
+      return Float32Array.from(data);
+    },
+    dispose: async () => {
+      await session.release();
+    },
+  };
+}
+
+/** Opens any image-classifier export (tfjs folder or model.json, Keras HDF5, ONNX) with its runtime. */
+export async function openExport(modelPath: string): Promise<OpenedExport> {
+  const abs = path.resolve(modelPath);
+  if (!fs.existsSync(abs)) throw new StudioError('not-found', `--model ${abs} does not exist`);
+  const onnx = isOnnx(abs);
+  if (onnx) return openOnnx(onnx);
+  const { model, meta, file } = await loadExport(abs);
+  if (meta.model !== 'classifier' || !('inputSize' in meta.input)) {
+    model.dispose();
+    throw new StudioError('invalid-argument', `${file} is a head export: it takes backbone features, not images; export --format tfjs, keras or onnx to predict on images`);
+  }
+  const { inputSize, mode } = meta.input as { inputSize: number; mode: PreprocessMode };
+  const C = meta.classes.length;
+  const per = inputSize * inputSize * 3;
+  return {
+    meta, file, runtime: file.endsWith('.h5') ? `keras-h5 reader + tfjs ${tf.version.tfjs}` : `tfjs ${tf.version.tfjs}`, inputSize,
+    async probs(pixels, n) {
+      const batch = new Float32Array(n * per);
+      for (let i = 0; i < n; i++) batch.set(applyPreprocess(mode, pixels.subarray(i * per, (i + 1) * per)), i * per);
+      const raw = tf.tidy(() => (model.predict(tf.tensor4d(batch, [n, inputSize, inputSize, 3])) as tf.Tensor).dataSync().slice());
+      return outputToProbs(raw as Float32Array, n, C);
+    },
+    dispose: async () => {
+      model.dispose();
+    },
+  };
 }
 
 export async function predictImages(modelPath: string, images: string[], batchSize = 8): Promise<PredictResult> {
   if (images.length === 0) throw new StudioError('invalid-argument', 'no image given: pass one or more image files after --model');
   const backend = await selectBackend();
-  const { model, meta, file } = await loadExport(modelPath);
+  const opened = await openExport(modelPath);
   try {
-    if (meta.model !== 'classifier' || !('inputSize' in meta.input)) {
-      throw new StudioError('invalid-argument', `${file} is a head export: it takes backbone features, not images; export --format tfjs or keras to predict on images`);
-    }
-    const { inputSize, mode } = meta.input as { inputSize: number; mode: PreprocessMode };
+    const { meta, inputSize } = opened;
     const C = meta.classes.length;
+    const per = inputSize * inputSize * 3;
     const out: PredictResult['predictions'] = [];
     for (let s = 0; s < images.length; s += batchSize) {
       const chunk = images.slice(s, s + batchSize);
-      const per = inputSize * inputSize * 3;
       const batch = new Float32Array(chunk.length * per);
       for (let i = 0; i < chunk.length; i++) {
         let px: Float32Array;
@@ -70,10 +159,9 @@ export async function predictImages(modelPath: string, images: string[], batchSi
         } catch (e) {
           throw new StudioError('invalid-argument', `cannot read image ${chunk[i]}: ${(e as Error).message}`);
         }
-        batch.set(applyPreprocess(mode, px), i * per);
+        batch.set(px, i * per);
       }
-      const raw = tf.tidy(() => (model.predict(tf.tensor4d(batch, [chunk.length, inputSize, inputSize, 3])) as tf.Tensor).dataSync().slice());
-      const probs = outputToProbs(raw as Float32Array, chunk.length, C);
+      const probs = await opened.probs(batch, chunk.length);
       chunk.forEach((p, i) => {
         const k = argmaxRow(probs, i, C);
         out.push({
@@ -84,9 +172,9 @@ export async function predictImages(modelPath: string, images: string[], batchSi
         });
       });
     }
-    return { backend: backend.name, model: file, classes: meta.classes, predictions: out };
+    return { backend: opened.runtime.startsWith('onnx') ? opened.runtime : backend.name, model: opened.file, classes: meta.classes, predictions: out };
   } finally {
-    model.dispose();
+    await opened.dispose();
   }
 }
 

@@ -2,11 +2,11 @@ import type { ExportFormat, ExportResult } from '../../../shared/api.ts';
 import { flag, oneOf, projectFlag, requireInt, requireString, UsageError } from '../args.ts';
 import { command } from '../command.ts';
 
-const FORMATS: ExportFormat[] = ['tfjs', 'keras', 'head', 'dataset', 'report'];
+const FORMATS: ExportFormat[] = ['tfjs', 'keras', 'onnx', 'head', 'dataset', 'report'];
 
 export const exportCommand = command<ExportResult>({
   name: 'export',
-  summary: 'Export a run: tfjs (whole classifier), keras (HDF5 model), head (the head alone), dataset (CSV [+ ImageFolder tree]), report (HTML)',
+  summary: 'Export a run: tfjs (whole classifier), keras (HDF5 model), onnx (one ONNX model), head (the head alone), dataset (CSV [+ ImageFolder tree]), report (HTML); model exports are checked against the studio',
   project: 'open',
   call: 'exportRun',
   flags: {
@@ -28,5 +28,8 @@ export const exportCommand = command<ExportResult>({
     io.progress(`exporting run ${runId} as ${format} to ${out}`);
     return service.exportRun({ runId, format, out, mode: flag(args, 'copy') ? 'copy' : flag(args, 'link') ? 'link' : 'none', overwrite: flag(args, 'overwrite') || undefined });
   },
-  format: (r) => `run ${r.runId} exported as ${r.format} to ${r.path} (${r.files.length} file${r.files.length === 1 ? '' : 's'}, ${(r.bytes / 1e6).toFixed(2)} MB)`,
+  format(r) {
+    const check = r.check ? `; checked on ${r.check.images} validation images with ${r.check.runtime}: same class on ${r.check.agree}, largest probability difference ${r.check.maxAbsDiff.toExponential(1)}` : '';
+    return `run ${r.runId} exported as ${r.format} to ${r.path} (${r.files.length} file${r.files.length === 1 ? '' : 's'}, ${(r.bytes / 1e6).toFixed(2)} MB)${check}`;
+  },
 });

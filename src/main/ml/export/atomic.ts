@@ -5,10 +5,12 @@ import { StudioError } from '../../../shared/errors.ts';
 /**
  * Writes an export under a temporary name beside the destination and renames
  * it when complete, so a reader never sees half an export and a failure
- * leaves nothing behind. An existing destination is replaced only at the end.
+ * leaves nothing behind. An existing destination is refused unless
+ * `overwrite` (then it is replaced only at the end).
  */
-export async function writeAtomically<T>(dest: string, kind: 'file' | 'dir', write: (tmp: string) => Promise<T>): Promise<T> {
+export async function writeAtomically<T>(dest: string, kind: 'file' | 'dir', write: (tmp: string) => Promise<T>, o: { overwrite?: boolean } = {}): Promise<T> {
   const abs = path.resolve(dest);
+  refuseExisting(abs, o.overwrite ?? false);
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   if (fs.existsSync(abs) && kind === 'dir' && !fs.statSync(abs).isDirectory()) {
     throw new StudioError('conflict', `--out ${abs} is a file; this export writes a folder`);
@@ -26,6 +28,14 @@ export async function writeAtomically<T>(dest: string, kind: 'file' | 'dir', wri
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/** Export never silently replaces a file or folder: 'conflict' naming the path, unless asked to overwrite. */
+export function refuseExisting(dest: string, overwrite: boolean): void {
+  const abs = path.resolve(dest);
+  if (!overwrite && fs.existsSync(abs)) {
+    throw new StudioError('conflict', `${abs} already exists: export does not replace it unless asked (--overwrite, or overwrite: true)`);
   }
 }
 

@@ -45,3 +45,6 @@ export function classifierMetadata(o: {
 export function metadataPathFor(exported: string, kind: 'dir' | 'file'): string {
   return kind === 'dir' ? `${exported}/metadata.json` : `${exported}.json`;
 }
+
+/** The metadata_props key of an ONNX export that holds this metadata as JSON. */
+export const ONNX_METADATA_KEY = 'xstudio_metadata';

@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { StudioError } from '../../../shared/errors.ts';
-import { listOutput, writeAtomically } from '../../ml/export/atomic.ts';
+import type { ExportCheck } from '../../../shared/api.ts';
+import { listOutput, refuseExisting, writeAtomically } from '../../ml/export/atomic.ts';
 import { writeDataset, type DatasetRow } from '../../ml/export/dataset.ts';
 import { classifierMetadata, type ExportMetadata } from '../../ml/export/metadata.ts';
 import { renderReport, type ReportMistake } from '../../ml/export/report.ts';
 import { loadHead } from '../../ml/head-io.ts';
 import type { PreprocessMode } from '../../ml/preprocess.ts';
-import type { ExportModelPayload } from '../../ml/tasks/export.ts';
-import { getBackbone } from '../features/feature-store.ts';
+import type { ExportCheckInput, ExportModelPayload, ExportModelResult } from '../../ml/tasks/export.ts';
+import { getBackbone, loadFeatures } from '../features/feature-store.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';
 import { fineTunedModel } from './fine-tune-stage.ts';
@@ -17,8 +18,13 @@ import { imagePaths, specFromRecord } from './run-data.ts';
 import { addArtefact, evaluationPredictions, latestEvaluation, requireRun, runEpochs, runImages, type RunRecord } from './run-store.ts';
 import { headCheckpointPath } from './train-run.ts';
 
-export type ExportFormat = 'tfjs' | 'keras' | 'head' | 'dataset' | 'report';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['tfjs', 'keras', 'head', 'dataset', 'report'];
+export type ExportFormat = 'tfjs' | 'keras' | 'onnx' | 'head' | 'dataset' | 'report';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['tfjs', 'keras', 'onnx', 'head', 'dataset', 'report'];
+
+/** Validation images an export is checked on, at most. */
+export const EXPORT_CHECK_IMAGES = 200;
+/** Largest probability difference an export may show against the studio's own. */
+export const EXPORT_CHECK_TOLERANCE = 1e-4;
 
 export interface ExportOutcome {
   run: number;
@@ -27,6 +33,47 @@ export interface ExportOutcome {
   files: string[];
   bytes: number;
   ms: number;
+  /** The self-check (null for dataset and report, or a run without validation images). */
+  check: ExportCheck | null;
+  /** Time to build and write the files, and to run the self-check (model formats). */
+  writeMs?: number;
+}
+
+let version: string | undefined;
+/** The studio's version, from its package.json. */
+export function studioVersion(): string {
+  if (version) return version;
+  for (let dir = import.meta.dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'xception-studio') return (version = pkg.version ?? 'unknown');
+    }
+    if (path.dirname(dir) === dir) return (version = 'unknown');
+  }
+}
+
+/**
+ * The images an export is checked on: up to EXPORT_CHECK_IMAGES of the run's
+ * validation part, with the run's stored validation probabilities when they
+ * come from the model being exported (head, or fine-tuned network), and for a
+ * head export their cached features.
+ */
+function checkInput(project: Project, run: RunRecord, format: ExportFormat, fineTuned: boolean): ExportCheckInput {
+  const stored = latestEvaluation(project, run.id, 'val');
+  const usable = stored && stored.model === (fineTuned && format !== 'head' ? 'fine-tuned' : 'head') ? new Map(evaluationPredictions(project, stored.id).map((p) => [p.imageId, p.probs])) : null;
+  let ids = runImages(project, run.id, 'val').map((m) => m.imageId);
+  const paths = imagePaths(project, ids);
+  ids = ids.filter((id) => paths.has(id) && fs.existsSync(paths.get(id)!));
+  let features: Float32Array | null = null;
+  if (format === 'head') {
+    const f = loadFeatures(project, run.backboneKey, ids.slice(0, EXPORT_CHECK_IMAGES));
+    ids = f.ids;
+    features = f.matrix;
+  }
+  ids = ids.slice(0, EXPORT_CHECK_IMAGES);
+  const reference = usable && ids.every((id) => usable.has(id)) ? Float32Array.from(ids.flatMap((id) => usable.get(id)!)) : null;
+  return { files: ids.map((id) => paths.get(id)!), reference, features, tolerance: EXPORT_CHECK_TOLERANCE };
 }
 
 function runMeta(run: RunRecord, fineTuned: boolean): ExportMetadata['run'] {
@@ -40,16 +87,20 @@ function runMeta(run: RunRecord, fineTuned: boolean): ExportMetadata['run'] {
  */
 export async function exportRun(
   project: Project,
-  o: { runId: number; format: ExportFormat; out: string; tree?: 'none' | 'link' | 'copy'; runner: JobRunner; signal?: AbortSignal },
+  o: { runId: number; format: ExportFormat; out: string; tree?: 'none' | 'link' | 'copy'; overwrite?: boolean; runner: JobRunner; signal?: AbortSignal },
 ): Promise<ExportOutcome> {
   if (!EXPORT_FORMATS.includes(o.format)) throw new StudioError('invalid-argument', `--format expects one of ${EXPORT_FORMATS.join(', ')}, got "${o.format}"`);
   const t0 = performance.now();
   const run = requireRun(project, o.runId);
   const out = path.resolve(o.out);
+  const overwrite = o.overwrite ?? false;
+  refuseExisting(out, overwrite);
+  let check: ExportCheck | null = null;
+  let writeMs: number | undefined;
   if (o.format === 'dataset') {
-    await exportDataset(project, run, out, o.tree ?? 'none');
+    await exportDataset(project, run, out, o.tree ?? 'none', overwrite);
   } else if (o.format === 'report') {
-    await writeAtomically(out, 'file', async (tmp) => fs.writeFileSync(tmp, await buildReport(project, run)));
+    await writeAtomically(out, 'file', async (tmp) => fs.writeFileSync(tmp, await buildReport(project, run)), { overwrite });
   } else {
     const checkpoint = headCheckpointPath(project, run.id);
     if (!fs.existsSync(checkpoint)) throw new StudioError('conflict', `run ${run.id} (${run.state}) has no trained head to export yet`);
@@ -66,26 +117,31 @@ export async function exportRun(
     const payload: ExportModelPayload = {
       format: o.format,
       out,
+      overwrite,
       head,
       spec: o.format === 'head' || tuned ? undefined : specFromRecord(backbone),
       fineTunedModel: o.format === 'head' ? undefined : tuned ?? undefined,
       metadata,
+      studioVersion: studioVersion(),
+      check: checkInput(project, run, o.format, tuned !== null),
     };
-    await o.runner.run('export', payload, { signal: o.signal, label: `exporting run ${run.id} as ${o.format}` });
+    const r = await o.runner.run<ExportModelResult>('export', payload, { signal: o.signal, label: `exporting run ${run.id} as ${o.format}` });
+    check = r.check;
+    writeMs = r.writeMs;
   }
   addArtefact(project, run.id, `export-${o.format}`, out);
   const listed = listOutput(out);
-  return { run: run.id, format: o.format, path: out, files: listed.files, bytes: listed.bytes, ms: performance.now() - t0 };
+  return { run: run.id, format: o.format, path: out, files: listed.files, bytes: listed.bytes, ms: performance.now() - t0, check, ...(writeMs !== undefined ? { writeMs } : {}) };
 }
 
-async function exportDataset(project: Project, run: RunRecord, out: string, tree: 'none' | 'link' | 'copy'): Promise<void> {
+async function exportDataset(project: Project, run: RunRecord, out: string, tree: 'none' | 'link' | 'copy', overwrite: boolean): Promise<void> {
   const members = runImages(project, run.id);
   const paths = imagePaths(project, members.map((m) => m.imageId));
   const name = new Map(run.classes.map((c) => [c.id, c.name]));
   const rows: DatasetRow[] = members
     .filter((m) => paths.has(m.imageId))
     .map((m) => ({ path: paths.get(m.imageId)!, label: name.get(m.classId)!, split: m.part }));
-  await writeAtomically(out, 'dir', async (tmp) => writeDataset(tmp, rows, tree));
+  await writeAtomically(out, 'dir', async (tmp) => writeDataset(tmp, rows, tree), { overwrite });
 }
 
 async function thumbnail(file: string): Promise<string | null> {

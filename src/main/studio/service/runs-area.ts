@@ -241,14 +241,14 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         ctx.projectChanged();
         return r;
       },
-      async exportRun({ runId, format, out, mode }) {
+      async exportRun({ runId, format, out, mode, overwrite }) {
         const project = ctx.project();
         requireRun(project, runId);
         const { exportRun } = await import('../runs/export-run.ts');
         const job = ctx.jobs.start('export', `Exporting run ${runId} as ${format}`, (h) =>
-          exportRun(project, { runId, format, out, tree: mode ?? 'none', runner: ctx.runner(), signal: h.signal }), { runId, unit: 'files' });
+          exportRun(project, { runId, format, out, tree: mode ?? 'none', overwrite, runner: ctx.runner(), signal: h.signal }), { runId, unit: 'files' });
         const r = await job.done;
-        return { runId, format, path: r.path, files: r.files, bytes: r.bytes };
+        return { runId, format, path: r.path, files: r.files, bytes: r.bytes, check: r.check };
       },
       async getRunReport({ id }) {
         const project = ctx.project();

@@ -1,9 +1,10 @@
 // Runs: the table, the selection (two or more → comparison: overlaid curves,
 // config diff, confusion matrices, disagreements), evaluation on val/test with
-// the locked-test counter, export and the HTML report.
+// the locked-test counter, export (with its self-check), Try it (an export
+// run by its own runtime on image files) and the HTML report.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { Evaluation, ExportFormat, ExportResult, RunComparison, RunDetail, RunSummary } from '../../../shared/api.ts';
+import type { Evaluation, ExportFormat, ExportResult, PredictResult, RunComparison, RunDetail, RunSummary } from '../../../shared/api.ts';
 import { getStudioApi } from '../api/index.ts';
 import { errorText } from '../display/format.ts';
 
@@ -20,6 +21,9 @@ export const useRunsStore = defineStore('runs', () => {
   const exporting = ref<ExportFormat | null>(null);
   const exported = ref<ExportResult[]>([]);
   const exportError = ref<string | null>(null);
+  const trying = ref(false);
+  const tried = ref<PredictResult | null>(null);
+  const tryError = ref<string | null>(null);
   let connected = false;
   let compareSeq = 0;
 
@@ -91,11 +95,11 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  async function exportRun(id: number, format: ExportFormat, out: string, mode?: 'copy' | 'link'): Promise<ExportResult | null> {
+  async function exportRun(id: number, format: ExportFormat, out: string, mode?: 'copy' | 'link', overwrite = false): Promise<ExportResult | null> {
     exporting.value = format;
     exportError.value = null;
     try {
-      const result = await getStudioApi().exportRun({ runId: id, format, out, ...(mode ? { mode } : {}) });
+      const result = await getStudioApi().exportRun({ runId: id, format, out, ...(mode ? { mode } : {}), ...(overwrite ? { overwrite } : {}) });
       exported.value = [...exported.value, result];
       return result;
     } catch (err) {
@@ -103,6 +107,21 @@ export const useRunsStore = defineStore('runs', () => {
       return null;
     } finally {
       exporting.value = null;
+    }
+  }
+
+  /** Try it: runs an export (any format) on image files, with no project. */
+  async function tryModel(model: string, images: string[]): Promise<PredictResult | null> {
+    trying.value = true;
+    tryError.value = null;
+    try {
+      tried.value = await getStudioApi().predictImages({ model, files: images });
+      return tried.value;
+    } catch (err) {
+      tryError.value = errorText(err);
+      return null;
+    } finally {
+      trying.value = false;
     }
   }
 
@@ -132,6 +151,7 @@ export const useRunsStore = defineStore('runs', () => {
 
   return {
     runs, selected, selectedRuns, detail, comparison, loading, error, evaluating, evaluation, evaluationError, exporting, exported, exportError,
-    thumbUrl, load, refreshSelection, toggle, selectOnly, evaluate, exportRun, reportUrl, connect,
+    trying, tried, tryError,
+    thumbUrl, load, refreshSelection, toggle, selectOnly, evaluate, exportRun, tryModel, reportUrl, connect,
   };
 });

@@ -237,7 +237,11 @@ export class FakeStudioApi {
       if (on === 'test' && split) split.testEvaluations++;
       return { runId: id, on, loss: 0.2, accuracy: 0.95, classes: ['cat', 'dog'], perClass: [], confusion: [[5, 1], [0, 6]], auc: 0.99, at: 1, testEvaluations: split?.testEvaluations ?? 0, testLocked: split?.testLocked ?? false, notice: null, images: 12, skipped: 0, model: 'head' };
     },
-    exportRun: async (r) => ({ runId: r.runId, format: r.format, path: r.out, files: ['model.json'], bytes: 1000 }),
+    predictImages: async (r) => ({
+      backend: 'onnxruntime-node 1.30.0', model: r.model ?? `run ${r.runId}`, classes: ['cat', 'dog'],
+      predictions: r.files.map((p) => ({ path: p, label: 'dog', confidence: 0.8, probabilities: { cat: 0.2, dog: 0.8 } })),
+    }),
+    exportRun: async (r) => ({ runId: r.runId, format: r.format, path: r.out, files: ['model.json'], bytes: 1000, check: { images: 3, agree: 3, maxAbsDiff: 2e-7, tolerance: 1e-4, runtime: 'tfjs', reference: 'stored-predictions', ms: 10 } }),
     getRunReport: async ({ id }) => ({ runId: id, file: `/tmp/report-${id}.html` }),
     findSuspects: async () => ({
       runId: null, split: 'main', backbone: 'xception', images: 12, confirmed: 0, folds: 5, computedAt: 1, total: 2,
