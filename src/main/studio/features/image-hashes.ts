@@ -43,7 +43,7 @@ export function healthyImages(project: Project): HealthyImage[] {
     }
     out.push({ id: r.id, path: file, hash });
   }
-  if (changed.length) project.db.transaction(() => changed.forEach((c) => update.run(...c)))();
+  if (changed.length) project.db.transaction(() => changed.forEach((c) => update.run(...c))).immediate();
   return out;
 }
 
@@ -53,5 +53,5 @@ export function markDecodeFailures(project: Project, failures: { hash: string; r
   const mark = project.db.prepare(`UPDATE images SET status = 'failed', error = ?, updated_at = ? WHERE hash = ? AND status = 'ok'`);
   project.db.transaction(() => {
     for (const f of failures) mark.run(`cannot decode: ${f.reason}`, Date.now(), f.hash);
-  })();
+  }).immediate();
 }

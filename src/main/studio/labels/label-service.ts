@@ -56,7 +56,7 @@ export function setLabels(project: Project, imageIds: number[], className: strin
           ON CONFLICT (image_id) DO UPDATE SET class_id = excluded.class_id, source = excluded.source, updated_at = excluded.updated_at`).run(Date.now(), h);
     }
     return { class: name, classCreated: name !== null && !live, images: imageIds.length, changed, historyId: h, history: historyPosition(db) };
-  })();
+  }).immediate();
 }
 
 /** Loads ids into a temporary table (checking they exist) so the label SQL is set-based. */

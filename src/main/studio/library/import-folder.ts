@@ -11,6 +11,7 @@ import type { Project } from '../project.ts';
 import { DEFAULT_MAX_PIXELS, probeImage, type ProbeResult } from './image-probe.ts';
 import { describeLabelSource, makeLabeler, type LabelSource } from './label-sources.ts';
 import { duplicateSummary, type DuplicateGroup } from './duplicates.ts';
+import { acquireImportLock } from './import-lock.ts';
 import { errText, walkImages, type WalkedFile } from './walk.ts';
 
 export interface ImportOptions {
@@ -92,7 +93,6 @@ type Outcome =
  * Rows are written in large transactions, so readers always see whole batches.
  */
 export async function importFolder(project: Project, folder: string, options: ImportOptions = {}): Promise<ImportResult> {
-  const db = project.db;
   const root = path.resolve(folder);
   let st: fs.Stats;
   try {
@@ -101,6 +101,17 @@ export async function importFolder(project: Project, folder: string, options: Im
     throw notFound(`folder ${root} does not exist`);
   }
   if (!st.isDirectory()) throw new StudioError('invalid-argument', `${root} is a file, not a folder: import takes a folder of images`);
+  // A second import of the same folder (another window, another CLI) waits for this one.
+  const release = await acquireImportLock(project.db, root, { signal: options.signal });
+  try {
+    return await importLocked(project, root, options);
+  } finally {
+    release();
+  }
+}
+
+async function importLocked(project: Project, root: string, options: ImportOptions): Promise<ImportResult> {
+  const db = project.db;
 
   const source = options.labels ?? { kind: 'folder' };
   const labeler = makeLabeler(source, root);
@@ -161,7 +172,7 @@ export async function importFolder(project: Project, folder: string, options: Im
   const newClassNames = [...new Set(walk.files.map((f) => labeler.labelFor(f.rel)))]
     .filter((n): n is string => n !== null && !knownClasses.has(n))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  if (newClassNames.length) db.transaction(() => newClassNames.forEach(classId))();
+  if (newClassNames.length) db.transaction(() => newClassNames.forEach(classId)).immediate();
   const applyLabel = (imageId: number, rel: string, fresh: boolean): void => {
     const wanted = labeler.labelFor(rel);
     if (wanted === null) return;
@@ -220,7 +231,7 @@ export async function importFolder(project: Project, folder: string, options: Im
         }
         applyLabel(id, file.rel, fresh);
       }
-    })();
+    }).immediate();
   };
 
   // Index: read each file once, probe it, write in large transactions.
@@ -269,7 +280,7 @@ export async function importFolder(project: Project, folder: string, options: Im
     for (const r of vanished) if (!movedIds.has(r.id)) markMissing.run(t, r.id);
     db.prepare('UPDATE roots SET imported_at = ? WHERE id = ?').run(t, rootId);
     if (historyId !== null && dropEntryIfEmpty(db, historyId)) historyId = null;
-  })();
+  }).immediate();
   // Fold the write-ahead log into the file now, so that the next small change
   // (a relabel) does not pay for the import's checkpoint.
   db.pragma('wal_checkpoint(PASSIVE)');
@@ -305,12 +316,15 @@ function cancelled(): StudioError {
 }
 
 function upsertRoot(db: Db, root: string, labelSource: string, now: number): number {
-  const row = db.prepare('SELECT id FROM roots WHERE path = ?').get(root) as { id: number } | undefined;
-  if (row) {
-    db.prepare('UPDATE roots SET label_source = ? WHERE id = ?').run(labelSource, row.id);
-    return row.id;
-  }
-  return Number(db.prepare('INSERT INTO roots (path, label_source, created_at) VALUES (?, ?, ?)').run(root, labelSource, now).lastInsertRowid);
+  // Read then write: one immediate transaction, so two processes cannot both insert the root.
+  return db.transaction(() => {
+    const row = db.prepare('SELECT id FROM roots WHERE path = ?').get(root) as { id: number } | undefined;
+    if (row) {
+      db.prepare('UPDATE roots SET label_source = ? WHERE id = ?').run(labelSource, row.id);
+      return row.id;
+    }
+    return Number(db.prepare('INSERT INTO roots (path, label_source, created_at) VALUES (?, ?, ?)').run(root, labelSource, now).lastInsertRowid);
+  }).immediate();
 }
 
 function statements(db: Db) {

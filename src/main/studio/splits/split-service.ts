@@ -82,7 +82,7 @@ export function createSplit(project: Project, req: SplitRequest): SplitSummary {
     const insert = db.prepare('INSERT INTO split_members (split_id, image_id, part, class_id) VALUES (?, ?, ?, ?)');
     for (const m of plan.members) insert.run(id, m.id, m.part, classIds.get(m.className)!);
     return getSplit(project, name);
-  })();
+  }).immediate();
 }
 
 function isLocked(db: Db, name: string): boolean {

@@ -125,7 +125,7 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
     const mark = db.prepare("UPDATE images SET status = 'failed', error = ?, updated_at = ? WHERE hash = ? AND status = 'ok'");
     db.transaction(() => {
       for (const b of broken) mark.run(b.reason, Date.now(), b.hash);
-    })();
+    }).immediate();
   }
   report(true);
   return result;
