@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { hashFileSync } from '../library/image-probe.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../project.ts';
@@ -38,7 +38,7 @@ export function healthyImages(project: Project): HealthyImage[] {
     let hash = r.hash;
     const mtime = Math.floor(st.mtimeMs); // as the library records it
     if (!hash || st.size !== r.size || mtime !== r.mtime) {
-      hash = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+      hash = hashFileSync(file); // streamed: a 2 GB file must not be read whole
       if (hash !== r.hash || st.size !== r.size || mtime !== r.mtime) changed.push([hash, st.size, mtime, Date.now(), r.id]);
     }
     out.push({ id: r.id, path: file, hash });

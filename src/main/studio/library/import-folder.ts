@@ -8,11 +8,14 @@ import { ensureClass } from '../labels/classes.ts';
 import { beginEntry, dropEntryIfEmpty } from '../labels/history.ts';
 import { projectSideDir } from '../paths.ts';
 import type { Project } from '../project.ts';
-import { DEFAULT_MAX_PIXELS, probeImage, type ProbeResult } from './image-probe.ts';
+import { DEFAULT_MAX_PIXELS, probeFile, WHOLE_READ_LIMIT, type ProbeResult } from './image-probe.ts';
 import { describeLabelSource, makeLabeler, type LabelSource } from './label-sources.ts';
 import { duplicateSummary, type DuplicateGroup } from './duplicates.ts';
 import { acquireImportLock } from './import-lock.ts';
 import { errText, walkImages, type WalkedFile } from './walk.ts';
+
+/** Memory an import may hold in file bytes at once (issue 9: two 1 GB files took 2.2 GB). */
+const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 
 export interface ImportOptions {
   /** Where labels come from (default: the parent folder's name). */
@@ -116,7 +119,9 @@ async function importLocked(project: Project, root: string, options: ImportOptio
   const source = options.labels ?? { kind: 'folder' };
   const labeler = makeLabeler(source, root);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const concurrency = options.concurrency ?? Math.max(8, os.availableParallelism() * 8);
+  // Bytes in flight are bounded: each file holds at most WHOLE_READ_LIMIT in memory
+  // (larger ones are streamed), and no more files are read at once than the budget allows.
+  const concurrency = options.concurrency ?? Math.max(4, Math.min(os.availableParallelism() * 8, Math.floor(MAX_BYTES_IN_FLIGHT / WHOLE_READ_LIMIT)));
   const batchSize = options.batchSize ?? 2000;
   const actor = options.actor ?? defaultActor();
   const progress = options.onProgress ?? (() => {});
@@ -245,17 +250,15 @@ async function importLocked(project: Project, root: string, options: ImportOptio
     while (next < toProbe.length) {
       if (options.signal?.aborted) throw cancelled();
       const item = toProbe[next++];
-      let probe: ProbeResult | undefined;
-      let buf: Buffer | undefined;
+      let probe: ProbeResult;
       try {
-        // A synchronous read of a small file costs half an async one; the
-        // worker yields to the event loop every few dozen files (below).
-        buf = fs.readFileSync(item.file.abs);
+        // Small files: one synchronous read (half the cost of an async one; the
+        // worker yields every few dozen files, below). Large ones: streamed.
+        probe = await probeFile(item.file.abs, item.file.size, maxPixels);
       } catch (err) {
         probe = { ok: false, hash: null, reason: `cannot read: ${errText(err)}` };
       }
-      if (buf) probe = await probeImage(buf, maxPixels);
-      pending.push({ kind: 'probed', file: item.file, row: item.row, probe: probe! });
+      pending.push({ kind: 'probed', file: item.file, row: item.row, probe });
       done++;
       if (done % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
       if (pending.length >= batchSize) {

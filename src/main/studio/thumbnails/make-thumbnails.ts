@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodeBmp } from '../library/bmp.ts';
-import { contentHash } from '../library/image-probe.ts';
+import { contentHash, hashFileSync, WHOLE_READ_LIMIT } from '../library/image-probe.ts';
+import { sniffFormat } from '../library/image-formats.ts';
 import type { Project } from '../project.ts';
 
 /**
@@ -45,7 +46,12 @@ export function thumbnailPath(project: Project, hash: string): string {
 }
 
 /** Decodes any indexed format (BMP through our own decoder) into a sharp pipeline; failOn warning catches corrupt data. */
-export function openImage(buf: Buffer): sharp.Sharp {
+export function openImage(input: Buffer | string): sharp.Sharp {
+  if (typeof input === 'string') {
+    // sharp reads every format but BMP from the path itself; a BMP goes through our decoder whole.
+    return sniffFile(input) === 'bmp' ? openImage(fs.readFileSync(input)) : sharp(input, { failOn: 'warning' });
+  }
+  const buf = input;
   if (buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d) {
     const { width, height, rgb } = decodeBmp(buf);
     return sharp(rgb, { raw: { width, height, channels: 3 } });
@@ -90,19 +96,28 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
       try {
         // Synchronous file I/O on purpose: sharp's jobs run on libuv's small
         // thread pool, and async fs calls would queue behind them.
-        let buf: Buffer | undefined;
+        // A large file is hashed by streaming and decoded by sharp from its path:
+        // memory stays bounded whatever the file's size (issue 9).
+        let input: Buffer | string | undefined;
+        let hash: string | undefined;
         try {
-          buf = fs.readFileSync(row.abs);
+          if (fs.statSync(row.abs).size > WHOLE_READ_LIMIT) {
+            input = row.abs;
+            hash = hashFileSync(row.abs);
+          } else {
+            input = fs.readFileSync(row.abs);
+            hash = contentHash(input);
+          }
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         }
-        if (!buf || contentHash(buf) !== row.hash) {
+        if (!input || hash !== row.hash) {
           // Not broken, just newer than the index: the next import re-reads it.
           result.stale.push(row.rel);
           done++;
           continue;
         }
-        const jpeg = await openImage(buf).rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
+        const jpeg = await openImage(input).rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
         const tmp = `${out}.tmp-${process.pid}-${next}`;
         fs.writeFileSync(tmp, jpeg);
         fs.renameSync(tmp, out);
@@ -129,6 +144,16 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
   }
   report(true);
   return result;
+}
+
+function sniffFile(file: string): string | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    return sniffFormat(head.subarray(0, fs.readSync(fd, head, 0, 16, 0)));
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** sharp's messages in words: one line, and "warning treated as error" said plainly. */
