@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { invalidArgument } from '../../../shared/errors.ts';
 import type { Db } from '../db/project-db.ts';
-import { csvLine } from '../library/csv.ts';
+import { csvText } from '../library/csv.ts';
 import type { Project } from '../project.ts';
 import { defaultActor } from './actor.ts';
 import { ensureClass, findLiveClass, validateClassName } from './classes.ts';
@@ -112,11 +112,8 @@ export function exportLabels(project: Project, outFile: string, opts: { includeU
   const file = path.resolve(outFile);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const classes: Record<string, number> = {};
-  let text = csvLine(['path', 'label', 'source', 'root']);
-  for (const r of rows) {
-    text += csvLine([r.path, r.label, r.source, r.root]);
-    if (r.label !== null) classes[r.label] = (classes[r.label] ?? 0) + 1;
-  }
+  for (const r of rows) if (r.label !== null) classes[r.label] = (classes[r.label] ?? 0) + 1;
+  const text = csvText([['path', 'label', 'source', 'root'], ...rows.map((r) => [r.path, r.label, r.source, r.root])]);
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, file);
