@@ -6,9 +6,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SCHEMA_VERSION } from '../../src/main/studio/db/project-db.ts';
-import { setLabels } from '../../src/main/studio/labels/label-service.ts';
+import { exportLabels, setLabels } from '../../src/main/studio/labels/label-service.ts';
+import { importFolder } from '../../src/main/studio/library/import-folder.ts';
+import { makeThumbnails } from '../../src/main/studio/thumbnails/make-thumbnails.ts';
+import { imageBuffer } from '../helpers/make-images.ts';
 import { Project } from '../../src/main/studio/project.ts';
 import { runXstudio, tempStudio } from '../helpers/xstudio-cli.ts';
 
@@ -160,5 +163,54 @@ describe('disk full', () => {
     p.db.pragma('max_page_count = 1073741823');
     expect((p.db.prepare('SELECT count(*) AS n FROM labels').get() as { n: number }).n).toBe(10);
     p.close();
+  });
+});
+
+describe('sibling: disk full outside the project file', () => {
+  const enospc = (target: RegExp) => {
+    const real = fs.writeFileSync;
+    return vi.spyOn(fs, 'writeFileSync').mockImplementation(((file: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+      if (target.test(String(file))) throw Object.assign(new Error(`ENOSPC: no space left on device, open '${String(file)}'`), { code: 'ENOSPC' });
+      return (real as (...a: unknown[]) => void)(file, ...rest);
+    }) as typeof fs.writeFileSync);
+  };
+
+  it('thumbnails name the file, keep what was made and never mark an image failed for a full disk', async () => {
+    const folder = path.join(tmp.dir, 'thumbs-full', 'cat');
+    fs.mkdirSync(folder, { recursive: true });
+    for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(folder, `${i}.jpg`), await imageBuffer({ width: 20 + i, height: 20 }));
+    const p = new Project(path.join(tmp.dir, 'thumbs-full.xstudio'));
+    try {
+      await importFolder(p, path.dirname(folder));
+      const spy = enospc(/thumbs.*\.tmp-/);
+      let message = '';
+      try {
+        await makeThumbnails(p, { concurrency: 1 });
+      } catch (err) {
+        message = (err as Error).message;
+      } finally {
+        spy.mockRestore();
+      }
+      expect(message).toMatch(/cannot write thumbnail .*thumbs.*no space left.*no image was marked failed/);
+      expect((p.db.prepare("SELECT count(*) AS n FROM images WHERE status = 'ok'").get() as { n: number }).n).toBe(3);
+    } finally {
+      p.close();
+    }
+  });
+
+  it('labels export names the file and keeps the one already there', () => {
+    const file = projectWithImages('export-full.xstudio', 3);
+    const p = new Project(file);
+    const out = path.join(tmp.dir, 'labels-full.csv');
+    fs.writeFileSync(out, 'previous export\n');
+    const spy = enospc(/labels-full\.csv\.tmp-/);
+    try {
+      expect(() => exportLabels(p, out)).toThrow(/cannot write .*labels-full\.csv: the disk is full; the file already there was kept unchanged/);
+    } finally {
+      spy.mockRestore();
+      p.close();
+    }
+    expect(fs.readFileSync(out, 'utf8')).toBe('previous export\n');
+    expect(fs.readdirSync(tmp.dir).filter((f) => f.includes('labels-full.csv.tmp'))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { invalidArgument } from '../../../shared/errors.ts';
+import { invalidArgument, StudioError } from '../../../shared/errors.ts';
 import type { Db } from '../db/project-db.ts';
 import { csvText } from '../library/csv.ts';
 import type { Project } from '../project.ts';
@@ -115,7 +115,13 @@ export function exportLabels(project: Project, outFile: string, opts: { includeU
   for (const r of rows) if (r.label !== null) classes[r.label] = (classes[r.label] ?? 0) + 1;
   const text = csvText([['path', 'label', 'source', 'root'], ...rows.map((r) => [r.path, r.label, r.source, r.root])]);
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // Written beside and renamed: a full disk leaves any earlier export whole.
+    fs.rmSync(tmp, { force: true });
+    throw new StudioError('conflict', `cannot write ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (err as Error).message}; ${fs.existsSync(file) ? 'the file already there was kept unchanged' : 'nothing was written'}`);
+  }
   return { file, rows: rows.length, classes };
 }

@@ -6,6 +6,8 @@ import { decodeBmp } from '../library/bmp.ts';
 import { contentHash, hashFileSync, WHOLE_READ_LIMIT } from '../library/image-probe.ts';
 import { sniffFormat } from '../library/image-formats.ts';
 import type { Project } from '../project.ts';
+import { StudioError } from '../../../shared/errors.ts';
+import { errText } from '../library/walk.ts';
 
 /**
  * Thumbnails: a JPEG of at most THUMB_SIZE pixels a side per distinct content
@@ -85,8 +87,9 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
     }
   };
   report(true);
+  let writeFailure: StudioError | undefined;
   const worker = async (): Promise<void> => {
-    while (next < todo.length) {
+    while (next < todo.length && !writeFailure) {
       if (options.signal?.aborted) {
         result.cancelled = true;
         return;
@@ -119,8 +122,15 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
         }
         const jpeg = await openImage(input).rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
         const tmp = `${out}.tmp-${process.pid}-${next}`;
-        fs.writeFileSync(tmp, jpeg);
-        fs.renameSync(tmp, out);
+        try {
+          fs.writeFileSync(tmp, jpeg);
+          fs.renameSync(tmp, out);
+        } catch (err) {
+          // A write that fails (disk full) says nothing about the image: never mark it failed for it.
+          fs.rmSync(tmp, { force: true });
+          writeFailure ??= new StudioError('conflict', `cannot write thumbnail ${out}: ${errText(err)}. The ${result.made} thumbnails made before it are kept and no image was marked failed; free some space and run thumbnails again.`);
+          return;
+        }
         result.made++;
       } catch (err) {
         const reason = `cannot decode: ${decodeErrorText(err)}`;
@@ -136,6 +146,7 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
   // More jobs than cores: each sharp job is single-threaded here and waits on file I/O part of the time.
   const concurrency = options.concurrency ?? Math.max(4, os.availableParallelism() * 2);
   await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, todo.length)) }, worker));
+  if (writeFailure && broken.length === 0) throw writeFailure;
   if (broken.length) {
     const mark = db.prepare("UPDATE images SET status = 'failed', error = ?, updated_at = ? WHERE hash = ? AND status = 'ok'");
     db.transaction(() => {
@@ -143,6 +154,7 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
     }).immediate();
   }
   report(true);
+  if (writeFailure) throw writeFailure;
   return result;
 }
 
