@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { readKerasWeights, writeKerasWeights } from '../../src/main/ml/keras-h5.ts';
 import { loadLayersModelFromDisk } from '../../src/main/ml/layers-model-loader.ts';
+import { loadExport } from '../../src/main/ml/predict.ts';
 import { resolveBackbone } from '../../src/main/studio/features/backbone-choice.ts';
 import { StudioError } from '../../src/shared/errors.ts';
 import { tempStudio } from '../helpers/xstudio-cli.ts';
@@ -110,5 +111,15 @@ describe('a model.json', () => {
     expect(err.code).toBe('invalid-argument');
     expect(err.message).toMatch(/has no layers/);
     expect(err.message).toContain(file);
+  });
+
+  it('sibling: an export whose metadata.json is damaged is named, invalid-argument, not a raw SyntaxError', async () => {
+    const dir = path.join(tmp.dir, 'export-damaged');
+    writeModel(dir, { format: 'layers-model', modelTopology: topology([dense]), weightsManifest: [] });
+    fs.writeFileSync(path.join(dir, 'metadata.json'), '{"format": "xstudio-export", "clas');
+    const err = await caught(loadExport(dir));
+    expect(err).toBeInstanceOf(StudioError);
+    expect(err.code).toBe('invalid-argument');
+    expect(err.message).toMatch(/metadata\.json \(export metadata\) is not valid JSON/);
   });
 });

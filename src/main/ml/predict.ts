@@ -30,9 +30,18 @@ interface LoadedExport {
 
 function readMeta(file: string, modelPath: string): ExportMetadata {
   if (!fs.existsSync(file)) throw new StudioError('not-found', `${modelPath}: no export metadata at ${file} (class names and preprocessing); export with xstudio export --format tfjs|keras`);
-  const meta = JSON.parse(fs.readFileSync(file, 'utf8')) as ExportMetadata;
-  if (meta.format !== 'xstudio-export') throw new StudioError('corrupt-file', `${file}: expected format "xstudio-export", found ${JSON.stringify(meta.format)}`);
+  const meta = parseJson(fs.readFileSync(file, 'utf8'), `${file} (export metadata)`) as ExportMetadata;
+  if (meta?.format !== 'xstudio-export') throw new StudioError('corrupt-file', `${file}: expected format "xstudio-export", found ${JSON.stringify(meta.format)}`);
   return meta;
+}
+
+/** JSON from a file the user handed us: a damaged one is invalid-argument naming it, never 'internal'. */
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new StudioError('invalid-argument', `${where} is not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 export async function loadExport(modelPath: string): Promise<LoadedExport> {
@@ -47,7 +56,13 @@ export async function loadExport(modelPath: string): Promise<LoadedExport> {
   const meta = readMeta(metadataPathFor(abs, 'file'), abs);
   const wf = await readKerasWeights(abs);
   if (!wf.modelConfig) throw new StudioError('invalid-argument', `${abs} holds weights only (no model_config); predict needs a full model (xstudio export --format keras)`);
-  const model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(wf.modelConfig) as tf.io.ModelArtifacts['modelTopology'] } as tf.io.ModelJSON);
+  const topology = parseJson(wf.modelConfig, `${abs}: the model_config attribute`) as tf.io.ModelArtifacts['modelTopology'];
+  let model: tf.LayersModel;
+  try {
+    model = await tf.models.modelFromJSON({ modelTopology: topology } as tf.io.ModelJSON);
+  } catch (e) {
+    throw new StudioError('invalid-argument', `${abs}: its model_config could not be built by TF.js layers: ${(e as Error).message.split('\n')[0]}`);
+  }
   await loadKerasWeightsInto(model, wf);
   return { model, meta, file: abs };
 }
