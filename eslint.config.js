@@ -51,6 +51,19 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [electronOnly, { group: ['**/renderer/**', 'vue', 'pinia'], message: 'The core does not import the renderer.' }] }],
     },
   },
+  // Issue 9: a deferred transaction that reads and then writes cannot wait for
+  // another process's write lock (busy_timeout does not apply to the upgrade):
+  // every transaction on the project file begins immediate.
+  {
+    files: ['src/main/**/*.ts'],
+    ignores: ['src/main/**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[arguments.length=0] > CallExpression.callee[callee.property.name='transaction']",
+        message: 'Begin write transactions immediate: db.transaction(fn).immediate() (issue 9: "database is locked" with two writers).',
+      }],
+    },
+  },
   // The ML worker code computes; the core owns the project file.
   {
     files: ['src/main/ml/**'],

@@ -5,9 +5,17 @@
  * path — and the file it resolves to must lie, after following symlinks,
  * inside one of the allowed folders (the project's root folders, its
  * thumbnail cache, its run artefacts). Anything else is refused.
+ *
+ * An image is the exception to the folder rule: a dataset assembled from
+ * symlinks points outside its folder, and the import already read those
+ * files. What makes serving one safe is its content: it must still be the
+ * image format the import recorded (a link to an .html file was recorded as
+ * "not an image" and is never served), and it is sent with that type, nosniff
+ * and a CSP that allows nothing.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { sniffFormat, type ImageFormat } from './studio/library/image-formats.ts';
 
 export type MediaRequest =
   | { kind: 'thumb'; hash: string }
@@ -49,7 +57,7 @@ export function isSafeRelative(rel: string): boolean {
  * Resolves `file` through symlinks and returns the real path if it is a
  * regular file inside one of `allowedRoots` (also resolved), else null.
  */
-export async function guardMediaFile(file: string, allowedRoots: readonly string[]): Promise<string | null> {
+export async function guardMediaFile(file: string, allowedRoots: readonly string[], imageFormat?: ImageFormat): Promise<string | null> {
   let real: string;
   try {
     real = await fs.promises.realpath(file);
@@ -58,6 +66,7 @@ export async function guardMediaFile(file: string, allowedRoots: readonly string
   } catch {
     return null;
   }
+  if (imageFormat) return (await sniffFile(real)) === imageFormat ? real : null;
   for (const root of allowedRoots) {
     let realRoot: string;
     try {
@@ -75,9 +84,43 @@ const TYPES: Record<string, string> = {
   '.tif': 'image/tiff', '.tiff': 'image/tiff', '.bmp': 'image/bmp', '.html': 'text/html; charset=utf-8',
 };
 
+/** By extension: for files the studio wrote itself (thumbnails, reports). */
 export function mediaContentType(file: string): string {
   return TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
+const FORMAT_TYPES: Record<ImageFormat, string> = {
+  jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', bmp: 'image/bmp',
+};
+
+/** The image format of a file by its first bytes (never its name), or undefined. */
+export async function sniffFile(file: string): Promise<ImageFormat | undefined> {
+  try {
+    const fd = await fs.promises.open(file, 'r');
+    try {
+      const head = Buffer.alloc(16);
+      const { bytesRead } = await fd.read(head, 0, head.length, 0);
+      return sniffFormat(head.subarray(0, bytesRead));
+    } finally {
+      await fd.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The content type a media response carries, or null to refuse it: images
+ * and thumbnails by their bytes (only image types ever), reports as HTML.
+ */
+export async function mediaResponseType(request: MediaRequest, file: string): Promise<string | null> {
+  if (request.kind === 'report') return path.extname(file).toLowerCase() === '.html' ? TYPES['.html'] : null;
+  const format = await sniffFile(file);
+  return format ? FORMAT_TYPES[format] : null;
+}
+
 /** CSP for a served report: self-contained HTML with inline SVG, styles and data: images, no scripts. */
-export const REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+export const REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** CSP for an image or thumbnail: nothing may load or run, should a browser ever render it as a document. */
+export const IMAGE_CSP = "default-src 'none'; sandbox";

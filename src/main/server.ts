@@ -23,11 +23,13 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCookie } from 'cookie';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, HTTP_MEDIA_PREFIX, httpStatusFor, isCallName, type CallName } from '../shared/api.ts';
 import { parseCallInput } from '../shared/api-schemas.ts';
 import { serializeError, StudioError, type SerializedError } from '../shared/errors.ts';
-import { mediaContentType, parseMediaPath, REPORT_CSP } from './media-guard.ts';
+import { IMAGE_CSP, mediaResponseType, parseMediaPath, REPORT_CSP } from './media-guard.ts';
+import { hostGuard } from './server-host.ts';
 import { buildCsp, PAGE_CSP_DIRECTIVES } from './security-policy.ts';
 import type { Studio } from './studio/studio-service.ts';
 
@@ -50,7 +52,12 @@ export interface StudioServer {
 }
 
 /** Largest API request body (a relabel of a million ids is ~8 MB). */
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/**
+ * A body over the limit is read and dropped up to this much, so the client
+ * gets its 413 instead of a reset connection; beyond it the connection is cut.
+ */
+const MAX_DRAIN_BYTES = 4 * MAX_BODY_BYTES;
 
 /** The page's policy, built from the directives the Electron shell extends (security-policy.ts). */
 export const PAGE_CSP = buildCsp(PAGE_CSP_DIRECTIVES);
@@ -77,13 +84,14 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
+/**
+ * The cookie's value, or undefined. Any page on another 127.0.0.1 port can set
+ * a cookie we receive, so the header is hostile input: the `cookie` package
+ * never throws on bad percent-encoding (it keeps the raw value).
+ */
 function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return undefined;
+  return parseCookie(header)[name];
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -96,20 +104,28 @@ function sendError(res: http.ServerResponse, status: number, error: SerializedEr
   sendJson(res, status, { error });
 }
 
+class BodyTooLarge extends StudioError {
+  constructor() {
+    super('invalid-argument', `request body is larger than the limit of ${MAX_BODY_BYTES} bytes`);
+  }
+}
+
+/** The body, or BodyTooLarge once it passes the limit (the rest is drained, not kept). */
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > MAX_DRAIN_BYTES) {
+      reject(new BodyTooLarge());
+      return;
+    }
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new StudioError('invalid-argument', `request body is larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+      if (size > MAX_DRAIN_BYTES) req.destroy();
+      else if (size <= MAX_BODY_BYTES) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => (size > MAX_BODY_BYTES ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
 }
@@ -153,6 +169,11 @@ export async function startServer(studio: Studio, options: ServerOptions = {}): 
       const body = await readBody(req);
       input = body.length ? JSON.parse(body.toString('utf8')) : {};
     } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        // The rest of an over-long body is not read: close once the answer is out.
+        res.setHeader('connection', 'close');
+        return sendError(res, 413, { name: 'StudioError', code: 'invalid-argument', message: `${name}: ${err.message}` });
+      }
       const message = err instanceof StudioError ? err.message : `${name}: the request body is not valid JSON (${(err as Error).message})`;
       return sendError(res, 400, { name: 'StudioError', code: 'invalid-argument', message });
     }
@@ -177,13 +198,21 @@ export async function startServer(studio: Studio, options: ServerOptions = {}): 
       res.end('not found\n');
       return;
     }
+    const type = await mediaResponseType(request, file);
+    if (!type) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('not found\n');
+      return;
+    }
     const headers: Record<string, string> = {
-      'content-type': mediaContentType(file),
+      'content-type': type,
       'x-content-type-options': 'nosniff',
+      // An image can never run script on the studio's origin, whatever a browser makes of its bytes.
+      'content-security-policy': request.kind === 'report' ? REPORT_CSP : IMAGE_CSP,
       // Thumbnails are named by content hash: they never change.
       'cache-control': request.kind === 'thumb' ? 'private, max-age=31536000, immutable' : 'private, no-cache',
     };
-    if (request.kind === 'report') headers['content-security-policy'] = REPORT_CSP;
+    if (request.kind !== 'report') headers['content-disposition'] = 'inline';
     await streamFile(req, res, file, headers);
   };
 
@@ -224,15 +253,25 @@ export async function startServer(studio: Studio, options: ServerOptions = {}): 
     });
   };
 
+  const refuseHost = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    const guard = hostGuard(host, port);
+    if (guard.allows(req.headers.host)) return false;
+    // DNS rebinding: a page of evil.example resolved to 127.0.0.1 talks to us under its own name.
+    sendError(res, 421, { name: 'StudioError', code: 'invalid-argument', message: `Host header ${JSON.stringify(req.headers.host ?? '')} is not this server's address; expected ${guard.shown}` });
+    return true;
+  };
+
   const server = http.createServer((req, res) => {
     void (async () => {
+      if (refuseHost(req, res)) return;
       // Dot segments never name anything here: refuse them before URL parsing folds them away.
       if (/(^|\/)(\.|%2e){2}(\/|%2f|$)/i.test(req.url ?? '')) {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
         res.end('not found\n');
         return;
       }
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = requestUrl(req);
+      if (!url) return sendError(res, 400, { name: 'StudioError', code: 'invalid-argument', message: `request target ${JSON.stringify(req.url)} is not a valid path` });
       const given = url.searchParams.get('token');
       if (given !== null && (req.method === 'GET' || req.method === 'HEAD') && !url.pathname.startsWith(HTTP_API_PREFIX)) {
         if (!safeEqual(given, token)) return unauthorised(res, false);
@@ -260,19 +299,31 @@ export async function startServer(studio: Studio, options: ServerOptions = {}): 
       return handleStatic(req, res, url.pathname);
     })().catch((err: unknown) => {
       console.error(`xstudio serve: ${req.method} ${req.url} failed: ${(err as Error)?.stack ?? String(err)}`);
-      if (!res.headersSent) sendError(res, 500, serializeError(err));
+      if (!res.headersSent) sendError(res, err instanceof StudioError ? httpStatusFor(err.code) : 500, serializeError(err));
       else res.destroy();
     });
+  });
+  // A malformed request line or header: answer 400 rather than drop it.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const refusal = url.pathname !== HTTP_EVENTS_PATH ? '404 Not Found' : !authorised(req) ? '401 Unauthorized' : !sameOrigin(req) ? '403 Forbidden' : null;
+    // A throw out of this listener would end the process: every check is inside the try.
+    let refusal: string | null;
+    try {
+      const url = requestUrl(req);
+      refusal = !url ? '400 Bad Request' : !hostGuard(host, port).allows(req.headers.host) ? '421 Misdirected Request'
+        : url.pathname !== HTTP_EVENTS_PATH ? '404 Not Found' : !authorised(req) ? '401 Unauthorized' : !sameOrigin(req) ? '403 Forbidden' : null;
+    } catch {
+      refusal = '400 Bad Request';
+    }
+    socket.on('error', () => socket.destroy());
     if (refusal) {
-      socket.write(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      socket.destroy();
+      socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -325,6 +376,15 @@ function fromOtherSite(req: http.IncomingMessage): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== 'cross-site' && site !== 'same-site') return false;
   return req.headers['sec-fetch-mode'] !== 'navigate';
+}
+
+/** The request's URL, or null when its target is not a path a URL can hold ('//', for one). */
+function requestUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
 }
 
 /** A WebSocket handshake from a browser carries Origin: it must be the studio's own page. */

@@ -8,7 +8,10 @@ import type { CallInput, CallName } from './api.ts';
 import { invalidArgument, type StudioError } from './errors.ts';
 
 const empty = z.object({}).strict();
-const id = z.number().int().positive();
+// Every number is finite and bounded: JSON carries 1e308 (and 1e309 parses as
+// Infinity), and an id or offset past 2^53 cannot reach SQLite intact.
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const count = (max: number) => z.number().finite().min(0).max(max);
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const part = z.enum(['train', 'val', 'test']);
 const className = z.string().trim().min(1, 'must not be empty').max(200, 'is longer than 200 characters');
@@ -30,14 +33,14 @@ const imageFilter = z.object({
 const imageQuery = imageFilter.extend({
   sort: z.enum(['name', 'confidence', 'loss']).optional(),
   order: z.enum(['asc', 'desc']).optional(),
-  offset: z.number().int().min(0).optional(),
+  offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   limit: z.number().int().min(1).max(1000).optional(),
 }).strict();
 
 const splitRequest = z.object({
   name: nonEmpty.max(100),
   unit: z.enum(['count', 'fraction']),
-  sizes: z.object({ train: z.number().min(0), val: z.number().min(0), test: z.number().min(0) }).strict(),
+  sizes: z.object({ train: count(1e9), val: count(1e9), test: count(1e9) }).strict(),
   stratified: z.boolean(),
   seed: z.number().int().min(0).max(2 ** 32 - 1),
   lockTest: z.boolean().optional(),

@@ -10,47 +10,50 @@ import { invalidArgument } from './errors.ts';
  * with SGD lr 0.005, momentum 0.1, Nesterov, 5 epochs, augmentation on.
  * The same schema validates `--config run.json`, CLI flags and UI requests.
  */
+// Every number has an upper bound: a run of 1e308 epochs or a 1e9-unit layer
+// would hang or exhaust memory in the worker instead of being refused here.
+const lr = z.number().positive().max(10);
 const optimizer = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('sgd'),
-    lr: z.number().positive(),
+    lr,
     momentum: z.number().min(0).max(1).default(0),
     nesterov: z.boolean().default(false),
   }).strict(),
   z.object({
     kind: z.literal('adam'),
-    lr: z.number().positive(),
+    lr,
     beta1: z.number().min(0).max(1).default(0.9),
     beta2: z.number().min(0).max(1).default(0.999),
-    epsilon: z.number().positive().default(1e-7),
+    epsilon: z.number().positive().max(1).default(1e-7),
   }).strict(),
 ]);
 
 const schedule = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('constant') }).strict(),
   /** lr × factor every `every` epochs. */
-  z.object({ kind: z.literal('step'), every: z.number().int().positive(), factor: z.number().positive() }).strict(),
+  z.object({ kind: z.literal('step'), every: z.number().int().positive().max(100_000), factor: z.number().positive().max(100) }).strict(),
   /** lr × decay^epoch. */
-  z.object({ kind: z.literal('exponential'), decay: z.number().positive() }).strict(),
+  z.object({ kind: z.literal('exponential'), decay: z.number().positive().max(100) }).strict(),
   /** Cosine from lr down to minLr over the run's epochs. */
-  z.object({ kind: z.literal('cosine'), minLr: z.number().min(0).default(0) }).strict(),
+  z.object({ kind: z.literal('cosine'), minLr: z.number().min(0).max(10).default(0) }).strict(),
 ]);
 
 export const headConfigSchema = z.object({
-  hidden: z.array(z.number().int().positive()).default([256, 128]),
+  hidden: z.array(z.number().int().positive().max(16_384)).max(32).default([256, 128]),
   /** One rate for every hidden layer, or one per hidden layer. */
-  dropout: z.union([z.number().min(0).max(0.95), z.array(z.number().min(0).max(0.95))]).default(0.5),
+  dropout: z.union([z.number().min(0).max(0.95), z.array(z.number().min(0).max(0.95)).max(32)]).default(0.5),
   activation: z.enum(['relu', 'elu', 'tanh']).default('relu'),
   optimizer: optimizer.default({ kind: 'sgd', lr: 0.01 }),
   schedule: schedule.default({ kind: 'constant' }),
-  batchSize: z.number().int().positive().default(32),
-  epochs: z.number().int().positive().default(50),
+  batchSize: z.number().int().positive().max(65_536).default(32),
+  epochs: z.number().int().positive().max(100_000).default(50),
   /** L2 penalty on every kernel, as Keras' kernel_regularizer=l2(x): x · Σw². */
-  l2: z.number().min(0).default(0),
+  l2: z.number().min(0).max(100).default(0),
   /** 'balanced' = n / (classes · count(class)), or one weight per class in class order. */
-  classWeights: z.union([z.literal('balanced'), z.array(z.number().positive())]).nullable().default(null),
+  classWeights: z.union([z.literal('balanced'), z.array(z.number().positive().max(1e6)).max(10_000)]).nullable().default(null),
   /** Stop when the validation loss has not improved by minDelta for `patience` epochs. */
-  earlyStopping: z.object({ patience: z.number().int().positive(), minDelta: z.number().min(0).default(0) }).strict().nullable().default(null),
+  earlyStopping: z.object({ patience: z.number().int().positive().max(100_000), minDelta: z.number().min(0).max(1e6).default(0) }).strict().nullable().default(null),
 }).strict();
 
 export const augmentationSchema = z.object({
@@ -64,13 +67,13 @@ export const augmentationSchema = z.object({
   widthShift: z.number().min(0).max(0.9).default(0.1),
   heightShift: z.number().min(0).max(0.9).default(0.1),
   /** Brightness factor range, e.g. [0.8, 1.2]; null = off. */
-  brightness: z.tuple([z.number().positive(), z.number().positive()]).nullable().default([0.8, 1.2]),
+  brightness: z.tuple([z.number().positive().max(10), z.number().positive().max(10)]).nullable().default([0.8, 1.2]),
 }).strict();
 
 export const fineTuneConfigSchema = z.object({
-  epochs: z.number().int().min(0).default(0),
+  epochs: z.number().int().min(0).max(10_000).default(0),
   optimizer: optimizer.default({ kind: 'sgd', lr: 0.005, momentum: 0.1, nesterov: true }),
-  batchSize: z.number().int().positive().default(16),
+  batchSize: z.number().int().positive().max(4096).default(16),
   /** 'all', or the first trainable Xception block (1..14); earlier layers stay frozen. */
   trainableFrom: z.union([z.literal('all'), z.number().int().min(1).max(14)]).default('all'),
   /** Keep BatchNorm layers in inference mode (moving statistics frozen): the known fine-tuning trap. */
@@ -79,7 +82,7 @@ export const fineTuneConfigSchema = z.object({
 }).strict();
 
 export const runConfigSchema = z.object({
-  seed: z.number().int().min(0).default(1),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
   head: headConfigSchema.default({}),
   fineTune: fineTuneConfigSchema.default({}),
 }).strict();

@@ -13,11 +13,14 @@ const studio = tempStudio();
 afterAll(() => studio.cleanup());
 
 describe('project file', () => {
-  it('opens and migrates a file from an older schema (user_version 0 and 1)', async () => {
+  it('opens and migrates a file from an older schema (user_version 1); refuses an empty file it was not asked to create', async () => {
+    // Issue 9: a zero-byte file is refused unless the user asked to create a project (test/security/project-open.test.ts).
     const empty = path.join(studio.dir, 'v0.xstudio');
     new Database(empty).close();
-    const s0 = await xstudioJson<{ images: { total: number } }>(['status', '--project', empty], studio.env);
-    expect(s0.images.total).toBe(0);
+    const r0 = await runXstudio(['status', '--project', empty, '--json'], studio.env);
+    expect(r0.code).not.toBe(0);
+    expect(r0.stderr).toMatch(/empty \(0 bytes\)/);
+    expect(fs.statSync(empty).size).toBe(0);
 
     // A version-1 file written by hand, with one labelled image in it.
     const v1 = path.join(studio.dir, 'v1.xstudio');

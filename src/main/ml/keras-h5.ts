@@ -43,7 +43,10 @@ const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x
 
 let ready: Promise<unknown> | undefined;
 async function h5(): Promise<typeof h5wasm> {
-  ready ??= h5wasm.ready;
+  ready ??= h5wasm.ready.then((m) => {
+    // The emscripten module (not re-exported by h5wasm/node): it switches HDF5's error handler.
+    moduleRef = m as unknown as ErrorHandlerSwitch;
+  });
   await ready;
   return h5wasm;
 }
@@ -145,46 +148,89 @@ function toFloat32(v: unknown, where: string): Float32Array {
 export async function readKerasWeights(file: string): Promise<KerasWeightsFile> {
   checkHdf5File(file);
   const lib = await h5();
-  let f: InstanceType<typeof lib.File>;
-  try {
-    f = new lib.File(path.resolve(file), 'r');
-  } catch (e) {
-    throw new StudioError('invalid-argument', `weights file ${file}: HDF5 could not open it (${String(e)})`);
-  }
-  try {
-    const mw = f.keys().includes('model_weights') ? f.get('model_weights') : null;
-    const root = (mw instanceof lib.Group ? mw : f) as InstanceType<typeof lib.Group>;
-    const layerNames = attrList(root, 'layer_names');
-    if (!layerNames) {
-      const keys = root.keys();
-      if (keys.includes('layers') && (keys.includes('vars') || keys.includes('optimizer'))) {
-        throw new StudioError('invalid-argument', `weights file ${file} is in the Keras 3 ".weights.h5" layout, which is not supported: save it from Keras 2 / tf.keras as HDF5 (model.save_weights("w.h5")) or use the official Keras applications file`);
+  return quietHdf5(lib, file, () => {
+    const f = new lib.File(path.resolve(file), 'r');
+    try {
+      const mw = f.keys().includes('model_weights') ? f.get('model_weights') : null;
+      const root = (mw instanceof lib.Group ? mw : f) as InstanceType<typeof lib.Group>;
+      const layerNames = attrList(root, 'layer_names');
+      if (!layerNames) {
+        const keys = root.keys();
+        if (keys.includes('layers') && (keys.includes('vars') || keys.includes('optimizer'))) {
+          throw new StudioError('invalid-argument', `weights file ${file} is in the Keras 3 ".weights.h5" layout, which is not supported: save it from Keras 2 / tf.keras as HDF5 (model.save_weights("w.h5")) or use the official Keras applications file`);
+        }
+        throw new StudioError('invalid-argument', `weights file ${file} is HDF5 but not in the Keras layout: no 'layer_names' attribute at ${root === f ? 'the root' : '/model_weights'} (found groups: ${root.keys().slice(0, 8).join(', ') || 'none'})`);
       }
-      throw new StudioError('invalid-argument', `weights file ${file} is HDF5 but not in the Keras layout: no 'layer_names' attribute at ${root === f ? 'the root' : '/model_weights'} (found groups: ${root.keys().slice(0, 8).join(', ') || 'none'})`);
+      const layers: KerasLayerWeights[] = [];
+      for (const layerName of layerNames) {
+        const g = root.get(layerName);
+        if (!(g instanceof lib.Group)) throw new StudioError('invalid-argument', `weights file ${file}: layer_names lists ${layerName} but there is no group /${layerName}`);
+        const weightNames = attrList(g, 'weight_names') ?? [];
+        const weights: KerasWeight[] = weightNames.map((wn) => {
+          const ds = g.get(wn);
+          if (!(ds instanceof lib.Dataset)) throw new StudioError('invalid-argument', `weights file ${file}: layer ${layerName} lists weight ${wn} but the dataset is missing`);
+          return { name: wn, shape: ds.shape ?? [], data: toFloat32(ds.value, `weights file ${file}, ${layerName}/${wn}`) };
+        });
+        layers.push({ layerName, weights });
+      }
+      return {
+        file,
+        layers,
+        kerasVersion: attrString(f, 'keras_version') ?? attrString(root, 'keras_version'),
+        backend: attrString(f, 'backend') ?? attrString(root, 'backend'),
+        modelConfig: attrString(f, 'model_config'),
+        fullModel: root !== f,
+      };
+    } finally {
+      f.close();
     }
-    const layers: KerasLayerWeights[] = [];
-    for (const layerName of layerNames) {
-      const g = root.get(layerName);
-      if (!(g instanceof lib.Group)) throw new StudioError('invalid-argument', `weights file ${file}: layer_names lists ${layerName} but there is no group /${layerName}`);
-      const weightNames = attrList(g, 'weight_names') ?? [];
-      const weights: KerasWeight[] = weightNames.map((wn) => {
-        const ds = g.get(wn);
-        if (!(ds instanceof lib.Dataset)) throw new StudioError('invalid-argument', `weights file ${file}: layer ${layerName} lists weight ${wn} but the dataset is missing`);
-        return { name: wn, shape: ds.shape ?? [], data: toFloat32(ds.value, `weights file ${file}, ${layerName}/${wn}`) };
-      });
-      layers.push({ layerName, weights });
-    }
-    return {
-      file,
-      layers,
-      kerasVersion: attrString(f, 'keras_version') ?? attrString(root, 'keras_version'),
-      backend: attrString(f, 'backend') ?? attrString(root, 'backend'),
-      modelConfig: attrString(f, 'model_config'),
-      fullModel: root !== f,
-    };
+  });
+}
+
+/**
+ * Runs h5wasm calls on `file` with HDF5's diagnostic stack (dozens of lines
+ * per error, printed to stderr) captured instead of printed; a failure that
+ * is not already a StudioError becomes one line naming the file and HDF5's
+ * own reason (issue 9: corrupt metadata gave 75 lines and "name not defined").
+ */
+function quietHdf5<T>(lib: typeof h5wasm, file: string, fn: () => T): T {
+  // h5wasm's own handler puts HDF5's error stack into the thrown error instead of printing it.
+  const module = hdf5Module(lib);
+  module?.activate_throwing_error_handler();
+  const captured: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    captured.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof StudioError) throw e;
+    const thrown = e instanceof Error ? e.message : String(e);
+    throw new StudioError('invalid-argument', `weights file ${file} is a damaged HDF5 file: ${hdf5Reason(thrown + '\n' + captured.join(''), e)}; download or export it again`);
   } finally {
-    f.close();
+    process.stderr.write = write;
+    module?.deactivate_throwing_error_handler();
   }
+}
+
+interface ErrorHandlerSwitch {
+  activate_throwing_error_handler(): number;
+  deactivate_throwing_error_handler(): number;
+}
+
+let moduleRef: ErrorHandlerSwitch | undefined;
+function hdf5Module(lib: typeof h5wasm): ErrorHandlerSwitch | undefined {
+  return moduleRef ?? (moduleRef = (lib as unknown as { Module?: ErrorHandlerSwitch }).Module);
+}
+
+/** The innermost "H5…(): reason" line of HDF5's diagnostic stack, else the thrown text. */
+export function hdf5Reason(diagnostics: string, thrown: unknown): string {
+  const reasons = [...diagnostics.matchAll(/ in H5\w*\(\): (.+)$/gm)].map((m) => m[1].trim());
+  if (reasons.length) return reasons[reasons.length - 1];
+  const text = thrown instanceof Error ? thrown.message : String(thrown);
+  return text.split('\n')[0].slice(0, 200);
 }
 
 /** 'block1_conv1/kernel:0' → 'kernel'; 'model/dense/bias:0' → 'bias'. */

@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors.ts';
+import { shardFiles } from './model-shards.ts';
 
 /**
  * Loads a TF.js layers model (model.json + binary weight shards) from disk,
@@ -52,17 +53,32 @@ function readModelJson(file: string): { json: ModelJson; raw: Buffer } {
   return { json, raw };
 }
 
+/** The layers a topology declares (Sequential or functional, bare or under model_config), or undefined when it names none. */
+function topologyLayers(topology: unknown): unknown[] | undefined {
+  const t = topology as { model_config?: unknown; config?: { layers?: unknown } | unknown[] } | null;
+  const model = (t?.model_config ?? t) as { config?: { layers?: unknown } | unknown[] } | null;
+  const config = model?.config;
+  if (Array.isArray(config)) return config; // old Sequential: config is the layer list
+  return Array.isArray(config?.layers) ? config.layers : undefined;
+}
+
 export async function loadLayersModelFromDisk(modelJsonFile: string): Promise<LoadedLayersModel> {
   const file = path.resolve(modelJsonFile);
   const { json, raw } = readModelJson(file);
   const dir = path.dirname(file);
+  const layers = topologyLayers(json.modelTopology);
+  if (!layers || layers.length === 0) {
+    throw new StudioError('invalid-argument', `model file ${file} has no layers: its modelTopology ${layers ? 'lists an empty "layers"' : 'has no "config.layers" list'}; a layers model with at least one layer is expected`);
+  }
+  const shards = shardFiles(file, json.weightsManifest);
   const hash = crypto.createHash('sha256').update(raw);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];
   const files: string[] = [];
+  let k = 0;
   for (const group of json.weightsManifest ?? []) {
     for (const p of group.paths) {
-      const shard = path.resolve(dir, p);
+      const shard = shards[k++];
       let data: Buffer;
       try {
         data = fs.readFileSync(shard);

@@ -26,7 +26,7 @@ interface LoadedExport {
 
 function readMeta(file: string, modelPath: string): ExportMetadata {
   if (!fs.existsSync(file)) throw new StudioError('not-found', `${modelPath}: no export metadata at ${file} (class names and preprocessing); export with xstudio export --format tfjs|keras|onnx`);
-  return checkMeta(JSON.parse(fs.readFileSync(file, 'utf8')) as ExportMetadata, file);
+  return checkMeta(parseJson(fs.readFileSync(file, 'utf8'), `${file} (export metadata)`) as ExportMetadata, file);
 }
 
 function checkMeta(meta: ExportMetadata, where: string): ExportMetadata {
@@ -40,7 +40,13 @@ export const EXPORT_MODEL_FILES = ['model.json', 'model.onnx', 'model.h5', 'head
 async function loadKerasFile(abs: string, meta: ExportMetadata): Promise<LoadedExport> {
   const wf = await readKerasWeights(abs);
   if (!wf.modelConfig) throw new StudioError('invalid-argument', `${abs} holds weights only (no model_config); predict needs a full model (xstudio export --format keras)`);
-  const model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(wf.modelConfig) as tf.io.ModelArtifacts['modelTopology'] } as tf.io.ModelJSON);
+  const topology = parseJson(wf.modelConfig, `${abs}: the model_config attribute`) as tf.io.ModelArtifacts['modelTopology'];
+  let model: tf.LayersModel;
+  try {
+    model = await tf.models.modelFromJSON({ modelTopology: topology } as tf.io.ModelJSON);
+  } catch (e) {
+    throw new StudioError('invalid-argument', `${abs}: its model_config could not be built by TF.js layers: ${(e as Error).message.split('\n')[0]}`);
+  }
   await loadKerasWeightsInto(model, wf);
   return { model, meta, file: abs };
 }
@@ -91,7 +97,7 @@ async function openOnnx(file: string): Promise<OpenedExport> {
     const props = decodeModel(fs.readFileSync(file)).metadataProps ?? [];
     const entry = props.find((p) => p.key === ONNX_METADATA_KEY);
     if (!entry) throw new StudioError('not-found', `${file}: no ${ONNX_METADATA_KEY} entry in the model's metadata (class names and preprocessing); export with xstudio export --format onnx`);
-    meta = checkMeta(JSON.parse(entry.value) as ExportMetadata, file);
+    meta = checkMeta(parseJson(entry.value, `${file}: its ${ONNX_METADATA_KEY} metadata`) as ExportMetadata, file);
   }
   if (meta.model !== 'classifier' || !('inputSize' in meta.input)) throw new StudioError('invalid-argument', `${file} is not an image classifier export`);
   const inputSize = meta.input.inputSize;
@@ -191,4 +197,13 @@ export async function classifierProbs(model: tf.LayersModel, files: string[], in
     probs.set(outputToProbs(raw as Float32Array, chunk.length, numClasses), s * numClasses);
   }
   return probs;
+}
+
+/** JSON from a file the user handed us: a damaged one is invalid-argument naming it, never 'internal'. */
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new StudioError('invalid-argument', `${where} is not valid JSON: ${(e as Error).message}`);
+  }
 }

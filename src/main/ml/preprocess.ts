@@ -56,7 +56,9 @@ export async function decodeRgb(file: string): Promise<RgbImage> {
   try {
     // ignoreIcc: TF's decode_jpeg/png and PIL ignore embedded colour profiles,
     // so the numbers match what Keras would compute from the same file.
-    const { data, info } = await sharp(file, { failOn: 'error', ignoreIcc: true })
+    // failOn 'warning', as the thumbnailer: a truncated or lying file ("premature end
+    // of JPEG") must get no features rather than those of a grey half-decode.
+    const { data, info } = await sharp(file, { failOn: 'warning', ignoreIcc: true })
       .rotate()
       .toColourspace('srgb')
       .removeAlpha()

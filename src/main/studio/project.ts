@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openProjectDb, type Db, type OpenOptions } from './db/project-db.ts';
+import { markInterruptedJobs } from './jobs/interrupted-jobs.ts';
 import { projectSideDir } from './paths.ts';
 
 /**
@@ -15,6 +16,7 @@ export class Project {
   constructor(file: string, options: OpenOptions = {}) {
     this.file = path.resolve(file);
     this.db = openProjectDb(this.file, options);
+    if (!options.readonly) markInterruptedJobs(this);
   }
 
   /** The side folder beside the project file (thumbnails, checkpoints, artefacts), created on demand. */

@@ -161,9 +161,10 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     projectFile: () => project?.file ?? null,
     async resolveMedia(request) {
       if (!project) return null;
-      const found = await library.mediaFile(project, request) ?? await runs.mediaFile(project, request);
-      if (!found) return null;
-      return guardMediaFile(found.file, found.allowedRoots);
+      const image = await library.mediaFile(project, request);
+      if (image) return guardMediaFile(image.file, image.allowedRoots, image.imageFormat);
+      const found = await runs.mediaFile(project, request);
+      return found ? guardMediaFile(found.file, found.allowedRoots) : null;
     },
     async close() {
       jobs.cancelAll();

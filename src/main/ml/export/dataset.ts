@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
 
 /**
  * Dataset export: a CSV manifest (path,label,split) and, on request, an
@@ -12,12 +13,9 @@ export interface DatasetRow {
   split: string;
 }
 
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
+/** Quoted like the labels export (library/csv.ts): a field with outer whitespace must survive a trimming reader. */
 export function manifestCsv(rows: DatasetRow[]): string {
-  return 'path,label,split\n' + rows.map((r) => [r.path, r.label, r.split].map(csvField).join(',')).join('\n') + '\n';
+  return stringify([['path', 'label', 'split'], ...rows.map((r) => [r.path, r.label, r.split])], { quoted_match: /^\s|\s$/, record_delimiter: '\n' });
 }
 
 /** A file or folder name that is safe on every platform. */

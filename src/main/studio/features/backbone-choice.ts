@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/errors.ts';
 import type { BackboneSpec } from '../../ml/backbone.ts';
+import { shardFiles } from '../../ml/model-shards.ts';
 import { PREPROCESS_VERSION, type PreprocessMode } from '../../ml/preprocess.ts';
 import { XCEPTION_DEFAULT_INPUT, XCEPTION_MIN_INPUT } from '../../ml/xception.ts';
 import { fileDigest, findOfficialWeights } from '../weights/weights-cache.ts';
@@ -88,12 +89,10 @@ async function resolveLayersModel(req: BackboneRequest): Promise<ResolvedBackbon
   }
   // Identity = model.json plus every weight shard, byte for byte.
   const hash = crypto.createHash('sha256').update(fs.readFileSync(modelJson));
-  for (const group of topology.weightsManifest ?? []) {
-    for (const p of group.paths) {
-      const shard = path.resolve(path.dirname(modelJson), p);
-      if (!fs.existsSync(shard)) throw new StudioError('not-found', `--backbone-model ${modelJson}: weight shard ${shard} is missing`);
-      hash.update(fs.readFileSync(shard));
-    }
+  // Checked before any shard is read: a path leaving the model's folder is refused (issue 9).
+  for (const shard of shardFiles(modelJson, topology.weightsManifest)) {
+    if (!fs.existsSync(shard)) throw new StudioError('not-found', `--backbone-model ${modelJson}: weight shard ${shard} is missing`);
+    hash.update(fs.readFileSync(shard));
   }
   const weightsHash = hash.digest('hex');
   const modelSize = inputSizeOf(topology.modelTopology);

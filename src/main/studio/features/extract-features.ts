@@ -74,7 +74,7 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
 
   const started = Date.now();
   const extraction = Number(
-    project.db.prepare(`INSERT INTO extractions (backbone_key, status, cached, started_at) VALUES (?, 'running', ?, ?)`).run(key, cached, started).lastInsertRowid,
+    project.db.prepare(`INSERT INTO extractions (backbone_key, status, cached, started_at, owner_pid) VALUES (?, 'running', ?, ?, ?)`).run(key, cached, started, process.pid).lastInsertRowid,
   );
   const finishRow = (status: string, fields: { backend?: string | null; workers?: number; extracted?: number; failed?: number; rate?: number | null; error?: string }): void => {
     project.db

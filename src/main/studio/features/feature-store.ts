@@ -119,7 +119,7 @@ export function storeFeatures(project: Project, backboneKey: string, hashes: str
       const row = vectors.subarray(i * dim, (i + 1) * dim);
       insert.run(backboneKey, hashes[i], Buffer.from(row.buffer, row.byteOffset, row.byteLength), now);
     }
-  })();
+  }).immediate();
 }
 
 export interface LoadedFeatures {

@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { hashFileSync } from '../library/image-probe.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../project.ts';
@@ -38,12 +38,12 @@ export function healthyImages(project: Project): HealthyImage[] {
     let hash = r.hash;
     const mtime = Math.floor(st.mtimeMs); // as the library records it
     if (!hash || st.size !== r.size || mtime !== r.mtime) {
-      hash = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+      hash = hashFileSync(file); // streamed: a 2 GB file must not be read whole
       if (hash !== r.hash || st.size !== r.size || mtime !== r.mtime) changed.push([hash, st.size, mtime, Date.now(), r.id]);
     }
     out.push({ id: r.id, path: file, hash });
   }
-  if (changed.length) project.db.transaction(() => changed.forEach((c) => update.run(...c)))();
+  if (changed.length) project.db.transaction(() => changed.forEach((c) => update.run(...c))).immediate();
   return out;
 }
 
@@ -53,5 +53,5 @@ export function markDecodeFailures(project: Project, failures: { hash: string; r
   const mark = project.db.prepare(`UPDATE images SET status = 'failed', error = ?, updated_at = ? WHERE hash = ? AND status = 'ok'`);
   project.db.transaction(() => {
     for (const f of failures) mark.run(`cannot decode: ${f.reason}`, Date.now(), f.hash);
-  })();
+  }).immediate();
 }

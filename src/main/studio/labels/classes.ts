@@ -95,7 +95,7 @@ export function addClass(project: Project, name: string, opts: ActorOption = {})
     const h = beginEntry(db, { actor: opts.actor ?? defaultActor(), action: 'class-add', description: `add class "${clean}"` });
     ensureClass(db, clean, h);
     return finish(db, 'add', h, 0);
-  })();
+  }).immediate();
 }
 
 export function renameClass(project: Project, from: string, to: string, opts: ActorOption = {}): ClassChangeResult {
@@ -109,7 +109,7 @@ export function renameClass(project: Project, from: string, to: string, opts: Ac
     db.prepare('UPDATE classes SET name = ? WHERE id = ?').run(target, c.id);
     recordClassChange(db, h, c.id, { oldName: c.name, newName: target, oldDeleted: null, newDeleted: null });
     return finish(db, 'rename', h, 0);
-  })();
+  }).immediate();
 }
 
 /** Moves every image of `from` to `into` (keeping each label's source) and deletes `from`. */
@@ -126,7 +126,7 @@ export function mergeClass(project: Project, from: string, into: string, opts: A
     db.prepare('UPDATE classes SET deleted = 1 WHERE id = ?').run(a.id);
     recordClassChange(db, h, a.id, { oldName: null, newName: null, oldDeleted: 0, newDeleted: 1 });
     return finish(db, 'merge', h, n);
-  })();
+  }).immediate();
 }
 
 /** Deletes a class: its images become unlabelled. Undo brings both back. */
@@ -141,5 +141,5 @@ export function deleteClass(project: Project, name: string, opts: ActorOption = 
     db.prepare('UPDATE classes SET deleted = 1 WHERE id = ?').run(c.id);
     recordClassChange(db, h, c.id, { oldName: null, newName: null, oldDeleted: 0, newDeleted: 1 });
     return finish(db, 'delete', h, n);
-  })();
+  }).immediate();
 }

@@ -96,7 +96,7 @@ export function undoLast(db: Db): HistoryEntry | undefined {
     if (!row) return undefined;
     replay(db, row.id, 'undo');
     return getEntry(db, row.id);
-  })();
+  }).immediate();
 }
 
 /** Redoes the earliest undone change; undefined when there is nothing to redo. */
@@ -106,7 +106,7 @@ export function redoNext(db: Db): HistoryEntry | undefined {
     if (!row) return undefined;
     replay(db, row.id, 'redo');
     return getEntry(db, row.id);
-  })();
+  }).immediate();
 }
 
 export interface HistoryPosition {

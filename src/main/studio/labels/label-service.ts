@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { invalidArgument } from '../../../shared/errors.ts';
+import { invalidArgument, StudioError } from '../../../shared/errors.ts';
 import type { Db } from '../db/project-db.ts';
-import { csvLine } from '../library/csv.ts';
+import { csvText } from '../library/csv.ts';
 import type { Project } from '../project.ts';
 import { defaultActor } from './actor.ts';
 import { ensureClass, findLiveClass, validateClassName } from './classes.ts';
@@ -56,7 +56,7 @@ export function setLabels(project: Project, imageIds: number[], className: strin
           ON CONFLICT (image_id) DO UPDATE SET class_id = excluded.class_id, source = excluded.source, updated_at = excluded.updated_at`).run(Date.now(), h);
     }
     return { class: name, classCreated: name !== null && !live, images: imageIds.length, changed, historyId: h, history: historyPosition(db) };
-  })();
+  }).immediate();
 }
 
 /** Loads ids into a temporary table (checking they exist) so the label SQL is set-based. */
@@ -112,13 +112,16 @@ export function exportLabels(project: Project, outFile: string, opts: { includeU
   const file = path.resolve(outFile);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const classes: Record<string, number> = {};
-  let text = csvLine(['path', 'label', 'source', 'root']);
-  for (const r of rows) {
-    text += csvLine([r.path, r.label, r.source, r.root]);
-    if (r.label !== null) classes[r.label] = (classes[r.label] ?? 0) + 1;
-  }
+  for (const r of rows) if (r.label !== null) classes[r.label] = (classes[r.label] ?? 0) + 1;
+  const text = csvText([['path', 'label', 'source', 'root'], ...rows.map((r) => [r.path, r.label, r.source, r.root])]);
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // Written beside and renamed: a full disk leaves any earlier export whole.
+    fs.rmSync(tmp, { force: true });
+    throw new StudioError('conflict', `cannot write ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (err as Error).message}; ${fs.existsSync(file) ? 'the file already there was kept unchanged' : 'nothing was written'}`);
+  }
   return { file, rows: rows.length, classes };
 }

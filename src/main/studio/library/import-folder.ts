@@ -9,10 +9,14 @@ import { ensureClass } from '../labels/classes.ts';
 import { beginEntry, dropEntryIfEmpty } from '../labels/history.ts';
 import { projectSideDir } from '../paths.ts';
 import type { Project } from '../project.ts';
-import { DEFAULT_MAX_PIXELS, probeImage, type ProbeResult } from './image-probe.ts';
+import { DEFAULT_MAX_PIXELS, probeFile, WHOLE_READ_LIMIT, type ProbeResult } from './image-probe.ts';
 import { describeLabelSource, makeLabeler, type LabelSource } from './label-sources.ts';
 import { duplicateSummary, type DuplicateGroup } from './duplicates.ts';
+import { acquireImportLock } from './import-lock.ts';
 import { errText, walkImages, type WalkedFile } from './walk.ts';
+
+/** Memory an import may hold in file bytes at once (issue 9: two 1 GB files took 2.2 GB). */
+const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 
 export interface ImportOptions {
   /** Where labels come from (default: the parent folder's name). */
@@ -61,7 +65,6 @@ type Outcome =
  * Rows are written in large transactions, so readers always see whole batches.
  */
 export async function importFolder(project: Project, folder: string, options: ImportOptions = {}): Promise<ImportResult> {
-  const db = project.db;
   const root = path.resolve(folder);
   let st: fs.Stats;
   try {
@@ -70,11 +73,24 @@ export async function importFolder(project: Project, folder: string, options: Im
     throw notFound(`folder ${root} does not exist`);
   }
   if (!st.isDirectory()) throw new StudioError('invalid-argument', `${root} is a file, not a folder: import takes a folder of images`);
+  // A second import of the same folder (another window, another CLI) waits for this one.
+  const release = await acquireImportLock(project.db, root, { signal: options.signal });
+  try {
+    return await importLocked(project, root, options);
+  } finally {
+    release();
+  }
+}
+
+async function importLocked(project: Project, root: string, options: ImportOptions): Promise<ImportResult> {
+  const db = project.db;
 
   const source = options.labels ?? { kind: 'folder' };
   const labeler = makeLabeler(source, root);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const concurrency = options.concurrency ?? Math.max(8, os.availableParallelism() * 8);
+  // Bytes in flight are bounded: each file holds at most WHOLE_READ_LIMIT in memory
+  // (larger ones are streamed), and no more files are read at once than the budget allows.
+  const concurrency = options.concurrency ?? Math.max(4, Math.min(os.availableParallelism() * 8, Math.floor(MAX_BYTES_IN_FLIGHT / WHOLE_READ_LIMIT)));
   const batchSize = options.batchSize ?? 2000;
   const actor = options.actor ?? defaultActor();
   const progress = options.onProgress ?? (() => {});
@@ -130,7 +146,7 @@ export async function importFolder(project: Project, folder: string, options: Im
   const newClassNames = [...new Set(walk.files.map((f) => labeler.labelFor(f.rel)))]
     .filter((n): n is string => n !== null && !knownClasses.has(n))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  if (newClassNames.length) db.transaction(() => newClassNames.forEach(classId))();
+  if (newClassNames.length) db.transaction(() => newClassNames.forEach(classId)).immediate();
   const applyLabel = (imageId: number, rel: string, fresh: boolean): void => {
     const wanted = labeler.labelFor(rel);
     if (wanted === null) return;
@@ -189,7 +205,7 @@ export async function importFolder(project: Project, folder: string, options: Im
         }
         applyLabel(id, file.rel, fresh);
       }
-    })();
+    }).immediate();
   };
 
   // Index: read each file once, probe it, write in large transactions.
@@ -203,17 +219,15 @@ export async function importFolder(project: Project, folder: string, options: Im
     while (next < toProbe.length) {
       if (options.signal?.aborted) throw cancelled();
       const item = toProbe[next++];
-      let probe: ProbeResult | undefined;
-      let buf: Buffer | undefined;
+      let probe: ProbeResult;
       try {
-        // A synchronous read of a small file costs half an async one; the
-        // worker yields to the event loop every few dozen files (below).
-        buf = fs.readFileSync(item.file.abs);
+        // Small files: one synchronous read (half the cost of an async one; the
+        // worker yields every few dozen files, below). Large ones: streamed.
+        probe = await probeFile(item.file.abs, item.file.size, maxPixels);
       } catch (err) {
         probe = { ok: false, hash: null, reason: `cannot read: ${errText(err)}` };
       }
-      if (buf) probe = await probeImage(buf, maxPixels);
-      pending.push({ kind: 'probed', file: item.file, row: item.row, probe: probe! });
+      pending.push({ kind: 'probed', file: item.file, row: item.row, probe });
       done++;
       if (done % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
       if (pending.length >= batchSize) {
@@ -238,7 +252,7 @@ export async function importFolder(project: Project, folder: string, options: Im
     for (const r of vanished) if (!movedIds.has(r.id)) markMissing.run(t, r.id);
     db.prepare('UPDATE roots SET imported_at = ? WHERE id = ?').run(t, rootId);
     if (historyId !== null && dropEntryIfEmpty(db, historyId)) historyId = null;
-  })();
+  }).immediate();
   // Fold the write-ahead log into the file now, so that the next small change
   // (a relabel) does not pay for the import's checkpoint.
   db.pragma('wal_checkpoint(PASSIVE)');
@@ -274,12 +288,15 @@ function cancelled(): StudioError {
 }
 
 function upsertRoot(db: Db, root: string, labelSource: string, now: number): number {
-  const row = db.prepare('SELECT id FROM roots WHERE path = ?').get(root) as { id: number } | undefined;
-  if (row) {
-    db.prepare('UPDATE roots SET label_source = ? WHERE id = ?').run(labelSource, row.id);
-    return row.id;
-  }
-  return Number(db.prepare('INSERT INTO roots (path, label_source, created_at) VALUES (?, ?, ?)').run(root, labelSource, now).lastInsertRowid);
+  // Read then write: one immediate transaction, so two processes cannot both insert the root.
+  return db.transaction(() => {
+    const row = db.prepare('SELECT id FROM roots WHERE path = ?').get(root) as { id: number } | undefined;
+    if (row) {
+      db.prepare('UPDATE roots SET label_source = ? WHERE id = ?').run(labelSource, row.id);
+      return row.id;
+    }
+    return Number(db.prepare('INSERT INTO roots (path, label_source, created_at) VALUES (?, ?, ?)').run(root, labelSource, now).lastInsertRowid);
+  }).immediate();
 }
 
 function statements(db: Db) {

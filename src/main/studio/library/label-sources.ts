@@ -81,53 +81,69 @@ export function makeLabeler(source: LabelSource, root: string): Labeler {
       return { labelFor: (rel) => clean(re.exec(rel)?.[1]), unmatched: () => [] };
     }
     case 'csv': {
-      const map = readLabelCsv(source.file, root);
+      const { exact, slashed } = readLabelCsv(source.file, root);
       return {
-        labelFor: (rel) => map.get(rel) ?? null,
-        unmatched: (seen) => [...map.keys()].filter((k) => !seen.has(k)),
+        labelFor: (rel) => exact.get(rel) ?? slashed.get(rel) ?? null,
+        unmatched: (seen) => [...exact.keys()].filter((k) => !seen.has(k) && !seen.has(k.replace(/\\/g, '/'))),
       };
     }
   }
 }
 
+/**
+ * The labels of a CSV source: path → label. Paths are matched exactly as
+ * written (a file name may start with a space or hold a backslash on POSIX);
+ * a path written with Windows separators also matches through `/`.
+ */
+export interface CsvLabels {
+  exact: Map<string, string>;
+  /** Backslashes read as separators, for CSVs written on Windows; used only when no exact path matches. */
+  slashed: Map<string, string>;
+}
+
 /** Reads path,label rows (header optional, columns found by name when present). */
-export function readLabelCsv(file: string, root: string): Map<string, string> {
+export function readLabelCsv(file: string, root: string): CsvLabels {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw invalidArgument(`--labels csv:${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  const rows = parseCsv(text.replace(/^\uFEFF/, ''));
+  const rows = parseCsv(text, `--labels csv:${file}`);
   let pathCol = 0;
   let labelCol = 1;
+  let first = 1;
   if (rows.length > 0) {
-    const header = rows[0].map((h) => h.trim().toLowerCase());
+    const header = rows[0].map((h) => h.toLowerCase());
     const p = header.findIndex((h) => ['path', 'file', 'filename', 'image'].includes(h));
     const l = header.findIndex((h) => ['label', 'class', 'category'].includes(h));
     if (p >= 0 && l >= 0) {
       pathCol = p;
       labelCol = l;
       rows.shift();
+      first = 2;
     }
   }
-  const map = new Map<string, string>();
+  const out: CsvLabels = { exact: new Map(), slashed: new Map() };
   rows.forEach((row, i) => {
     if (row.length <= Math.max(pathCol, labelCol)) {
-      throw invalidArgument(`--labels csv:${file}: row ${i + 1} has ${row.length} column(s), expected path,label`);
+      throw invalidArgument(`--labels csv:${file}: row ${i + first} has ${row.length} column(s), expected path,label`);
     }
+    // Class names are trimmed wherever they are made; the path is kept as written.
     const label = row[labelCol].trim();
-    const rel = normaliseCsvPath(row[pathCol].trim(), root);
-    if (rel !== null && label !== '') map.set(rel, label);
+    const rel = relativeCsvPath(row[pathCol], root);
+    if (rel === null || label === '') return;
+    out.exact.set(rel, label);
+    if (rel.includes('\\')) out.slashed.set(rel.replace(/\\/g, '/'), label);
   });
-  return map;
+  return out;
 }
 
-function normaliseCsvPath(p: string, root: string): string | null {
-  let rel = p.replace(/\\/g, '/');
+function relativeCsvPath(p: string, root: string): string | null {
+  let rel = p;
   if (path.isAbsolute(p)) {
     rel = path.relative(root, p).split(path.sep).join('/');
-    if (rel.startsWith('../')) return null;
+    if (rel === '..' || rel.startsWith('../')) return null;
   }
   return rel.replace(/^(\.\/)+/, '');
 }

@@ -145,7 +145,7 @@ export function createRun(project: Project, run: NewRun): RunRecord {
     const ins = project.db.prepare('INSERT INTO run_images (run_id, image_id, part, class_id) VALUES (?, ?, ?, ?)');
     for (const im of run.images) ins.run(runId, im.imageId, im.part, im.classId);
     return runId;
-  })();
+  }).immediate();
   return getRun(project, id)!;
 }
 
@@ -181,7 +181,7 @@ export function updateRun(
     values.push(k === 'timings' ? JSON.stringify(v) : v);
   }
   if (sets.length === 0) return;
-  project.db.transaction(() => project.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id))();
+  project.db.transaction(() => project.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)).immediate();
 }
 
 export function addEpoch(project: Project, runId: number, stage: Stage, m: EpochMetrics): void {
@@ -189,7 +189,7 @@ export function addEpoch(project: Project, runId: number, stage: Stage, m: Epoch
     project.db
       .prepare('INSERT OR REPLACE INTO run_epochs (run_id, stage, epoch, loss, accuracy, val_loss, val_accuracy, lr, ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(runId, stage, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.lr, m.ms),
-  )();
+  ).immediate();
 }
 
 export function runEpochs(project: Project, runId: number): (EpochMetrics & { stage: Stage })[] {
@@ -210,7 +210,7 @@ export function addArtefact(project: Project, runId: number, kind: string, file:
   project.db.transaction(() => {
     project.db.prepare('DELETE FROM run_artefacts WHERE run_id = ? AND kind = ? AND path = ?').run(runId, kind, file);
     project.db.prepare('INSERT INTO run_artefacts (run_id, kind, path, created_at) VALUES (?, ?, ?, ?)').run(runId, kind, file, Date.now());
-  })();
+  }).immediate();
 }
 
 export function runArtefacts(project: Project, runId: number): { kind: string; path: string; createdAt: number }[] {
@@ -255,7 +255,7 @@ export function addEvaluation(
       ins.run(evalId, p.imageId, p.trueClass, p.predicted, p.correct ? 1 : 0, Buffer.from(f.buffer));
     }
     return evalId;
-  })();
+  }).immediate();
 }
 
 /** The newest evaluation of a run on a part, if any. */
@@ -299,7 +299,7 @@ export function markInterruptedRuns(project: Project): number[] {
     const upd = project.db.prepare("UPDATE runs SET state = 'interrupted', error = ?, finished_at = COALESCE(finished_at, ?) WHERE id = ? AND state IN ('running', 'queued')");
     project.db.transaction(() => {
       for (const id of dead) upd.run('the process running it ended before the run finished (checkpoint and metrics so far are kept)', Date.now(), id);
-    })();
+    }).immediate();
   }
   return dead;
 }

@@ -16,6 +16,7 @@ import { exportLabels, redoLabels, setLabels, undoLabels } from '../labels/label
 import { resolveImageRefs } from '../library/image-refs.ts';
 import { importFolder } from '../library/import-folder.ts';
 import type { LabelSource } from '../library/label-sources.ts';
+import type { ImageFormat } from '../library/image-formats.ts';
 import type { Project } from '../project.ts';
 import { makeThumbnails, openImage, thumbnailDir, thumbnailPath, THUMB_SIZE } from '../thumbnails/make-thumbnails.ts';
 import type { ServiceArea, ServiceContext } from './context.ts';
@@ -28,7 +29,7 @@ export interface LibraryArea {
   calls: ServiceArea;
   /** Thumbnails in the cache (best known now; a background re-count that changes it emits thumbnails.ready). */
   thumbnailsReady(project: Project): number;
-  mediaFile(project: Project, request: MediaRequest): Promise<{ file: string; allowedRoots: string[] } | null>;
+  mediaFile(project: Project, request: MediaRequest): Promise<{ file: string; allowedRoots: string[]; imageFormat?: ImageFormat } | null>;
 }
 
 function labelSourceOf(r: ImportRequest): LabelSource {
@@ -243,10 +244,11 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
         return file ? { file, allowedRoots: [thumbnailDir(project)] } : null;
       }
       if (request.kind === 'image') {
-        const row = project.db.prepare(`SELECT r.path AS root, i.rel_path AS rel FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id = ?`).get(request.id) as
-          | { root: string; rel: string } | undefined;
-        if (!row || !isSafeRelative(row.rel)) return null;
-        return { file: path.join(row.root, ...row.rel.split('/')), allowedRoots: [row.root] };
+        // Only a healthy image is served, and only while its bytes are still the format the import found (media-guard.ts).
+        const row = project.db.prepare(`SELECT r.path AS root, i.rel_path AS rel, i.format FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id = ? AND i.status = 'ok'`).get(request.id) as
+          | { root: string; rel: string; format: ImageFormat | null } | undefined;
+        if (!row?.format || !isSafeRelative(row.rel)) return null;
+        return { file: path.join(row.root, ...row.rel.split('/')), allowedRoots: [row.root], imageFormat: row.format };
       }
       return null;
     },

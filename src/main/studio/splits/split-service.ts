@@ -56,7 +56,7 @@ export function createSplit(project: Project, req: SplitRequest): SplitInfo {
     const insert = db.prepare('INSERT INTO split_members (split_id, image_id, part, class_id) VALUES (?, ?, ?, ?)');
     for (const m of plan.members) insert.run(id, m.id, m.part, classIds.get(m.className)!);
     return getSplit(project, name);
-  })();
+  }).immediate();
 }
 
 function isLocked(db: Db, name: string): boolean {

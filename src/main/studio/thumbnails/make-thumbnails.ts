@@ -3,8 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodeBmp } from '../library/bmp.ts';
-import { contentHash } from '../library/image-probe.ts';
+import { contentHash, hashFileSync, WHOLE_READ_LIMIT } from '../library/image-probe.ts';
+import { sniffFormat } from '../library/image-formats.ts';
 import type { Project } from '../project.ts';
+import { StudioError } from '../../../shared/errors.ts';
+import { errText } from '../library/walk.ts';
 
 /**
  * Thumbnails: a JPEG of at most THUMB_SIZE pixels a side per distinct content
@@ -45,7 +48,12 @@ export function thumbnailPath(project: Project, hash: string): string {
 }
 
 /** Decodes any indexed format (BMP through our own decoder) into a sharp pipeline; failOn warning catches corrupt data. */
-export function openImage(buf: Buffer): sharp.Sharp {
+export function openImage(input: Buffer | string): sharp.Sharp {
+  if (typeof input === 'string') {
+    // sharp reads every format but BMP from the path itself; a BMP goes through our decoder whole.
+    return sniffFile(input) === 'bmp' ? openImage(fs.readFileSync(input)) : sharp(input, { failOn: 'warning' });
+  }
+  const buf = input;
   if (buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d) {
     const { width, height, rgb } = decodeBmp(buf);
     return sharp(rgb, { raw: { width, height, channels: 3 } });
@@ -79,8 +87,9 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
     }
   };
   report(true);
+  let writeFailure: StudioError | undefined;
   const worker = async (): Promise<void> => {
-    while (next < todo.length) {
+    while (next < todo.length && !writeFailure) {
       if (options.signal?.aborted) {
         result.cancelled = true;
         return;
@@ -90,22 +99,38 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
       try {
         // Synchronous file I/O on purpose: sharp's jobs run on libuv's small
         // thread pool, and async fs calls would queue behind them.
-        let buf: Buffer | undefined;
+        // A large file is hashed by streaming and decoded by sharp from its path:
+        // memory stays bounded whatever the file's size (issue 9).
+        let input: Buffer | string | undefined;
+        let hash: string | undefined;
         try {
-          buf = fs.readFileSync(row.abs);
+          if (fs.statSync(row.abs).size > WHOLE_READ_LIMIT) {
+            input = row.abs;
+            hash = hashFileSync(row.abs);
+          } else {
+            input = fs.readFileSync(row.abs);
+            hash = contentHash(input);
+          }
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         }
-        if (!buf || contentHash(buf) !== row.hash) {
+        if (!input || hash !== row.hash) {
           // Not broken, just newer than the index: the next import re-reads it.
           result.stale.push(row.rel);
           done++;
           continue;
         }
-        const jpeg = await openImage(buf).rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
+        const jpeg = await openImage(input).rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
         const tmp = `${out}.tmp-${process.pid}-${next}`;
-        fs.writeFileSync(tmp, jpeg);
-        fs.renameSync(tmp, out);
+        try {
+          fs.writeFileSync(tmp, jpeg);
+          fs.renameSync(tmp, out);
+        } catch (err) {
+          // A write that fails (disk full) says nothing about the image: never mark it failed for it.
+          fs.rmSync(tmp, { force: true });
+          writeFailure ??= new StudioError('conflict', `cannot write thumbnail ${out}: ${errText(err)}. The ${result.made} thumbnails made before it are kept and no image was marked failed; free some space and run thumbnails again.`);
+          return;
+        }
         result.made++;
       } catch (err) {
         const reason = `cannot decode: ${decodeErrorText(err)}`;
@@ -121,14 +146,26 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
   // More jobs than cores: each sharp job is single-threaded here and waits on file I/O part of the time.
   const concurrency = options.concurrency ?? Math.max(4, os.availableParallelism() * 2);
   await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, todo.length)) }, worker));
+  if (writeFailure && broken.length === 0) throw writeFailure;
   if (broken.length) {
     const mark = db.prepare("UPDATE images SET status = 'failed', error = ?, updated_at = ? WHERE hash = ? AND status = 'ok'");
     db.transaction(() => {
       for (const b of broken) mark.run(b.reason, Date.now(), b.hash);
-    })();
+    }).immediate();
   }
   report(true);
+  if (writeFailure) throw writeFailure;
   return result;
+}
+
+function sniffFile(file: string): string | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    return sniffFormat(head.subarray(0, fs.readSync(fd, head, 0, 16, 0)));
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** sharp's messages in words: one line, and "warning treated as error" said plainly. */

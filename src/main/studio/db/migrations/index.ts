@@ -4,6 +4,7 @@ import { features } from './002-features.ts';
 import { runs } from './003-runs.ts';
 import { speedIndexes } from './004-speed-indexes.ts';
 import { userDecisions } from './005-user-decisions.ts';
+import { jobOwners } from './006-job-owners.ts';
 
 /** Every schema change, in order. Append only: never edit a migration that has shipped. */
-export const migrations: readonly Migration[] = [foundation, features, runs, speedIndexes, userDecisions];
+export const migrations: readonly Migration[] = [foundation, features, runs, speedIndexes, userDecisions, jobOwners];
