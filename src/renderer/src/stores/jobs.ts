@@ -22,6 +22,30 @@ export const useJobsStore = defineStore('jobs', () => {
   };
   const activeOf = (kind: JobKind): JobInfo | null => active.value.find((j) => j.kind === kind) ?? null;
 
+  // Progress arrives many times a second (every epoch of a run): it is applied
+  // at most four times a second; a job's end is applied at once.
+  const pending = new Map<string, JobInfo>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  function flush(): void {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    if (pending.size === 0) return;
+    const next = { ...jobs.value };
+    for (const [id, job] of pending) next[id] = job;
+    pending.clear();
+    jobs.value = next;
+  }
+  function progressed(job: JobInfo): void {
+    if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled' || !jobs.value[job.id]) {
+      pending.delete(job.id);
+      flush();
+      apply(job);
+      return;
+    }
+    pending.set(job.id, job);
+    if (timer === null) timer = setTimeout(flush, 250);
+  }
+
   function apply(job: JobInfo): void {
     jobs.value = { ...jobs.value, [job.id]: job };
     if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') {
@@ -35,8 +59,8 @@ export const useJobsStore = defineStore('jobs', () => {
     if (connected) return;
     connected = true;
     const api = getStudioApi();
-    api.on('job.updated', apply);
-    api.on('job.finished', apply);
+    api.on('job.updated', progressed);
+    api.on('job.finished', progressed);
     try {
       for (const job of await api.listJobs()) apply(job);
     } catch (err) {

@@ -2,7 +2,7 @@
 // config diff, confusion matrices, disagreements), evaluation on val/test with
 // the locked-test counter, export and the HTML report.
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, shallowRef } from 'vue';
 import type { Evaluation, ExportFormat, ExportResult, RunComparison, RunDetail, RunSummary } from '../../../shared/api.ts';
 import { getStudioApi } from '../api/index.ts';
 import { errorText } from '../display/format.ts';
@@ -10,8 +10,9 @@ import { errorText } from '../display/format.ts';
 export const useRunsStore = defineStore('runs', () => {
   const runs = ref<RunSummary[]>([]);
   const selected = ref<number[]>([]);
-  const detail = ref<RunDetail | null>(null);
-  const comparison = ref<RunComparison | null>(null);
+  // Shallow: curves of long runs are thousands of points, replaced whole.
+  const detail = shallowRef<RunDetail | null>(null);
+  const comparison = shallowRef<RunComparison | null>(null);
   const loading = ref(false);
   const error = ref<string | null>(null);
   const evaluating = ref<string | null>(null);
@@ -122,10 +123,27 @@ export const useRunsStore = defineStore('runs', () => {
   function connect(): void {
     if (connected) return;
     connected = true;
+    // A live run is summarised anew every epoch: applied at most four times a second, a change of state at once.
+    const pending = new Map<number, RunSummary>();
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const flush = (): void => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      if (pending.size === 0) return;
+      const updates = [...pending.values()];
+      pending.clear();
+      let next = runs.value;
+      for (const run of updates) next = next.some((r) => r.id === run.id) ? next.map((r) => (r.id === run.id ? run : r)) : [run, ...next];
+      runs.value = next;
+    };
     getStudioApi().on('run.updated', (run) => {
-      const i = runs.value.findIndex((r) => r.id === run.id);
-      if (i >= 0) runs.value = runs.value.map((r) => (r.id === run.id ? run : r));
-      else runs.value = [run, ...runs.value];
+      const known = runs.value.find((r) => r.id === run.id);
+      pending.set(run.id, run);
+      if (known && known.state === run.state) {
+        if (timer === null) timer = setTimeout(flush, 250);
+        return;
+      }
+      flush();
       if (selected.value.includes(run.id) && (run.state === 'done' || run.state === 'failed' || run.state === 'cancelled')) void refreshSelection();
     });
   }
