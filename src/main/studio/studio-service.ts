@@ -50,6 +50,8 @@ export interface Studio {
 }
 
 export const DEFAULT_PROJECT_NAME = 'default.xstudio';
+/** How often the open project file is checked for writes by other processes (ms). */
+const EXTERNAL_CHANGE_POLL_MS = 1000;
 
 export function defaultProjectFile(dataDir = studioDataDir()): string {
   return path.join(dataDir, DEFAULT_PROJECT_NAME);
@@ -118,6 +120,26 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     events.emit('project.changed', status());
   };
 
+  // Another process (the CLI: `xstudio extract`, `train`, `label`…) may write
+  // the open project file: SQLite's data_version changes when another
+  // connection commits. Checked every second; the UI is told the project
+  // changed, so every view reloads what it shows without a page reload.
+  let dataVersion: number | null = null;
+  let versionOf: Project | null = null;
+  const watcher = setInterval(() => {
+    const p = project;
+    if (!p) return;
+    try {
+      const v = p.db.pragma('data_version', { simple: true }) as number;
+      if (versionOf === p && dataVersion !== null && v !== dataVersion) events.emit('project.changed', status());
+      versionOf = p;
+      dataVersion = v;
+    } catch {
+      // A project being closed: the next tick sees the new one.
+    }
+  }, EXTERNAL_CHANGE_POLL_MS);
+  watcher.unref();
+
   const service = checkComplete(
     {
       ...projectsArea(ctx, { open, status: async () => status(), recent: async () => recent.list() }),
@@ -154,6 +176,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       return guardMediaFile(found.file, found.allowedRoots);
     },
     async close() {
+      clearInterval(watcher);
       jobs.cancelAll();
       await runs.onProjectClosing();
       await runner?.close();

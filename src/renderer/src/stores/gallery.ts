@@ -377,6 +377,16 @@ export const useGalleryStore = defineStore('gallery', () => {
       const changed = !same || images !== shownImages;
       shownFile = status.file;
       shownImages = images;
+      if (!same) {
+        // Another project: its gallery starts from scratch (no filter, name order, no preview).
+        filter.value = {};
+        sort.value = 'name';
+        order.value = 'asc';
+        previewOpen.value = false;
+        preview.value = null;
+        previewError.value = null;
+        error.value = null;
+      }
       if (loaded.value && changed) void reload(same);
     });
     // A finished run brings new predictions (marks, sort by confidence or loss).

@@ -6,6 +6,7 @@ import { computed, ref, shallowRef } from 'vue';
 import type { Evaluation, ExportFormat, ExportResult, RunComparison, RunDetail, RunSummary } from '../../../shared/api.ts';
 import { getStudioApi } from '../api/index.ts';
 import { errorText } from '../display/format.ts';
+import { useJobsStore } from './jobs.ts';
 
 export const useRunsStore = defineStore('runs', () => {
   const runs = ref<RunSummary[]>([]);
@@ -123,6 +124,12 @@ export const useRunsStore = defineStore('runs', () => {
   function connect(): void {
     if (connected) return;
     connected = true;
+    // A run trained, evaluated or exported (by this page or any other): the table and the selection re-read.
+    useJobsStore().onEnded((job) => {
+      if (job.kind === 'train' || job.kind === 'evaluate' || job.kind === 'export' || job.kind === 'suspects') {
+        void load().then(() => (job.runId !== null && selected.value.includes(job.runId) ? refreshSelection() : undefined));
+      }
+    });
     // A live run is summarised anew every epoch: applied at most four times a second, a change of state at once.
     const pending = new Map<number, RunSummary>();
     let timer: ReturnType<typeof setTimeout> | null = null;
@@ -148,8 +155,22 @@ export const useRunsStore = defineStore('runs', () => {
     });
   }
 
+  /** Another project was opened: nothing of this one's runs stays on screen. */
+  function reset(): void {
+    compareSeq++;
+    runs.value = [];
+    selected.value = [];
+    detail.value = null;
+    comparison.value = null;
+    evaluation.value = null;
+    evaluationError.value = null;
+    exported.value = [];
+    exportError.value = null;
+    error.value = null;
+  }
+
   return {
-    runs, selected, selectedRuns, detail, comparison, loading, error, evaluating, evaluation, evaluationError, exporting, exported, exportError,
+    reset, runs, selected, selectedRuns, detail, comparison, loading, error, evaluating, evaluation, evaluationError, exporting, exported, exportError,
     thumbUrl, load, refreshSelection, toggle, selectOnly, evaluate, exportRun, reportUrl, connect,
   };
 });

@@ -63,8 +63,9 @@ export const useTrainingStore = defineStore('training', () => {
   const live = shallowRef<LiveRun | null>(null);
   let connected = false;
 
-  const extractionJob = computed(() => (extractionJobId.value ? (jobs.jobs[extractionJobId.value] ?? null) : null));
-  const weightsJob = computed(() => (weightsJobId.value ? (jobs.jobs[weightsJobId.value] ?? null) : null));
+  // The job started here, or any one running (started before a reload, or elsewhere).
+  const extractionJob = computed(() => jobs.activeOf('extract') ?? (extractionJobId.value ? (jobs.jobs[extractionJobId.value] ?? null) : null));
+  const weightsJob = computed(() => jobs.activeOf('weights-fetch') ?? (weightsJobId.value ? (jobs.jobs[weightsJobId.value] ?? null) : null));
   const officialWeightsPresent = computed(() => weights.value?.files.some((f) => f.variant === 'notop' && f.present) ?? false);
 
   async function attempt<T>(fn: () => Promise<T>, onError: (message: string) => void): Promise<T | null> {
@@ -129,7 +130,14 @@ export const useTrainingStore = defineStore('training', () => {
     await attempt(async () => (features.value = await getStudioApi().getFeatureStatus()), (m) => (extractError.value = m));
   }
   async function cancelExtraction(): Promise<void> {
-    if (extractionJobId.value) await jobs.cancel(extractionJobId.value);
+    const job = extractionJob.value;
+    if (job) await jobs.cancel(job.id);
+  }
+  async function loadFeatures(): Promise<void> {
+    await attempt(async () => (features.value = await getStudioApi().getFeatureStatus()), (m) => (extractError.value = m));
+  }
+  async function loadWeights(): Promise<void> {
+    await attempt(async () => (weights.value = await getStudioApi().getWeightsStatus()), (m) => (weightsError.value = m));
   }
 
   // ── runs ──
@@ -262,6 +270,18 @@ export const useTrainingStore = defineStore('training', () => {
     if (connected) return;
     connected = true;
     const api = getStudioApi();
+    // Whatever started a job (this page before a reload, another tab), its end refreshes what it changed.
+    jobs.onEnded((job) => {
+      if (job.kind === 'extract') {
+        if (job.state === 'failed' && job.id !== extractionJobId.value) extractError.value = job.error?.message ?? 'Extraction failed.';
+        void loadFeatures();
+      } else if (job.kind === 'weights-fetch') {
+        if (job.state === 'failed' && job.id !== weightsJobId.value) weightsError.value = job.error?.message ?? 'Downloading the weights failed.';
+        void loadWeights();
+      } else if (job.kind === 'train') {
+        void attempt(async () => (queue.value = await getStudioApi().getRunQueue()), (m) => (runError.value = m));
+      }
+    });
     api.on('run.updated', onRunUpdated);
     api.on('run.epoch', (e) => {
       if (live.value?.runId !== e.runId) return;
@@ -275,9 +295,27 @@ export const useTrainingStore = defineStore('training', () => {
     });
   }
 
+  /** Another project was opened: its runs, features and messages are not these. */
+  function reset(): void {
+    if (flushTimer !== null) clearTimeout(flushTimer);
+    flushTimer = null;
+    pendingEpochs = [];
+    pendingBatch = null;
+    pendingSummary = null;
+    live.value = null;
+    features.value = null;
+    form.value = null;
+    queue.value = { running: null, queued: [] };
+    runError.value = null;
+    extractError.value = null;
+    weightsError.value = null;
+    extractionJobId.value = null;
+    weightsJobId.value = null;
+  }
+
   return {
-    backend, backendError, weights, weightsError, weightsJobId, weightsJob, features, extraction, extractionJobId, extractionJob, extractError,
+    reset, backend, backendError, weights, weightsError, weightsJobId, weightsJob, features, extraction, extractionJobId, extractionJob, extractError,
     defaults, form, runError, starting, queue, live, officialWeightsPresent,
-    load, loadBackend, fetchWeights, importWeights, updateExtraction, startExtraction, cancelExtraction, updateForm, resetForm, startRun, cancelRun, connect,
+    load, loadBackend, loadFeatures, loadWeights, fetchWeights, importWeights, updateExtraction, startExtraction, cancelExtraction, updateForm, resetForm, startRun, cancelRun, connect,
   };
 });
