@@ -107,6 +107,7 @@ export const callSchemas: Schemas = {
   undo: empty,
   redo: empty,
   getHistory: z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
+  previewUndo: empty,
   listClasses: empty,
   createClass: z.object({ name: className }).strict(),
   renameClass: z.object({ name: className, newName: className }).strict(),

@@ -288,6 +288,17 @@ export interface UndoResult {
   classes: ClassInfo[];
 }
 
+/** One step of the label history as undo or redo would apply it. */
+export interface HistoryStep {
+  historyId: number;
+  /** In words, as the history says it ("labels from file names on import of /photos"). */
+  description: string;
+  /** Images whose label the step changes. */
+  images: number;
+  /** Classes it adds, renames, merges or deletes. */
+  classChanges: number;
+}
+
 // ───────────────────────────── splits ─────────────────────────────
 
 export interface SplitRequest {
@@ -673,6 +684,8 @@ export interface StudioCalls {
   undo: Call<Empty, UndoResult>;
   redo: Call<Empty, UndoResult>;
   getHistory: Call<{ limit?: number }, LabelHistoryEntry[]>;
+  /** What undo and redo would do now, with how many images they change (to ask before a large one). */
+  previewUndo: Call<Empty, { undo: HistoryStep | null; redo: HistoryStep | null }>;
   listClasses: Call<Empty, ClassInfo[]>;
   createClass: Call<{ name: string }, LabelChangeResult>;
   renameClass: Call<{ name: string; newName: string }, LabelChangeResult>;
@@ -723,7 +736,7 @@ const callNameSet: Record<CallName, true> = {
   getAppInfo: true, listRecentProjects: true, openProject: true, createProject: true, getProjectStatus: true, listFolder: true,
   importFolder: true, makeThumbnails: true,
   queryImages: true, queryImageIds: true, getImage: true,
-  setLabel: true, undo: true, redo: true, getHistory: true, listClasses: true, createClass: true, renameClass: true, mergeClasses: true, deleteClass: true,
+  setLabel: true, undo: true, redo: true, getHistory: true, previewUndo: true, listClasses: true, createClass: true, renameClass: true, mergeClasses: true, deleteClass: true,
   previewSplit: true, createSplit: true, lockSplit: true, deleteSplit: true, listSplits: true,
   getBackend: true, getWeightsStatus: true, fetchWeights: true, importWeights: true, getFeatureStatus: true, startExtraction: true,
   listJobs: true, cancelJob: true,

@@ -105,7 +105,7 @@ export const useSplitsStore = defineStore('splits', () => {
         const base = Math.max(available, asked);
         sizes = { train: round1((s.train / base) * 100), val: round1((s.val / base) * 100), test: round1((s.test / base) * 100) };
         if (asked > available) {
-          unitNote.value = `${asked.toLocaleString('en-US')} images were asked for but ${available.toLocaleString('en-US')} are labelled: the percentages keep the same proportions of the ${available.toLocaleString('en-US')}.`;
+          unitNote.value = `${asked.toLocaleString('en-US')} images were asked for but ${available.toLocaleString('en-US')} can go in a split: the percentages keep the same proportions of the ${available.toLocaleString('en-US')}.`;
         }
       }
     }
