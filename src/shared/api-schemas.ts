@@ -108,6 +108,11 @@ export const callSchemas: Schemas = {
   redo: empty,
   getHistory: z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   previewUndo: empty,
+  predictImages: z.object({
+    files: z.array(nonEmpty).min(1, 'must name at least one image file or folder').max(1000),
+    runId: id.optional(),
+    model: nonEmpty.optional(),
+  }).strict().refine((r) => (r.runId === undefined) !== (r.model === undefined), { message: 'give exactly one of runId (a finished run) or model (an exported model)' }),
   listClasses: empty,
   createClass: z.object({ name: className }).strict(),
   renameClass: z.object({ name: className, newName: className }).strict(),

@@ -624,6 +624,35 @@ export interface ReportInfo {
   file: string;
 }
 
+/** One image classified by "Try it" or `xstudio predict`. */
+export interface Prediction {
+  /** Absolute path on the machine running the core. */
+  path: string;
+  label: string;
+  confidence: number;
+  probabilities: Record<string, number>;
+  /** Content hash of the file when the core made a thumbnail of it (`api.thumbUrl(hash)`), else absent. */
+  hash?: string | null;
+}
+
+/** Predictions of a model on image files (a run of the open project, or an exported model). */
+export interface PredictResult {
+  backend: string;
+  /** The model folder or file that ran. */
+  model: string;
+  classes: string[];
+  predictions: Prediction[];
+}
+
+export interface PredictRequest {
+  /** Image files or folders (their images, recursively, at most 1,000), on the machine running the core. */
+  files: string[];
+  /** A finished run of the open project… */
+  runId?: number;
+  /** …or an exported model (tfjs folder or model.json, Keras .h5 with its metadata). Exactly one of the two. */
+  model?: string;
+}
+
 // ───────────────────────────── suspects ─────────────────────────────
 
 export interface SuspectsRequest {
@@ -721,6 +750,8 @@ export interface StudioCalls {
   exportRun: Call<ExportRequest, ExportResult>;
   /** Writes (or finds) the run's HTML report. */
   getRunReport: Call<{ id: number }, ReportInfo>;
+  /** "Try it": classifies image files with a finished run (exported once as TF.js, cached) or an exported model. */
+  predictImages: Call<PredictRequest, PredictResult>;
   // suspects
   findSuspects: Call<SuspectsRequest, SuspectList>;
   /** The user says these labels are right: they leave the suspects list. */
@@ -740,7 +771,7 @@ const callNameSet: Record<CallName, true> = {
   previewSplit: true, createSplit: true, lockSplit: true, deleteSplit: true, listSplits: true,
   getBackend: true, getWeightsStatus: true, fetchWeights: true, importWeights: true, getFeatureStatus: true, startExtraction: true,
   listJobs: true, cancelJob: true,
-  getRunDefaults: true, startRun: true, listRuns: true, getRunQueue: true, getRun: true, cancelRun: true, compareRuns: true, evaluateRun: true, exportRun: true, getRunReport: true,
+  getRunDefaults: true, startRun: true, listRuns: true, getRunQueue: true, getRun: true, cancelRun: true, compareRuns: true, evaluateRun: true, exportRun: true, getRunReport: true, predictImages: true,
   findSuspects: true, confirmLabels: true,
 };
 export const CALL_NAMES = Object.keys(callNameSet) as CallName[];

@@ -213,4 +213,37 @@ describe.skipIf(notReady)('issue 13: broken flows', () => {
     expect(await page.locator('[data-testid="runs-table"] tr.selected').count()).toBe(2);
     await page.setViewportSize({ width: 1440, height: 900 });
   });
+
+  it('Try it: picks a folder, classifies it with a run and with an exported model, and shows each image', async () => {
+    await nav('runs');
+    const panel = page.locator('[data-testid="try-it"]');
+    await panel.locator('input[aria-label="Folder path"]').fill(path.join(studio.imagesDir, 'red'));
+    await panel.locator('input[aria-label="Folder path"]').press('Enter');
+    await panel.locator('.entry:has-text("red.1.jpg")').waitFor();
+    await panel.locator('[data-testid="try-pick-folder"]').click();
+    await panel.locator('input[aria-label="Folder path"]').fill(path.join(studio.imagesDir, 'blue'));
+    await panel.locator('input[aria-label="Folder path"]').press('Enter');
+    await panel.locator('.entry:has-text("blue.2.jpg")').click();
+    expect(await panel.locator('[data-testid="try-picked"] li').count()).toBe(2);
+    const runs = await studio.api('listRuns');
+    const run = runs.find((r) => r.state === 'done')!;
+    await panel.locator('select[aria-label="Run to try"]').selectOption(String(run.id));
+    await panel.locator('[data-testid="try-classify"]').click();
+    const results = panel.locator('[data-testid="try-result"]');
+    await expect.poll(() => results.count(), { timeout: 240_000 }).toBe(9);
+    const labels = await panel.locator('[data-testid="try-label"]').allTextContents();
+    expect(labels.every((l) => l === 'red' || l === 'blue')).toBe(true);
+    // Each image is shown (its thumbnail loaded).
+    await expect.poll(() => results.locator('img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0))).toBe(true);
+    await screenshot(page, 'issue13-try-it-run');
+
+    // The same images through the exported model folder the run was prepared as.
+    await panel.locator('label:has-text("An exported model") input').check();
+    await panel.locator('input[aria-label="Exported model"]').fill(path.join(`${studio.projectFile}.d`, 'runs', String(run.id), 'try-it-tfjs'));
+    await panel.locator('[data-testid="try-classify"]').click();
+    await expect.poll(() => panel.locator('[data-testid="try-results"] p').textContent(), { timeout: 120_000 }).toContain('try-it-tfjs');
+    expect(await panel.locator('[data-testid="try-label"]').allTextContents()).toEqual(labels);
+    // The core's call refuses both or neither source, in words.
+    await expect(studio.api('predictImages', { files: [studio.imagesDir] })).rejects.toThrow(/exactly one of runId/);
+  });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { PredictResult } from '../../shared/api.ts';
 import { StudioError } from '../../shared/errors.ts';
 import { selectBackend } from './backend.ts';
 import { argmaxRow } from './evaluate.ts';
@@ -15,12 +16,8 @@ import { applyPreprocess, decodeImage, type PreprocessMode } from './preprocess.
  * file with its .json metadata) on image files, with no project: the proof
  * that an export works on its own.
  */
-export interface PredictResult {
-  backend: string;
-  model: string;
-  classes: string[];
-  predictions: { path: string; label: string; confidence: number; probabilities: Record<string, number> }[];
-}
+// The result's shape is the contract's (src/shared/api.ts), shared with the studio's "Try it".
+export type { PredictResult };
 
 interface LoadedExport {
   model: tf.LayersModel;

@@ -3,7 +3,7 @@
 // the locked-test counter, export and the HTML report.
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { Evaluation, ExportFormat, ExportResult, RunComparison, RunDetail, RunSummary } from '../../../shared/api.ts';
+import type { Evaluation, ExportFormat, ExportResult, FolderListing, PredictResult, RunComparison, RunDetail, RunSummary } from '../../../shared/api.ts';
 import { getStudioApi } from '../api/index.ts';
 import { errorText } from '../display/format.ts';
 import { useJobsStore } from './jobs.ts';
@@ -24,6 +24,44 @@ export const useRunsStore = defineStore('runs', () => {
   const exportError = ref<string | null>(null);
   let connected = false;
   let compareSeq = 0;
+
+  // ── Try it: classify picked images (files or folders on the core's machine) with a run or an export ──
+  const tryListing = ref<FolderListing | null>(null);
+  const tryListingError = ref<string | null>(null);
+  const tryPicked = ref<string[]>([]);
+  const tryResult = shallowRef<PredictResult | null>(null);
+  const tryError = ref<string | null>(null);
+  const trying = ref(false);
+
+  async function tryBrowse(path?: string): Promise<void> {
+    tryListingError.value = null;
+    try {
+      tryListing.value = await getStudioApi().listFolder(path ? { path } : {});
+    } catch (err) {
+      tryListingError.value = errorText(err);
+    }
+  }
+  function tryPick(path: string): void {
+    if (!tryPicked.value.includes(path)) tryPicked.value = [...tryPicked.value, path];
+  }
+  function tryUnpick(path: string): void {
+    tryPicked.value = tryPicked.value.filter((p) => p !== path);
+  }
+  async function tryClassify(source: { runId: number } | { model: string }): Promise<void> {
+    if (tryPicked.value.length === 0) {
+      tryError.value = 'Pick one or more images, or a folder, first.';
+      return;
+    }
+    trying.value = true;
+    tryError.value = null;
+    try {
+      tryResult.value = await getStudioApi().predictImages({ files: tryPicked.value, ...source });
+    } catch (err) {
+      tryError.value = errorText(err);
+    } finally {
+      trying.value = false;
+    }
+  }
 
   const selectedRuns = computed(() => selected.value.map((id) => runs.value.find((r) => r.id === id)).filter((r): r is RunSummary => !!r));
 
@@ -167,9 +205,14 @@ export const useRunsStore = defineStore('runs', () => {
     exported.value = [];
     exportError.value = null;
     error.value = null;
+    tryListing.value = null;
+    tryPicked.value = [];
+    tryResult.value = null;
+    tryError.value = null;
   }
 
   return {
+    tryListing, tryListingError, tryPicked, tryResult, tryError, trying, tryBrowse, tryPick, tryUnpick, tryClassify,
     reset, runs, selected, selectedRuns, detail, comparison, loading, error, evaluating, evaluation, evaluationError, exporting, exported, exportError,
     thumbUrl, load, refreshSelection, toggle, selectOnly, evaluate, exportRun, reportUrl, connect,
   };
