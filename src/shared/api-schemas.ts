@@ -97,6 +97,7 @@ export const callSchemas: Schemas = {
   openProject: z.object({ file: nonEmpty }).strict(),
   createProject: z.object({ file: nonEmpty }).strict(),
   getProjectStatus: empty,
+  deleteProject: z.object({ file: nonEmpty }).strict(),
   listFolder: z.object({ path: z.string().optional() }).strict(),
   importFolder: importRequest,
   makeThumbnails: empty,

@@ -699,6 +699,11 @@ export interface StudioCalls {
   /** Fails with 'conflict' if the file exists. */
   createProject: Call<{ file: string }, ProjectStatus>;
   getProjectStatus: Call<Empty, ProjectStatus>;
+  /**
+   * Deletes a project file and its side folder (never the images it indexes) and drops it from the
+   * recent list. Refused for the open project ('conflict') and the default project.
+   */
+  deleteProject: Call<{ file: string }, RecentProject[]>;
   listFolder: Call<{ path?: string }, FolderListing>;
   // import & thumbnails
   importFolder: Call<ImportRequest, ImportSummary>;
@@ -764,7 +769,7 @@ export type CallOutput<K extends CallName> = StudioCalls[K]['output'];
 
 /** Every call name, at run time (the transports bind these). Exhaustive by construction. */
 const callNameSet: Record<CallName, true> = {
-  getAppInfo: true, listRecentProjects: true, openProject: true, createProject: true, getProjectStatus: true, listFolder: true,
+  getAppInfo: true, listRecentProjects: true, openProject: true, createProject: true, getProjectStatus: true, deleteProject: true, listFolder: true,
   importFolder: true, makeThumbnails: true,
   queryImages: true, queryImageIds: true, getImage: true,
   setLabel: true, undo: true, redo: true, getHistory: true, previewUndo: true, listClasses: true, createClass: true, renameClass: true, mergeClasses: true, deleteClass: true,

@@ -6,6 +6,8 @@
  * 8. undo of the import's 120 labels asks first, then says what it did; the "dog" filter
  *    naming a class that is gone is cleared with a note; the preview follows a relabel in it.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { e2eReady, launchBrowser, openStudioPage, screenshot, startStudio, type RunningStudio } from './harness.ts';
@@ -105,5 +107,25 @@ describe.skipIf(notReady)('issue 13: splits toggle and undo', () => {
     expect(await page.locator('text=more than 100%').count()).toBe(0);
     await expect.poll(() => page.locator('[data-testid="split-problem"]').count()).toBe(0);
     await screenshot(page, 'issue13-7-percent');
+  });
+
+  it('deletes a project from the Projects view (never its images, never the open one)', async () => {
+    const other = path.join(studio.tempDir, 'second.xstudio');
+    await nav('projects');
+    await page.fill('input[aria-label="New project file"]', other);
+    await page.click('button:has-text("Create")');
+    await page.locator('.projects-view .view-header').filter({ hasText: other }).waitFor();
+    // The open project offers no delete.
+    expect(await page.locator('[data-recent="second"] button[aria-label^="Delete"]').count()).toBe(0);
+    expect(fs.existsSync(`${studio.projectFile}.d`)).toBe(true);
+    await page.click('[data-recent="project"] button[aria-label="Delete project project"]');
+    expect(await page.locator('[data-testid="delete-project-text"]').textContent()).toContain('Your images are not touched');
+    await screenshot(page, 'issue13-delete-project-asks');
+    await page.click('[data-testid="confirm-delete-project"]');
+    await expect.poll(() => page.locator('[data-recent="project"]').count()).toBe(0);
+    expect(fs.existsSync(studio.projectFile)).toBe(false);
+    expect(fs.existsSync(`${studio.projectFile}.d`)).toBe(false);
+    expect(fs.readdirSync(studio.imagesDir).length).toBe(120);
+    await expect(studio.api('deleteProject', { file: other })).rejects.toThrow(/open project/);
   });
 });

@@ -17,7 +17,7 @@ import { checkComplete, type ServiceContext } from './service/context.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { StudioEventBus } from './service/event-bus.ts';
 import { JobRegistry } from './service/job-registry.ts';
-import { projectsArea } from './service/projects-area.ts';
+import { deleteProjectFiles, projectsArea } from './service/projects-area.ts';
 import { RecentProjects } from './service/recent-projects.ts';
 import { projectStatusOf } from './service/views.ts';
 import { SuspectsStore } from './runs/suspects-store.ts';
@@ -143,6 +143,10 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   const service = checkComplete(
     {
       ...projectsArea(ctx, { open, status: async () => status(), recent: async () => recent.list() }),
+      async deleteProject({ file }) {
+        recent.forget(deleteProjectFiles(file, project?.file ?? null, defaultProject));
+        return recent.list();
+      },
       ...library.calls,
       ...splitsArea(ctx),
       ...mlArea(ctx),

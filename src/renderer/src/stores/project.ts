@@ -85,6 +85,21 @@ export const useProjectStore = defineStore('project', () => {
   const open = (file: string): Promise<boolean> => run(() => getStudioApi().openProject({ file }));
   const create = (file: string): Promise<boolean> => run(() => getStudioApi().createProject({ file }));
 
+  /** Deletes a project (not the open one) and its side folder; its images stay where they are. */
+  async function deleteProject(file: string): Promise<boolean> {
+    busy.value = true;
+    error.value = null;
+    try {
+      recent.value = await getStudioApi().deleteProject({ file });
+      return true;
+    } catch (err) {
+      error.value = errorText(err);
+      return false;
+    } finally {
+      busy.value = false;
+    }
+  }
+
   async function refresh(): Promise<void> {
     try {
       status.value = await getStudioApi().getProjectStatus();
@@ -120,5 +135,5 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
-  return { app, status, changes, recent, error, busy, folder, folderError, importing, importSummary, importError, classes, history, connect, applyLabels, open, create, refresh, browse, importFolder };
+  return { app, status, changes, recent, error, busy, folder, folderError, importing, importSummary, importError, classes, history, connect, applyLabels, open, create, deleteProject, refresh, browse, importFolder };
 });
