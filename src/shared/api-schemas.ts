@@ -103,6 +103,7 @@ export const callSchemas: Schemas = {
   openProject: z.object({ file: nonEmpty }).strict(),
   createProject: z.object({ file: nonEmpty }).strict(),
   getProjectStatus: empty,
+  deleteProject: z.object({ file: nonEmpty }).strict(),
   listFolder: z.object({ path: z.string().optional() }).strict(),
   importFolder: importRequest,
   makeThumbnails: z.object({ concurrency: z.number().int().min(1).max(64).optional() }).strict(),
@@ -116,17 +117,16 @@ export const callSchemas: Schemas = {
     backbone: extractionConfig,
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
   }).strict(),
-  predictImages: z.object({
-    files: z.array(nonEmpty).min(1, 'must name at least one image file').max(100_000),
-    runId: id.optional(),
-    model: nonEmpty.optional(),
-  }).strict().superRefine((r, ctx) => {
-    if ((r.runId === undefined) === (r.model === undefined)) ctx.addIssue({ code: 'custom', path: ['model'], message: 'give exactly one of runId (a run of the open project) or model (an exported model)' });
-  }),
   setLabel: z.object({ imageIds: z.array(id).min(1, 'must name at least one image').max(1_000_000), className: className.nullable() }).strict(),
   undo: empty,
   redo: empty,
   getHistory: z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
+  previewUndo: empty,
+  predictImages: z.object({
+    files: z.array(nonEmpty).min(1, 'must name at least one image file or folder').max(1000),
+    runId: id.optional(),
+    model: nonEmpty.optional(),
+  }).strict().refine((r) => (r.runId === undefined) !== (r.model === undefined), { message: 'give exactly one of runId (a finished run) or model (an exported model)' }),
   listClasses: empty,
   createClass: z.object({ name: className }).strict(),
   renameClass: z.object({ name: className, newName: className }).strict(),

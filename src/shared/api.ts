@@ -319,6 +319,17 @@ export interface UndoResult {
   classes: ClassInfo[];
 }
 
+/** One step of the label history as undo or redo would apply it. */
+export interface HistoryStep {
+  historyId: number;
+  /** In words, as the history says it ("labels from file names on import of /photos"). */
+  description: string;
+  /** Images whose label the step changes. */
+  images: number;
+  /** Classes it adds, renames, merges or deletes. */
+  classChanges: number;
+}
+
 // ───────────────────────────── splits ─────────────────────────────
 
 export interface SplitRequest {
@@ -766,6 +777,35 @@ export interface ReportInfo {
   file: string;
 }
 
+/** One image classified by "Try it" or `xstudio predict`. */
+export interface Prediction {
+  /** Absolute path on the machine running the core. */
+  path: string;
+  label: string;
+  confidence: number;
+  probabilities: Record<string, number>;
+  /** Content hash of the file when the core made a thumbnail of it (`api.thumbUrl(hash)`), else absent. */
+  hash?: string | null;
+}
+
+/** Predictions of a model on image files (a run of the open project, or an exported model). */
+export interface PredictResult {
+  backend: string;
+  /** The model folder or file that ran. */
+  model: string;
+  classes: string[];
+  predictions: Prediction[];
+}
+
+export interface PredictRequest {
+  /** Image files or folders (their images, recursively, at most 1,000), on the machine running the core. */
+  files: string[];
+  /** A finished run of the open project… */
+  runId?: number;
+  /** …or an exported model (tfjs folder or model.json, Keras .h5 with its metadata). Exactly one of the two. */
+  model?: string;
+}
+
 // ───────────────────────────── suspects ─────────────────────────────
 
 export interface SuspectsRequest {
@@ -808,29 +848,6 @@ export interface SuspectList {
 
 // ───────────────────────────── predictions & lookups ─────────────────────────────
 
-/** Classify image files with a finished run of the open project or with an exported model (no project needed). */
-export interface PredictRequest {
-  files: string[];
-  /** A finished run of the open project… */
-  runId?: number;
-  /** …or an exported model: its folder, or model.json / model.h5 / model.onnx / a bare .onnx file. */
-  model?: string;
-}
-
-export interface PredictionOfFile {
-  path: string;
-  label: string;
-  confidence: number;
-  probabilities: Record<string, number>;
-}
-
-export interface PredictResult {
-  backend: string;
-  model: string;
-  classes: string[];
-  predictions: PredictionOfFile[];
-}
-
 export interface LabelsExportResult {
   file: string;
   /** Rows written (one per image). */
@@ -855,6 +872,11 @@ export interface StudioCalls {
   /** Fails with 'conflict' if the file exists. */
   createProject: Call<{ file: string }, ProjectStatus>;
   getProjectStatus: Call<Empty, ProjectStatus>;
+  /**
+   * Deletes a project file and its side folder (never the images it indexes) and drops it from the
+   * recent list. Refused for the open project ('conflict') and the default project.
+   */
+  deleteProject: Call<{ file: string }, RecentProject[]>;
   listFolder: Call<{ path?: string }, FolderListing>;
   // import & thumbnails
   importFolder: Call<ImportRequest, ImportSummary>;
@@ -871,6 +893,8 @@ export interface StudioCalls {
   undo: Call<Empty, UndoResult>;
   redo: Call<Empty, UndoResult>;
   getHistory: Call<{ limit?: number }, LabelHistoryEntry[]>;
+  /** What undo and redo would do now, with how many images they change (to ask before a large one). */
+  previewUndo: Call<Empty, { undo: HistoryStep | null; redo: HistoryStep | null }>;
   listClasses: Call<Empty, ClassInfo[]>;
   createClass: Call<{ name: string }, LabelChangeResult>;
   renameClass: Call<{ name: string; newName: string }, LabelChangeResult>;
@@ -912,13 +936,12 @@ export interface StudioCalls {
   exportRun: Call<ExportRequest, ExportResult>;
   /** Writes (or finds) the run's HTML report. */
   getRunReport: Call<{ id: number }, ReportInfo>;
+  /** "Try it": classifies image files with a finished run (exported once as TF.js, cached) or an exported model. */
+  predictImages: Call<PredictRequest, PredictResult>;
   // suspects
   findSuspects: Call<SuspectsRequest, SuspectList>;
   /** The user says these labels are right: they leave the suspects list. */
   confirmLabels: Call<{ imageIds: number[] }, { confirmed: number }>;
-  // predictions
-  /** Needs a project only with runId. */
-  predictImages: Call<PredictRequest, PredictResult>;
 }
 
 export type CallName = keyof StudioCalls;
@@ -927,10 +950,10 @@ export type CallOutput<K extends CallName> = StudioCalls[K]['output'];
 
 /** Every call name, at run time (the transports bind these). Exhaustive by construction. */
 const callNameSet: Record<CallName, true> = {
-  getAppInfo: true, listRecentProjects: true, openProject: true, createProject: true, getProjectStatus: true, listFolder: true,
+  getAppInfo: true, listRecentProjects: true, openProject: true, createProject: true, getProjectStatus: true, deleteProject: true, listFolder: true,
   importFolder: true, makeThumbnails: true,
   queryImages: true, queryImageIds: true, getImage: true, findImages: true, exportLabels: true, computeImageFeatures: true, predictImages: true,
-  setLabel: true, undo: true, redo: true, getHistory: true, listClasses: true, createClass: true, renameClass: true, mergeClasses: true, deleteClass: true,
+  setLabel: true, undo: true, redo: true, getHistory: true, previewUndo: true, listClasses: true, createClass: true, renameClass: true, mergeClasses: true, deleteClass: true,
   previewSplit: true, createSplit: true, lockSplit: true, deleteSplit: true, listSplits: true,
   getBackend: true, getWeightsStatus: true, fetchWeights: true, importWeights: true, getFeatureStatus: true, startExtraction: true,
   listJobs: true, cancelJob: true,

@@ -16,6 +16,7 @@ import { applyPreprocess, decodeImage, type PreprocessMode } from './preprocess.
  * file with its .json metadata) on image files, with no project: the proof
  * that an export works on its own.
  */
+// The result's shape is the contract's (src/shared/api.ts), shared with the studio's "Try it".
 export type { PredictResult };
 
 interface LoadedExport {

@@ -30,3 +30,24 @@ export function studioCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function projectSideDir(projectFile: string): string {
   return path.resolve(projectFile) + '.d';
 }
+
+/**
+ * True for the name of any project's side folder (`*.xstudio.d`, or the `.d`
+ * beside a project file of another name): the studio never imports its own
+ * thumbnails and run artefacts, whichever project they belong to.
+ */
+export function isSideDirName(name: string): boolean {
+  return /\.xstudio\.d$/i.test(name);
+}
+
+/** The side folder `dir` is in (or is), or null: nothing under it may be imported. */
+export function enclosingSideDir(dir: string, projectFile?: string): string | null {
+  const own = projectFile ? projectSideDir(projectFile) : null;
+  let d = path.resolve(dir);
+  for (;;) {
+    if (isSideDirName(path.basename(d)) || d === own) return d;
+    const up = path.dirname(d);
+    if (up === d) return null;
+    d = up;
+  }
+}

@@ -18,7 +18,7 @@ import { checkComplete, type ServiceContext } from './service/context.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { StudioEventBus } from './service/event-bus.ts';
 import { JobRegistry } from './service/job-registry.ts';
-import { projectsArea } from './service/projects-area.ts';
+import { deleteProjectFiles, projectsArea } from './service/projects-area.ts';
 import { RecentProjects } from './service/recent-projects.ts';
 import { projectStatusOf } from './service/views.ts';
 import { SuspectsStore } from './runs/suspects-store.ts';
@@ -54,6 +54,8 @@ export interface Studio {
 }
 
 export const DEFAULT_PROJECT_NAME = 'default.xstudio';
+/** How often the open project file is checked for writes by other processes (ms). */
+const EXTERNAL_CHANGE_POLL_MS = 1000;
 
 export function defaultProjectFile(dataDir = studioDataDir()): string {
   return path.join(dataDir, DEFAULT_PROJECT_NAME);
@@ -122,9 +124,33 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     events.emit('project.changed', status());
   };
 
+  // Another process (the CLI: `xstudio extract`, `train`, `label`…) may write
+  // the open project file: SQLite's data_version changes when another
+  // connection commits. Checked every second; the UI is told the project
+  // changed, so every view reloads what it shows without a page reload.
+  let dataVersion: number | null = null;
+  let versionOf: Project | null = null;
+  const watcher = setInterval(() => {
+    const p = project;
+    if (!p) return;
+    try {
+      const v = p.db.pragma('data_version', { simple: true }) as number;
+      if (versionOf === p && dataVersion !== null && v !== dataVersion) events.emit('project.changed', status());
+      versionOf = p;
+      dataVersion = v;
+    } catch {
+      // A project being closed: the next tick sees the new one.
+    }
+  }, EXTERNAL_CHANGE_POLL_MS);
+  watcher.unref();
+
   const calls = checkComplete(
     {
       ...projectsArea(ctx, { open, status: async () => status(), recent: async () => recent.list() }),
+      async deleteProject({ file }) {
+        recent.forget(deleteProjectFiles(file, project?.file ?? null, defaultProject));
+        return recent.list();
+      },
       ...library.calls,
       ...splitsArea(ctx),
       ...mlArea(ctx),
@@ -167,6 +193,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       return found ? guardMediaFile(found.file, found.allowedRoots) : null;
     },
     async close() {
+      clearInterval(watcher);
       jobs.cancelAll();
       await runs.onProjectClosing();
       await runner?.close();

@@ -32,6 +32,14 @@ const BUSY_TIMEOUT_MS = 30_000;
  * file from a newer studio and a damaged file are refused before anything is
  * written to them or beside them.
  */
+/** A sort key where runs of digits compare by value: each run is zero-padded to 12 digits (a leading count keeps longer ones in order). */
+export function naturalKey(s: string): string {
+  return s.toLowerCase().replace(/\d+/g, (d) => {
+    const t = d.replace(/^0+(?=\d)/, '');
+    return t.length <= 12 ? t.padStart(12, '0') : `${'9'.repeat(12)}${t}`;
+  });
+}
+
 export function openProjectDb(file: string, options: OpenOptions = {}): Db {
   const { create = true, readonly = false } = options;
   const abs = path.resolve(file);
@@ -58,6 +66,8 @@ export function openProjectDb(file: string, options: OpenOptions = {}): Db {
     if (!readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
+    // Natural order for names: "dog.98.jpg" before "dog.980.jpg", "img2" before "img10".
+    db.function('natural_key', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? naturalKey(s) : s));
     if (!readonly) migrate(db, abs);
   } catch (err) {
     db.close();

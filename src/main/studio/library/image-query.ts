@@ -164,7 +164,7 @@ function toRecord(r: Row, preds: RunPredictions | null, suspects: SuspectLookup)
 /** Ids matching the filter, in the order asked for. */
 function matchingIds(db: Db, q: ImageListQuery, preds: RunPredictions | null, suspects: SuspectLookup): number[] {
   const { from, idsFrom, params } = sqlFilter(db, q);
-  const base = q.sort === 'id' ? 'i.id' : 'i.rel_path, i.id';
+  const base = q.sort === 'id' ? 'i.id' : 'natural_key(i.rel_path), i.rel_path, i.id';
   // Judging right / wrong and the loss needs each image's current label.
   const judged = q.correctness !== undefined || q.sort === 'loss';
   const rows = judged
@@ -237,7 +237,7 @@ export function queryImages(project: Project, q: ImageListQuery = {}, suspects: 
   if (!inMemory(q)) {
     const total = (db.prepare(`SELECT count(*) AS n ${f.idsFrom}`).get(f.params) as { n: number }).n;
     const desc = q.order === 'desc' ? ' DESC' : '';
-    const order = q.sort === 'id' ? `i.id${desc}` : `i.rel_path${desc}, i.id${desc}`;
+    const order = q.sort === 'id' ? `i.id${desc}` : `natural_key(i.rel_path)${desc}, i.rel_path${desc}, i.id${desc}`;
     const rows = db.prepare(`SELECT ${ROW_COLUMNS} ${f.from} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all({ ...f.params, limit, offset }) as Row[];
     return page(total, rows);
   }

@@ -7,7 +7,7 @@ import type { Db } from '../db/project-db.ts';
 import { defaultActor } from '../labels/actor.ts';
 import { ensureClass } from '../labels/classes.ts';
 import { beginEntry, dropEntryIfEmpty } from '../labels/history.ts';
-import { projectSideDir } from '../paths.ts';
+import { enclosingSideDir, projectSideDir } from '../paths.ts';
 import type { Project } from '../project.ts';
 import { DEFAULT_MAX_PIXELS, probeFile, WHOLE_READ_LIMIT, type ProbeResult } from './image-probe.ts';
 import { describeLabelSource, makeLabeler, type LabelSource } from './label-sources.ts';
@@ -73,6 +73,8 @@ export async function importFolder(project: Project, folder: string, options: Im
     throw notFound(`folder ${root} does not exist`);
   }
   if (!st.isDirectory()) throw new StudioError('invalid-argument', `${root} is a file, not a folder: import takes a folder of images`);
+  const side = enclosingSideDir(root, project.file);
+  if (side) throw new StudioError('invalid-argument', `${root} is inside ${side}, a project's side folder of thumbnails and run files: the studio never imports its own files. Pick a folder of your images.`);
   // A second import of the same folder (another window, another CLI) waits for this one.
   const release = await acquireImportLock(project.db, root, { signal: options.signal });
   try {

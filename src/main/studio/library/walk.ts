@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isSideDirName } from '../paths.ts';
 import { hasImageExtension } from './image-formats.ts';
 
 export interface WalkedFile {
@@ -84,6 +85,11 @@ export async function walkImages(root: string, options: WalkOptions = {}): Promi
       const abs = path.join(absDir, name);
       const rel = joinRel(relDir, name);
       if (entry.isDirectory()) {
+        // A project's side folder (thumbnails, run artefacts) is never an image folder.
+        if (isSideDirName(name)) {
+          result.ignored++;
+          continue;
+        }
         subdirs.push([abs, rel]);
         continue;
       }
@@ -105,7 +111,7 @@ export async function walkImages(root: string, options: WalkOptions = {}): Promi
         result.folderFailures.push({ path: rel, reason: `cannot resolve folder: ${errText(err)}` });
         continue;
       }
-      if (skip.has(real)) continue;
+      if (skip.has(real) || isSideDirName(path.basename(real))) continue;
       if (visited.has(real)) {
         result.folderFailures.push({ path: rel, reason: `symbolic link loop: this folder is ${real}, already indexed through another path` });
         continue;

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ClassInfo, ImageDetail, ImportRequest, ImportSummary, LabelChangeResult, UndoResult } from '../../../shared/api.ts';
+import type { ClassInfo, HistoryStep, ImageDetail, ImportRequest, ImportSummary, LabelChangeResult, UndoResult } from '../../../shared/api.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { isSafeRelative, type MediaRequest } from '../../media-guard.ts';
 import { defaultActor } from '../labels/actor.ts';
@@ -108,6 +108,18 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
     const state = labelsChanged(imageIds);
     if (r.entry.classChanges > 0) ctx.projectChanged();
     return { applied: true, description: r.entry.description, imageIds, ...state };
+  };
+
+  /** The entries undo and redo would replay next, with their sizes. */
+  const previewUndoRedo = (project: Project): { undo: HistoryStep | null; redo: HistoryStep | null } => {
+    const step = (where: string): HistoryStep | null => {
+      const r = project.db.prepare(`SELECT h.id, h.description,
+          (SELECT count(*) FROM label_changes c WHERE c.history_id = h.id) AS images,
+          (SELECT count(*) FROM class_changes c WHERE c.history_id = h.id) AS classChanges
+        FROM label_history h WHERE ${where}`).get() as { id: number; description: string; images: number; classChanges: number } | undefined;
+      return r ? { historyId: r.id, description: r.description, images: r.images, classChanges: r.classChanges } : null;
+    };
+    return { undo: step('h.undone = 0 ORDER BY h.id DESC LIMIT 1'), redo: step('h.undone = 1 ORDER BY h.id ASC LIMIT 1') };
   };
 
   const classOp = (run: () => { historyId: number; relabelled: number }): LabelChangeResult => {
@@ -214,6 +226,7 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
         if (r.classCreated) ctx.projectChanged();
         return { historyId: r.historyId, changed: r.changed, ...state };
       },
+      previewUndo: async () => previewUndoRedo(ctx.project()),
       undo: async () => undoRedo('undo'),
       redo: async () => undoRedo('redo'),
       async getHistory({ limit }) {

@@ -4,7 +4,7 @@
  * pool), and the job list / cancel shared by all long work.
  */
 import path from 'node:path';
-import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, ImageFeaturesResult, PredictResult, WeightsStatus } from '../../../shared/api.ts';
+import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, ImageFeaturesResult, WeightsStatus } from '../../../shared/api.ts';
 import { listBackbones, latestBackbone } from '../features/feature-store.ts';
 import { fetchWeights } from '../weights/fetch-weights.ts';
 import { KNOWN_WEIGHTS } from '../weights/known-weights.ts';
@@ -133,15 +133,6 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
         ctx.runner().run<ImageFeaturesResult>('image-features', { spec: seed !== undefined && spec.kind === 'xception' ? { ...spec, seed } : spec, files: files.map((f) => path.resolve(f)), batchSize: c.batchSize }, {
           signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total, unit: 'images' }),
         }), { unit: 'images' });
-      return job.done;
-    },
-    async predictImages({ files, runId, model }) {
-      if (runId !== undefined) {
-        const { predictWithRun } = await import('../runs/predict-run.ts');
-        return predictWithRun(ctx.project(), runId, files.map((f) => path.resolve(f)), ctx.runner());
-      }
-      const job = ctx.jobs.start('evaluate', `Predicting ${files.length} image(s) with ${model}`, () =>
-        ctx.runner().run<PredictResult>('predict-export', { model: path.resolve(model!), images: files.map((f) => path.resolve(f)) }, { label: 'predicting' }), { unit: 'images' });
       return job.done;
     },
     listJobs: async () => ctx.jobs.list(),

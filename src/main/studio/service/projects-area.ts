@@ -94,3 +94,29 @@ function defaultFolder(ctx: ServiceContext): string {
   if (project && !project.file.startsWith(ctx.dataDir)) return path.dirname(project.file);
   return fs.existsSync(home) ? home : process.cwd();
 }
+
+/**
+ * Deletes a project: its file (with SQLite's -wal / -shm beside it) and its
+ * side folder of thumbnails and run files. Never the images, which live
+ * elsewhere; never the open project nor the default one; only a file that is
+ * a project (SQLite, *.xstudio).
+ */
+export function deleteProjectFiles(file: string, openFile: string | null, defaultProject: string): string {
+  const abs = path.resolve(expandHome(file));
+  if (openFile && path.resolve(openFile) === abs) throw new StudioError('conflict', `${abs} is the open project: open another project first, then delete this one`);
+  if (path.resolve(defaultProject) === abs) throw new StudioError('invalid-argument', `${abs} is the default project, which the studio opens when no other is chosen: it cannot be deleted`);
+  if (!/\.xstudio$/i.test(abs)) throw new StudioError('invalid-argument', `${abs} is not a project file (*.xstudio): nothing was deleted`);
+  if (fs.existsSync(abs)) {
+    const head = Buffer.alloc(16);
+    const fd = fs.openSync(abs, 'r');
+    try {
+      fs.readSync(fd, head, 0, 16, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (head.toString('latin1') !== 'SQLite format 3\0') throw new StudioError('invalid-argument', `${abs} is not a studio project (not an SQLite file): nothing was deleted`);
+    for (const f of [abs, `${abs}-wal`, `${abs}-shm`]) fs.rmSync(f, { force: true });
+  }
+  fs.rmSync(`${abs}.d`, { recursive: true, force: true });
+  return abs;
+}

@@ -33,6 +33,16 @@ export class RecentProjects {
     fs.renameSync(tmp, this.file);
   }
 
+  /** Drops a file from the list (its project was deleted). */
+  forget(file: string): void {
+    const abs = path.resolve(file);
+    const entries = this.read().filter((r) => path.resolve(r.file) !== abs);
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ recent: entries }, null, 2));
+    fs.renameSync(tmp, this.file);
+  }
+
   private read(): { file: string; openedAt: number }[] {
     try {
       const parsed = JSON.parse(fs.readFileSync(this.file, 'utf8')) as { recent?: unknown };

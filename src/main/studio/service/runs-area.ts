@@ -6,7 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DisagreementItem, Evaluation, EpochMetrics, RunDetail, RunSummary } from '../../../shared/api.ts';
+import type { DisagreementItem, Evaluation, EpochMetrics, PredictRequest, PredictResult, RunDetail, RunSummary } from '../../../shared/api.ts';
+import { hasImageExtension } from '../library/image-formats.ts';
+import { contentHash } from '../library/image-probe.ts';
+import { thumbnailPath } from '../thumbnails/make-thumbnails.ts';
 import { StudioError } from '../../../shared/errors.ts';
 import type { MediaRequest } from '../../media-guard.ts';
 import type { PredictionMetrics } from '../../ml/evaluate.ts';
@@ -270,6 +273,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         const list = ctx.suspects().saveOutcome(await job.done);
         return { ...list, items: list.items.slice(0, limit ?? 200) };
       },
+      predictImages: (req) => predictFiles(ctx, req),
       async confirmLabels({ imageIds }) {
         return { confirmed: ctx.suspects().confirm(imageIds) };
       },
@@ -287,4 +291,75 @@ export function runsArea(ctx: ServiceContext): RunsArea {
       return fs.existsSync(file) ? { file, allowedRoots: [project.sideDir('runs')] } : null;
     },
   };
+}
+
+/** The most images one "Try it" call classifies. */
+const MAX_PREDICT_FILES = 1000;
+
+/** Image files named, folders expanded to their images (recursively, in name order), at most MAX_PREDICT_FILES. */
+function expandImageFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const visit = (p: string, depth: number): void => {
+    if (out.length >= MAX_PREDICT_FILES) return;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      throw new StudioError('not-found', `${p} does not exist`);
+    }
+    if (st.isDirectory()) {
+      if (depth > 8 || /\.xstudio\.d$/i.test(p)) return;
+      const names = fs.readdirSync(p).filter((n) => !n.startsWith('.')).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+      for (const n of names) {
+        const child = path.join(p, n);
+        if (hasImageExtension(n) || fs.statSync(child, { throwIfNoEntry: false })?.isDirectory()) visit(child, depth + 1);
+      }
+    } else if (depth === 0 || hasImageExtension(p)) out.push(p);
+  };
+  for (const p of paths) visit(path.resolve(p), 0);
+  if (out.length === 0) throw new StudioError('invalid-argument', `no image files in ${paths.join(', ')}`);
+  return out;
+}
+
+/**
+ * "Try it": a finished run is exported once as a TF.js classifier into its
+ * side folder (reused after), or an exported model is used as it is; the
+ * worker's 'predict-export' task classifies the files. Each file gets a
+ * thumbnail by content hash, so the page can show it.
+ */
+async function predictFiles(ctx: ServiceContext, req: PredictRequest): Promise<PredictResult> {
+  const images = expandImageFiles(req.files);
+  let modelPath: string;
+  const project = ctx.projectOrNull();
+  if (req.runId !== undefined) {
+    const p = ctx.project();
+    const run = requireRun(p, req.runId);
+    if (run.state !== 'done') throw new StudioError('invalid-argument', `run ${req.runId} is ${run.state}: only a finished run can classify images`);
+    modelPath = path.join(p.sideDir('runs', String(req.runId)), 'try-it-tfjs');
+    if (!fs.existsSync(path.join(modelPath, 'model.json'))) {
+      const { exportRun } = await import('../runs/export-run.ts');
+      const job = ctx.jobs.start('export', `Preparing run ${req.runId} to classify images`, (h) =>
+        exportRun(p, { runId: req.runId!, format: 'tfjs', out: modelPath, runner: ctx.runner(), signal: h.signal }), { runId: req.runId, unit: 'files' });
+      await job.done;
+    }
+  } else modelPath = path.resolve(req.model!);
+  const result = await ctx.runner().run<PredictResult>('predict-export', { model: modelPath, images }, { label: 'classifying images' });
+  if (!project) return result;
+  const { openImage, THUMB_SIZE } = await import('../thumbnails/make-thumbnails.ts');
+  const predictions = await Promise.all(result.predictions.map(async (pr) => {
+    try {
+      const buf = await fs.promises.readFile(pr.path);
+      const hash = contentHash(buf);
+      const target = thumbnailPath(project, hash);
+      if (!fs.existsSync(target)) {
+        const jpeg = await openImage(buf).rotate().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 80 }).toBuffer();
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        await fs.promises.writeFile(target, jpeg);
+      }
+      return { ...pr, hash };
+    } catch {
+      return { ...pr, hash: null };
+    }
+  }));
+  return { ...result, predictions };
 }

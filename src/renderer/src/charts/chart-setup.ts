@@ -5,6 +5,7 @@ import {
   BarElement,
   CategoryScale,
   Chart,
+  Decimation,
   Filler,
   Legend,
   LinearScale,
@@ -14,7 +15,7 @@ import {
   Tooltip,
 } from 'chart.js';
 
-Chart.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip, Filler);
+Chart.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip, Filler, Decimation);
 Chart.defaults.color = '#9aa3b2';
 Chart.defaults.borderColor = '#323845';
 Chart.defaults.font.family = "'Inter', system-ui, sans-serif";

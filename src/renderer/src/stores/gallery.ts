@@ -5,12 +5,14 @@
 // refuses, the old label comes back and the error is shown.
 import { defineStore } from 'pinia';
 import { computed, ref, shallowReactive, shallowRef } from 'vue';
-import type { GalleryItem, ImageDetail, ImageFilter, ImageSort, ProjectStatus } from '../../../shared/api.ts';
+import type { GalleryItem, HistoryStep, ImageDetail, ImageFilter, ImageSort, ProjectStatus } from '../../../shared/api.ts';
 import { getStudioApi } from '../api/index.ts';
 import { errorText } from '../display/format.ts';
 import { useProjectStore } from './project.ts';
 
 export const GALLERY_PAGE_SIZE = 200;
+/** An undo or redo changing more labels than this asks first. */
+export const LARGE_STEP = 100;
 
 export interface LabelOverride {
   label: string | null;
@@ -271,6 +273,8 @@ export const useGalleryStore = defineStore('gallery', () => {
         if (o && o.pending && o.label === className) overrides.set(id, { label: className, pending: false });
       }
       project.applyLabels(result.history, result.classes);
+      // The preview shows the label and its history: both changed.
+      if (previewOpen.value && preview.value && ids.includes(preview.value.id)) void loadPreview();
       return true;
     } catch (err) {
       for (const id of ids) {
@@ -295,9 +299,26 @@ export const useGalleryStore = defineStore('gallery', () => {
     return relabel(cls.name);
   }
 
-  async function undoOrRedo(which: 'undo' | 'redo'): Promise<void> {
+  /** A step too large to apply on a key press: waiting for the user to say yes. */
+  const pendingUndo = ref<{ which: 'undo' | 'redo'; step: HistoryStep } | null>(null);
+  /** What the last undo or redo did, or what a filter lost, in words. */
+  const notice = ref<string | null>(null);
+
+  async function undoOrRedo(which: 'undo' | 'redo', confirmed = false): Promise<void> {
     try {
       const api = getStudioApi();
+      if (!confirmed) {
+        const next = (await api.previewUndo())[which];
+        if (!next) {
+          error.value = which === 'undo' ? 'Nothing to undo.' : 'Nothing to redo.';
+          return;
+        }
+        if (next.images > LARGE_STEP) {
+          pendingUndo.value = { which, step: next };
+          return;
+        }
+      }
+      pendingUndo.value = null;
       const result = await ownCall(async () => {
         const r = which === 'undo' ? await api.undo() : await api.redo();
         if (r.applied) ownPositions.add(r.history.position);
@@ -308,14 +329,40 @@ export const useGalleryStore = defineStore('gallery', () => {
         return;
       }
       project.applyLabels(result.history, result.classes);
-      await refreshLoaded();
+      const n = result.imageIds.length;
+      notice.value = `${which === 'undo' ? 'Undid' : 'Redid'}: ${result.description ?? 'the last change'}${n ? `, ${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'}` : ''}.`;
+      const cleared = dropVanishedClasses();
+      if (cleared) {
+        notice.value += ` ${cleared}`;
+        await reload(true);
+      } else await refreshLoaded();
       if (previewOpen.value) await loadPreview();
     } catch (err) {
       error.value = `${which === 'undo' ? 'Undo' : 'Redo'} failed: ${errorText(err)}`;
     }
   }
-  const undo = (): Promise<void> => undoOrRedo('undo');
-  const redo = (): Promise<void> => undoOrRedo('redo');
+  function cancelPendingUndo(): void {
+    pendingUndo.value = null;
+  }
+
+  /** A filter naming a class that no longer exists shows nothing: it is cleared, and the note says so. */
+  function dropVanishedClasses(): string | null {
+    const names = new Set(project.classes.map((c) => c.name));
+    const gone = (filter.value.classes ?? []).filter((c) => !names.has(c));
+    const predictedGone = filter.value.predictedClass && !names.has(filter.value.predictedClass) ? filter.value.predictedClass : null;
+    if (gone.length === 0 && !predictedGone) return null;
+    const next: ImageFilter = { ...filter.value };
+    const kept = (next.classes ?? []).filter((c) => names.has(c));
+    if (kept.length) next.classes = kept;
+    else delete next.classes;
+    if (predictedGone) delete next.predictedClass;
+    filter.value = next;
+    const all = [...gone, ...(predictedGone ? [predictedGone] : [])].map((c) => `“${c}”`);
+    return `The filter on ${all.join(' and ')} was cleared: ${all.length === 1 ? 'that class no longer exists' : 'those classes no longer exist'}.`;
+  }
+
+  const undo = (confirmed = false): Promise<void> => undoOrRedo('undo', confirmed);
+  const redo = (confirmed = false): Promise<void> => undoOrRedo('redo', confirmed);
 
   async function classAction(action: () => Promise<unknown>): Promise<boolean> {
     try {
@@ -377,6 +424,16 @@ export const useGalleryStore = defineStore('gallery', () => {
       const changed = !same || images !== shownImages;
       shownFile = status.file;
       shownImages = images;
+      if (!same) {
+        // Another project: its gallery starts from scratch (no filter, name order, no preview).
+        filter.value = {};
+        sort.value = 'name';
+        order.value = 'asc';
+        previewOpen.value = false;
+        preview.value = null;
+        previewError.value = null;
+        error.value = null;
+      }
       if (loaded.value && changed) void reload(same);
     });
     // A finished run brings new predictions (marks, sort by confidence or loss).
@@ -391,5 +448,6 @@ export const useGalleryStore = defineStore('gallery', () => {
     ensureRange, reload, refreshLoaded, setFilter, clearFilters, setSort,
     pick, moveFocus, selectAllFiltered, clearSelection, relabel, relabelByKey, undo, redo,
     createClass, renameClass, mergeClasses, deleteClass, openPreview, closePreview, loadPreview, connect,
+    pendingUndo, notice, cancelPendingUndo,
   };
 });

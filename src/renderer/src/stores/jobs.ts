@@ -8,10 +8,22 @@ import { errorText } from '../display/format.ts';
 
 type Waiter = { resolve: (job: JobInfo) => void };
 
+function readPanelOpen(): boolean {
+  try {
+    return localStorage.getItem('xstudio.jobsPanel') === '1';
+  } catch {
+    return false;
+  }
+}
+
 export const useJobsStore = defineStore('jobs', () => {
   const jobs = ref<Record<string, JobInfo>>({});
   const error = ref<string | null>(null);
   const waiters = new Map<string, Waiter[]>();
+  const cancelling = ref<string[]>([]);
+  /** The Jobs panel is open (kept across reloads of the page). */
+  const panelOpen = ref(readPanelOpen());
+  const endedListeners: ((job: JobInfo) => void)[] = [];
   let connected = false;
 
   const active = computed(() => Object.values(jobs.value).filter((j) => j.state === 'running' || j.state === 'queued').sort((a, b) => a.startedAt - b.startedAt));
@@ -21,10 +33,56 @@ export const useJobsStore = defineStore('jobs', () => {
     return best;
   };
   const activeOf = (kind: JobKind): JobInfo | null => active.value.find((j) => j.kind === kind) ?? null;
+  const ended = computed(() =>
+    Object.values(jobs.value)
+      .filter((j) => j.finishedAt !== null && j.state !== 'running' && j.state !== 'queued')
+      .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))
+      .slice(0, 5),
+  );
+  /** Calls `handler` whenever a job ends (done, failed or cancelled): views reload what it changed. */
+  function onEnded(handler: (job: JobInfo) => void): void {
+    endedListeners.push(handler);
+  }
+  function togglePanel(open = !panelOpen.value): void {
+    panelOpen.value = open;
+    try {
+      localStorage.setItem('xstudio.jobsPanel', open ? '1' : '0');
+    } catch {
+      // No storage (private mode): the panel just forgets.
+    }
+  }
+
+  // Progress arrives many times a second (every epoch of a run): it is applied
+  // at most four times a second; a job's end is applied at once.
+  const pending = new Map<string, JobInfo>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  function flush(): void {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    if (pending.size === 0) return;
+    const next = { ...jobs.value };
+    for (const [id, job] of pending) next[id] = job;
+    pending.clear();
+    jobs.value = next;
+  }
+  function progressed(job: JobInfo): void {
+    if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled' || !jobs.value[job.id]) {
+      pending.delete(job.id);
+      flush();
+      apply(job);
+      return;
+    }
+    pending.set(job.id, job);
+    if (timer === null) timer = setTimeout(flush, 250);
+  }
 
   function apply(job: JobInfo): void {
+    const before = jobs.value[job.id];
     jobs.value = { ...jobs.value, [job.id]: job };
     if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') {
+      cancelling.value = cancelling.value.filter((id) => id !== job.id);
+      const wasActive = !before || before.state === 'running' || before.state === 'queued';
+      if (wasActive) for (const l of endedListeners) l(job);
       for (const w of waiters.get(job.id) ?? []) w.resolve(job);
       waiters.delete(job.id);
     }
@@ -35,10 +93,12 @@ export const useJobsStore = defineStore('jobs', () => {
     if (connected) return;
     connected = true;
     const api = getStudioApi();
-    api.on('job.updated', apply);
-    api.on('job.finished', apply);
+    api.on('job.updated', progressed);
+    api.on('job.finished', progressed);
     try {
-      for (const job of await api.listJobs()) apply(job);
+      // Jobs that ended before this page opened are history, not news: no listener hears of them.
+      const listed = await api.listJobs();
+      jobs.value = { ...Object.fromEntries(listed.map((j) => [j.id, j])), ...jobs.value };
     } catch (err) {
       error.value = errorText(err);
     }
@@ -56,12 +116,14 @@ export const useJobsStore = defineStore('jobs', () => {
   }
 
   async function cancel(jobId: string): Promise<void> {
+    cancelling.value = [...cancelling.value, jobId];
     try {
-      apply(await getStudioApi().cancelJob({ jobId }));
+      progressed(await getStudioApi().cancelJob({ jobId }));
     } catch (err) {
       error.value = errorText(err);
+      cancelling.value = cancelling.value.filter((id) => id !== jobId);
     }
   }
 
-  return { jobs, active, error, latestOf, activeOf, apply, connect, waitFor, cancel };
+  return { jobs, active, ended, error, cancelling, panelOpen, latestOf, activeOf, apply, connect, waitFor, cancel, onEnded, togglePanel };
 });

@@ -20,6 +20,8 @@ export const useProjectStore = defineStore('project', () => {
   const importSummary = ref<ImportSummary | null>(null);
   const importError = ref<string | null>(null);
 
+  /** Counts 'project.changed' events (a bulk change, or a write by another process such as the CLI). */
+  const changes = ref(0);
   const classes = computed<ClassInfo[]>(() => [...(status.value?.classes ?? [])].sort((a, b) => a.position - b.position));
   const history = computed<HistoryState | null>(() => status.value?.history ?? null);
   let connected = false;
@@ -30,7 +32,9 @@ export const useProjectStore = defineStore('project', () => {
     if (!connected) {
       connected = true;
       api.on('project.changed', (s) => {
+        if (status.value && status.value.file !== s.file) resetForOtherProject();
         status.value = s;
+        changes.value++;
       });
       api.on('labels.changed', (e) => applyLabels(e.history, e.classes));
       api.on('thumbnails.ready', (e) => {
@@ -52,11 +56,22 @@ export const useProjectStore = defineStore('project', () => {
     if (status.value) status.value = { ...status.value, history: h, classes: c };
   }
 
+  /** What belonged to the project that was open: its import summary, errors, folder listing. */
+  function resetForOtherProject(): void {
+    importSummary.value = null;
+    importError.value = null;
+    folder.value = null;
+    folderError.value = null;
+    error.value = null;
+  }
+
   async function run(action: () => Promise<ProjectStatus>): Promise<boolean> {
     busy.value = true;
     error.value = null;
     try {
-      status.value = await action();
+      const next = await action();
+      if (status.value?.file !== next.file) resetForOtherProject();
+      status.value = next;
       importSummary.value = null;
       recent.value = await getStudioApi().listRecentProjects();
       return true;
@@ -69,6 +84,21 @@ export const useProjectStore = defineStore('project', () => {
   }
   const open = (file: string): Promise<boolean> => run(() => getStudioApi().openProject({ file }));
   const create = (file: string): Promise<boolean> => run(() => getStudioApi().createProject({ file }));
+
+  /** Deletes a project (not the open one) and its side folder; its images stay where they are. */
+  async function deleteProject(file: string): Promise<boolean> {
+    busy.value = true;
+    error.value = null;
+    try {
+      recent.value = await getStudioApi().deleteProject({ file });
+      return true;
+    } catch (err) {
+      error.value = errorText(err);
+      return false;
+    } finally {
+      busy.value = false;
+    }
+  }
 
   async function refresh(): Promise<void> {
     try {
@@ -105,5 +135,5 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
-  return { app, status, recent, error, busy, folder, folderError, importing, importSummary, importError, classes, history, connect, applyLabels, open, create, refresh, browse, importFolder };
+  return { app, status, changes, recent, error, busy, folder, folderError, importing, importSummary, importError, classes, history, connect, applyLabels, open, create, deleteProject, refresh, browse, importFolder };
 });

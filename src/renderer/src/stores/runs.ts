@@ -3,16 +3,18 @@
 // the locked-test counter, export (with its self-check), Try it (an export
 // run by its own runtime on image files) and the HTML report.
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
-import type { Evaluation, ExportFormat, ExportResult, PredictResult, RunComparison, RunDetail, RunSummary } from '../../../shared/api.ts';
+import { computed, ref, shallowRef } from 'vue';
+import type { Evaluation, ExportFormat, ExportResult, FolderListing, PredictResult, RunComparison, RunDetail, RunSummary } from '../../../shared/api.ts';
 import { getStudioApi } from '../api/index.ts';
 import { errorText } from '../display/format.ts';
+import { useJobsStore } from './jobs.ts';
 
 export const useRunsStore = defineStore('runs', () => {
   const runs = ref<RunSummary[]>([]);
   const selected = ref<number[]>([]);
-  const detail = ref<RunDetail | null>(null);
-  const comparison = ref<RunComparison | null>(null);
+  // Shallow: curves of long runs are thousands of points, replaced whole.
+  const detail = shallowRef<RunDetail | null>(null);
+  const comparison = shallowRef<RunComparison | null>(null);
   const loading = ref(false);
   const error = ref<string | null>(null);
   const evaluating = ref<string | null>(null);
@@ -21,11 +23,46 @@ export const useRunsStore = defineStore('runs', () => {
   const exporting = ref<ExportFormat | null>(null);
   const exported = ref<ExportResult[]>([]);
   const exportError = ref<string | null>(null);
-  const trying = ref(false);
-  const tried = ref<PredictResult | null>(null);
-  const tryError = ref<string | null>(null);
   let connected = false;
   let compareSeq = 0;
+
+  // ── Try it: classify picked images (files or folders on the core's machine) with a run or an export ──
+  const tryListing = ref<FolderListing | null>(null);
+  const tryListingError = ref<string | null>(null);
+  const tryPicked = ref<string[]>([]);
+  const tryResult = shallowRef<PredictResult | null>(null);
+  const tryError = ref<string | null>(null);
+  const trying = ref(false);
+
+  async function tryBrowse(path?: string): Promise<void> {
+    tryListingError.value = null;
+    try {
+      tryListing.value = await getStudioApi().listFolder(path ? { path } : {});
+    } catch (err) {
+      tryListingError.value = errorText(err);
+    }
+  }
+  function tryPick(path: string): void {
+    if (!tryPicked.value.includes(path)) tryPicked.value = [...tryPicked.value, path];
+  }
+  function tryUnpick(path: string): void {
+    tryPicked.value = tryPicked.value.filter((p) => p !== path);
+  }
+  async function tryClassify(source: { runId: number } | { model: string }): Promise<void> {
+    if (tryPicked.value.length === 0) {
+      tryError.value = 'Pick one or more images, or a folder, first.';
+      return;
+    }
+    trying.value = true;
+    tryError.value = null;
+    try {
+      tryResult.value = await getStudioApi().predictImages({ files: tryPicked.value, ...source });
+    } catch (err) {
+      tryError.value = errorText(err);
+    } finally {
+      trying.value = false;
+    }
+  }
 
   const selectedRuns = computed(() => selected.value.map((id) => runs.value.find((r) => r.id === id)).filter((r): r is RunSummary => !!r));
 
@@ -110,21 +147,6 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  /** Try it: runs an export (any format) on image files, with no project. */
-  async function tryModel(model: string, images: string[]): Promise<PredictResult | null> {
-    trying.value = true;
-    tryError.value = null;
-    try {
-      tried.value = await getStudioApi().predictImages({ model, files: images });
-      return tried.value;
-    } catch (err) {
-      tryError.value = errorText(err);
-      return null;
-    } finally {
-      trying.value = false;
-    }
-  }
-
   /** Writes the run's report if needed and returns the URL to open it. */
   async function reportUrl(id: number): Promise<string | null> {
     try {
@@ -141,17 +163,58 @@ export const useRunsStore = defineStore('runs', () => {
   function connect(): void {
     if (connected) return;
     connected = true;
+    // A run trained, evaluated or exported (by this page or any other): the table and the selection re-read.
+    useJobsStore().onEnded((job) => {
+      if (job.kind === 'train' || job.kind === 'evaluate' || job.kind === 'export' || job.kind === 'suspects') {
+        void load().then(() => (job.runId !== null && selected.value.includes(job.runId) ? refreshSelection() : undefined));
+      }
+    });
+    // A live run is summarised anew every epoch: applied at most four times a second, a change of state at once.
+    const pending = new Map<number, RunSummary>();
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const flush = (): void => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      if (pending.size === 0) return;
+      const updates = [...pending.values()];
+      pending.clear();
+      let next = runs.value;
+      for (const run of updates) next = next.some((r) => r.id === run.id) ? next.map((r) => (r.id === run.id ? run : r)) : [run, ...next];
+      runs.value = next;
+    };
     getStudioApi().on('run.updated', (run) => {
-      const i = runs.value.findIndex((r) => r.id === run.id);
-      if (i >= 0) runs.value = runs.value.map((r) => (r.id === run.id ? run : r));
-      else runs.value = [run, ...runs.value];
+      const known = runs.value.find((r) => r.id === run.id);
+      pending.set(run.id, run);
+      if (known && known.state === run.state) {
+        if (timer === null) timer = setTimeout(flush, 250);
+        return;
+      }
+      flush();
       if (selected.value.includes(run.id) && (run.state === 'done' || run.state === 'failed' || run.state === 'cancelled')) void refreshSelection();
     });
   }
 
+  /** Another project was opened: nothing of this one's runs stays on screen. */
+  function reset(): void {
+    compareSeq++;
+    runs.value = [];
+    selected.value = [];
+    detail.value = null;
+    comparison.value = null;
+    evaluation.value = null;
+    evaluationError.value = null;
+    exported.value = [];
+    exportError.value = null;
+    error.value = null;
+    tryListing.value = null;
+    tryPicked.value = [];
+    tryResult.value = null;
+    tryError.value = null;
+  }
+
   return {
-    runs, selected, selectedRuns, detail, comparison, loading, error, evaluating, evaluation, evaluationError, exporting, exported, exportError,
-    trying, tried, tryError,
-    thumbUrl, load, refreshSelection, toggle, selectOnly, evaluate, exportRun, tryModel, reportUrl, connect,
+    tryListing, tryListingError, tryPicked, tryResult, tryError, trying, tryBrowse, tryPick, tryUnpick, tryClassify,
+    reset, runs, selected, selectedRuns, detail, comparison, loading, error, evaluating, evaluation, evaluationError, exporting, exported, exportError,
+    thumbUrl, load, refreshSelection, toggle, selectOnly, evaluate, exportRun, reportUrl, connect,
   };
 });

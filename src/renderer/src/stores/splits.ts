@@ -82,17 +82,33 @@ export const useSplitsStore = defineStore('splits', () => {
     timer = setTimeout(() => void refreshPreview(), delayMs);
   }
 
-  /** Switching unit converts the sizes so the split asked for stays the same. */
+  /** Says how the last switch of unit converted the sizes, when it could not keep them exactly. */
+  const unitNote = ref<string | null>(null);
+
+  /**
+   * Switching unit converts the sizes so the split asked for stays the same.
+   * Counts beyond the labelled images (4000/2000/10000 of 300) cannot be
+   * percentages of them: their proportions are kept instead, and a note says so.
+   */
   function setUnit(unit: 'count' | 'fraction'): void {
     if (unit === form.value.unit) return;
     const available = preview.value?.available ?? 0;
     const s = form.value.sizes;
-    const sizes =
-      unit === 'count'
-        ? { train: Math.round((s.train / 100) * available), val: Math.round((s.val / 100) * available), test: Math.round((s.test / 100) * available) }
-        : available > 0
-          ? { train: round1((s.train / available) * 100), val: round1((s.val / available) * 100), test: round1((s.test / available) * 100) }
-          : { train: 70, val: 15, test: 15 };
+    unitNote.value = null;
+    let sizes: Record<Part, number>;
+    if (unit === 'count') {
+      sizes = { train: Math.floor((s.train / 100) * available), val: Math.floor((s.val / 100) * available), test: Math.floor((s.test / 100) * available) };
+    } else {
+      const asked = s.train + s.val + s.test;
+      if (available <= 0 || asked <= 0) sizes = { train: 70, val: 15, test: 15 };
+      else {
+        const base = Math.max(available, asked);
+        sizes = { train: round1((s.train / base) * 100), val: round1((s.val / base) * 100), test: round1((s.test / base) * 100) };
+        if (asked > available) {
+          unitNote.value = `${asked.toLocaleString('en-US')} images were asked for but ${available.toLocaleString('en-US')} can go in a split: the percentages keep the same proportions of the ${available.toLocaleString('en-US')}.`;
+        }
+      }
+    }
     update({ unit, sizes }, 0);
   }
 
@@ -132,7 +148,19 @@ export const useSplitsStore = defineStore('splits', () => {
     }
   }
 
-  return { splits, form, preview, previewError, previewing, creating, error, created, load, refreshPreview, update, setUnit, create, lock, remove };
+  /** Another project was opened: the form starts from its defaults, with no message. */
+  function reset(): void {
+    if (timer) clearTimeout(timer);
+    splits.value = [];
+    form.value = defaultSplitForm(0);
+    preview.value = null;
+    previewError.value = null;
+    error.value = null;
+    created.value = null;
+    unitNote.value = null;
+  }
+
+  return { reset, unitNote, splits, form, preview, previewError, previewing, creating, error, created, load, refreshPreview, update, setUnit, create, lock, remove };
 });
 
 function round1(x: number): number {

@@ -2,7 +2,7 @@
 // (reference defaults from the core), the queue, and the live curves of the
 // run in progress, fed by run.epoch / run.batch events.
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, shallowRef } from 'vue';
 import type {
   BackendStatus,
   EpochMetrics,
@@ -10,6 +10,7 @@ import type {
   FeatureStatus,
   RunBatchEvent,
   RunConfig,
+  RunEpochEvent,
   RunQueue,
   RunSummary,
   WeightsStatus,
@@ -17,6 +18,7 @@ import type {
 import { getStudioApi } from '../api/index.ts';
 import { cloneJson } from '../display/clone.ts';
 import { errorText } from '../display/format.ts';
+import { runErrorInWords } from '../display/run-fields.ts';
 import { useJobsStore } from './jobs.ts';
 
 export interface RunForm {
@@ -34,6 +36,8 @@ export interface LiveRun {
   curve: EpochMetrics[];
   batch: RunBatchEvent | null;
   etaSeconds: number | null;
+  /** The epoch whose weights the run keeps (lowest validation loss), once the core says. */
+  bestEpoch: number | null;
 }
 
 export const useTrainingStore = defineStore('training', () => {
@@ -55,11 +59,13 @@ export const useTrainingStore = defineStore('training', () => {
   const runError = ref<string | null>(null);
   const starting = ref(false);
   const queue = ref<RunQueue>({ running: null, queued: [] });
-  const live = ref<LiveRun | null>(null);
+  // Shallow: a long run's curve is thousands of points, replaced whole (never mutated); deep proxies would cost more than drawing it.
+  const live = shallowRef<LiveRun | null>(null);
   let connected = false;
 
-  const extractionJob = computed(() => (extractionJobId.value ? (jobs.jobs[extractionJobId.value] ?? null) : null));
-  const weightsJob = computed(() => (weightsJobId.value ? (jobs.jobs[weightsJobId.value] ?? null) : null));
+  // The job started here, or any one running (started before a reload, or elsewhere).
+  const extractionJob = computed(() => jobs.activeOf('extract') ?? (extractionJobId.value ? (jobs.jobs[extractionJobId.value] ?? null) : null));
+  const weightsJob = computed(() => jobs.activeOf('weights-fetch') ?? (weightsJobId.value ? (jobs.jobs[weightsJobId.value] ?? null) : null));
   const officialWeightsPresent = computed(() => weights.value?.files.some((f) => f.variant === 'notop' && f.present) ?? false);
 
   async function attempt<T>(fn: () => Promise<T>, onError: (message: string) => void): Promise<T | null> {
@@ -124,7 +130,14 @@ export const useTrainingStore = defineStore('training', () => {
     await attempt(async () => (features.value = await getStudioApi().getFeatureStatus()), (m) => (extractError.value = m));
   }
   async function cancelExtraction(): Promise<void> {
-    if (extractionJobId.value) await jobs.cancel(extractionJobId.value);
+    const job = extractionJob.value;
+    if (job) await jobs.cancel(job.id);
+  }
+  async function loadFeatures(): Promise<void> {
+    await attempt(async () => (features.value = await getStudioApi().getFeatureStatus()), (m) => (extractError.value = m));
+  }
+  async function loadWeights(): Promise<void> {
+    await attempt(async () => (weights.value = await getStudioApi().getWeightsStatus()), (m) => (weightsError.value = m));
   }
 
   // ── runs ──
@@ -138,10 +151,20 @@ export const useTrainingStore = defineStore('training', () => {
     if (defaults.value && form.value) form.value = { ...form.value, config: cloneJson(defaults.value) };
   }
 
-  async function follow(run: RunSummary): Promise<void> {
-    live.value = { runId: run.id, name: run.name, state: run.state, epochs: run.epochs, curve: [], batch: null, etaSeconds: null };
+  async function follow(run: RunSummary, keep = false): Promise<void> {
+    if (!keep || live.value?.runId !== run.id) {
+      live.value = { runId: run.id, name: run.name, state: run.state, epochs: run.epochs, curve: [], batch: null, etaSeconds: null, bestEpoch: run.bestEpoch };
+    }
     const detail = await attempt(() => getStudioApi().getRun({ id: run.id }), (m) => (runError.value = m));
-    if (detail && live.value?.runId === run.id) live.value = { ...live.value, state: detail.state, epochs: detail.epochs, curve: detail.curve };
+    if (detail && live.value?.runId === run.id) {
+      // Epochs buffered while the detail was on its way are kept when newer than it.
+      const known = new Set(detail.curve.map((m) => `${m.phase}:${m.epoch}`));
+      const extra = live.value.curve.filter((m) => !known.has(`${m.phase}:${m.epoch}`) && m.epoch > (detail.curve.at(-1)?.epoch ?? 0));
+      const same = extra.length === 0 && detail.curve.length === live.value.curve.length;
+      // The same epochs already drawn: the chart keeps its data (no second redraw at the end of a run).
+      const curve = same ? live.value.curve : [...detail.curve, ...extra];
+      live.value = { ...live.value, state: detail.state, epochs: detail.epochs, curve, bestEpoch: detail.bestEpoch, etaSeconds: detail.state === 'running' ? live.value.etaSeconds : null };
+    }
   }
 
   async function startRun(): Promise<RunSummary | null> {
@@ -160,7 +183,7 @@ export const useTrainingStore = defineStore('training', () => {
       if (!live.value || live.value.state !== 'running' || run.state === 'running') await follow(run);
       return run;
     } catch (err) {
-      runError.value = errorText(err);
+      runError.value = runErrorInWords(errorText(err));
       return null;
     } finally {
       starting.value = false;
@@ -173,35 +196,126 @@ export const useTrainingStore = defineStore('training', () => {
     await attempt(async () => (queue.value = await getStudioApi().getRunQueue()), (m) => (runError.value = m));
   }
 
+  // Epoch and batch events arrive as fast as the worker trains (thousands a
+  // minute on small heads): they are buffered and applied at most four times
+  // a second, so the curves redraw in one go and the page stays responsive.
+  const FLUSH_MS = 250;
+  let pendingEpochs: RunEpochEvent[] = [];
+  let pendingBatch: RunBatchEvent | null = null;
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+  const knownStates = new Map<number, RunSummary['state']>();
+
+  function scheduleFlush(): void {
+    if (flushTimer === null) flushTimer = setTimeout(flushLive, FLUSH_MS);
+  }
+  function flushLive(): void {
+    if (flushTimer !== null) clearTimeout(flushTimer);
+    flushTimer = null;
+    const l = live.value;
+    const epochs = pendingEpochs;
+    const batch = pendingBatch;
+    pendingEpochs = [];
+    pendingBatch = null;
+    if (!l) return;
+    const mine = epochs.filter((e) => e.runId === l.runId);
+    let curve = l.curve;
+    if (mine.length) {
+      const key = (m: EpochMetrics): string => `${m.phase}:${m.epoch}`;
+      const fresh = new Map(mine.map((e) => [key(e.metrics), e.metrics]));
+      curve = [...l.curve.filter((m) => !fresh.has(key(m))), ...fresh.values()];
+    }
+    const lastEpoch = mine.at(-1);
+    const b = batch && batch.runId === l.runId ? batch : null;
+    const summary = pendingSummary && pendingSummary.id === l.runId ? pendingSummary : null;
+    pendingSummary = null;
+    if (!mine.length && !b && !summary) return;
+    live.value = {
+      ...l,
+      bestEpoch: summary ? summary.bestEpoch : l.bestEpoch,
+      curve,
+      epochs: lastEpoch?.epochs ?? l.epochs,
+      etaSeconds: b?.etaSeconds ?? lastEpoch?.etaSeconds ?? l.etaSeconds,
+      batch: b ?? l.batch,
+      state: l.state === 'queued' ? 'running' : l.state,
+    };
+  }
+
+  let pendingSummary: RunSummary | null = null;
   function onRunUpdated(run: RunSummary): void {
+    const stateChanged = knownStates.get(run.id) !== run.state;
+    knownStates.set(run.id, run.state);
     if (live.value?.runId === run.id) {
-      live.value = { ...live.value, state: run.state, epochs: run.epochs };
+      if (run.state !== 'running' && run.state !== 'queued') {
+        // The run ended: what is buffered is drawn, then the stored curve replaces it (complete, in order).
+        pendingSummary = null;
+        flushLive();
+        live.value = { ...live.value!, state: run.state, epochs: run.epochs, etaSeconds: null, bestEpoch: run.bestEpoch };
+        if (stateChanged) void follow(run, true);
+      } else if (stateChanged) {
+        live.value = { ...live.value, state: run.state, epochs: run.epochs, bestEpoch: run.bestEpoch };
+      } else {
+        // A new best epoch, every epoch or so: applied with the next batch of curve points.
+        pendingSummary = run;
+        scheduleFlush();
+      }
       if (run.state === 'failed' && run.error) runError.value = `Run ${run.name} failed: ${run.error}`;
-    } else if (run.state === 'running') {
+    } else if (run.state === 'running' && stateChanged) {
       void follow(run);
     }
-    void attempt(async () => (queue.value = await getStudioApi().getRunQueue()), (m) => (runError.value = m));
+    // An epoch's summary changes nothing in the queue: only a change of state does.
+    if (stateChanged) void attempt(async () => (queue.value = await getStudioApi().getRunQueue()), (m) => (runError.value = m));
   }
 
   function connect(): void {
     if (connected) return;
     connected = true;
     const api = getStudioApi();
+    // Whatever started a job (this page before a reload, another tab), its end refreshes what it changed.
+    jobs.onEnded((job) => {
+      if (job.kind === 'extract') {
+        if (job.state === 'failed' && job.id !== extractionJobId.value) extractError.value = job.error?.message ?? 'Extraction failed.';
+        void loadFeatures();
+      } else if (job.kind === 'weights-fetch') {
+        if (job.state === 'failed' && job.id !== weightsJobId.value) weightsError.value = job.error?.message ?? 'Downloading the weights failed.';
+        void loadWeights();
+      } else if (job.kind === 'train') {
+        void attempt(async () => (queue.value = await getStudioApi().getRunQueue()), (m) => (runError.value = m));
+      }
+    });
     api.on('run.updated', onRunUpdated);
     api.on('run.epoch', (e) => {
       if (live.value?.runId !== e.runId) return;
-      const curve = live.value.curve.filter((m) => !(m.epoch === e.metrics.epoch && m.phase === e.metrics.phase));
-      curve.push(e.metrics);
-      live.value = { ...live.value, curve, epochs: e.epochs, etaSeconds: e.etaSeconds, state: 'running' };
+      pendingEpochs.push(e);
+      scheduleFlush();
     });
     api.on('run.batch', (e) => {
-      if (live.value?.runId === e.runId) live.value = { ...live.value, batch: e, etaSeconds: e.etaSeconds ?? live.value.etaSeconds };
+      if (live.value?.runId !== e.runId) return;
+      pendingBatch = e;
+      scheduleFlush();
     });
   }
 
+  /** Another project was opened: its runs, features and messages are not these. */
+  function reset(): void {
+    if (flushTimer !== null) clearTimeout(flushTimer);
+    flushTimer = null;
+    pendingEpochs = [];
+    pendingBatch = null;
+    pendingSummary = null;
+    live.value = null;
+    features.value = null;
+    form.value = null;
+    queue.value = { running: null, queued: [] };
+    runError.value = null;
+    extractError.value = null;
+    weightsError.value = null;
+    extractionJobId.value = null;
+    weightsJobId.value = null;
+  }
+
   return {
-    backend, backendError, weights, weightsError, weightsJobId, weightsJob, features, extraction, extractionJobId, extractionJob, extractError,
+    reset, backend, backendError, weights, weightsError, weightsJobId, weightsJob, features, extraction, extractionJobId, extractionJob, extractError,
     defaults, form, runError, starting, queue, live, officialWeightsPresent,
-    load, loadBackend, fetchWeights, importWeights, updateExtraction, startExtraction, cancelExtraction, updateForm, resetForm, startRun, cancelRun, connect,
+    load, loadBackend, loadFeatures, loadWeights, fetchWeights, importWeights, updateExtraction, startExtraction, cancelExtraction, updateForm, resetForm, startRun, cancelRun, connect,
   };
 });

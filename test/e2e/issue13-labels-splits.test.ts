@@ -1,0 +1,131 @@
+/**
+ * Issue 13, items 7 and 8 (and the natural name order of item 10), in Chromium
+ * through browser mode, on 2 × 60 generated images named cat.N.jpg / dog.N.jpg:
+ * 7. Percent / Image counts keeps a 4000/2000/10000 request's proportions (not 1333.3 %),
+ *    says why, and the Test box shows "10000" whole;
+ * 8. undo of the import's 120 labels asks first, then says what it did; the "dog" filter
+ *    naming a class that is gone is cleared with a note; the preview follows a relabel in it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { e2eReady, launchBrowser, openStudioPage, screenshot, startStudio, type RunningStudio } from './harness.ts';
+
+const notReady = e2eReady();
+
+describe.skipIf(notReady)('issue 13: splits toggle and undo', () => {
+  let studio: RunningStudio;
+  let browser: Browser;
+  let page: Page;
+  const nav = (view: string) => page.click(`[data-nav="${view}"]`);
+  const total = () => page.locator('[data-testid="gallery-total"]').textContent();
+
+  beforeAll(async () => {
+    studio = await startStudio({ images: { classes: { cat: [200, 120, 40], dog: [60, 90, 200] }, perClass: 60, size: 24, layout: 'flat' } });
+    browser = await launchBrowser();
+    page = (await openStudioPage(browser, studio, { width: 1440, height: 900 })).page;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await studio?.stop();
+  });
+
+  it('imports with labels from file names, and the gallery sorts names naturally', async () => {
+    await page.click('[data-testid="open-import"]');
+    await page.fill('input[aria-label="Folder path"]', studio.imagesDir);
+    await page.press('input[aria-label="Folder path"]', 'Enter');
+    await page.click('label.source:has-text("File name prefix")');
+    await expect.poll(() => page.locator('[data-testid="start-import"]').textContent()).toBe('Import images');
+    await page.click('[data-testid="start-import"]');
+    const summary = page.locator('[data-testid="import-summary"]');
+    await summary.waitFor();
+    expect(await summary.textContent()).toContain('120 added');
+    await nav('gallery');
+    await expect.poll(total).toBe('120 images');
+    // Natural order: cat.2 before cat.10.
+    const names = await page.locator('.thumb-tile[data-name]').evaluateAll((els) => els.slice(0, 12).map((e) => e.getAttribute('data-name')));
+    expect(names.slice(0, 3)).toEqual(['cat.0.jpg', 'cat.1.jpg', 'cat.2.jpg']);
+    expect(names.indexOf('cat.10.jpg')).toBe(10);
+  });
+
+  it('8. undo of 120 labels asks first, says what it did, and clears a filter on a class that is gone', async () => {
+    await page.click('.gallery-filters [data-class="dog"]');
+    await expect.poll(total).toBe('60 images');
+    await page.locator('.thumb-tile[data-name]').first().click();
+    await page.keyboard.press('Control+z');
+    const ask = page.locator('[data-testid="confirm-undo-text"]');
+    await ask.waitFor();
+    expect(await ask.textContent()).toContain('120 images');
+    await screenshot(page, 'issue13-8-undo-asks');
+    // Nothing changed while it asks.
+    expect((await studio.api('getProjectStatus')).images.labelled).toBe(120);
+    await page.click('[data-testid="confirm-undo"]');
+    const note = page.locator('[data-testid="gallery-notice"]');
+    await note.waitFor();
+    const text = (await note.textContent()) ?? '';
+    expect(text).toMatch(/^Undid: labels from .*, 120 images\./);
+    expect(text).toContain('The filter on “dog” was cleared');
+    await expect.poll(total).toBe('120 images');
+    expect(await page.locator('.gallery-filters li.active').count()).toBe(0);
+    await screenshot(page, 'issue13-8-undo-said');
+
+    await page.keyboard.press('Control+Shift+z');
+    await page.waitForSelector('[data-testid="confirm-undo"]');
+    await page.click('[data-testid="confirm-undo"]');
+    await expect.poll(() => note.textContent()).toMatch(/^Redid: labels from .*, 120 images\./);
+    expect((await studio.api('getProjectStatus')).images.labelled).toBe(120);
+  });
+
+  it('8. the preview shows a relabel made in it, with its history', async () => {
+    await page.locator('.thumb-tile[data-name="cat.3.jpg"]').click();
+    await page.keyboard.press(' ');
+    const label = page.locator('[data-testid="preview-label"]');
+    await expect.poll(() => label.textContent()).toContain('cat');
+    await page.keyboard.press('2');
+    await expect.poll(() => label.textContent()).toContain('dog');
+    await expect.poll(() => page.locator('.history li').count()).toBe(2);
+    await expect.poll(() => page.locator('.history li').last().textContent()).toContain('dog');
+    await screenshot(page, 'issue13-8-preview-relabelled');
+    await page.keyboard.press('Escape');
+  });
+
+  it('7. Percent / Image counts keeps 4000/2000/10000 as proportions, and shows 10000 whole', async () => {
+    await nav('splits');
+    await page.click('[data-testid="unit-count"]');
+    await page.fill('input[data-part="train"]', '4000');
+    await page.fill('input[data-part="val"]', '2000');
+    await page.fill('input[data-part="test"]', '10000');
+    const box = page.locator('input[data-part="test"]');
+    expect(await box.evaluate((e) => (e as HTMLInputElement).scrollWidth <= (e as HTMLInputElement).clientWidth)).toBe(true);
+    await screenshot(page, 'issue13-7-counts');
+    await page.click('button:has-text("Percent")');
+    expect(await page.inputValue('input[data-part="train"]')).toBe('25');
+    expect(await page.inputValue('input[data-part="val"]')).toBe('12.5');
+    expect(await page.inputValue('input[data-part="test"]')).toBe('62.5');
+    expect(await page.locator('[data-testid="unit-note"]').textContent()).toMatch(/16,000 images were asked for but \d+ can go in a split/);
+    expect(await page.locator('text=more than 100%').count()).toBe(0);
+    await expect.poll(() => page.locator('[data-testid="split-problem"]').count()).toBe(0);
+    await screenshot(page, 'issue13-7-percent');
+  });
+
+  it('deletes a project from the Projects view (never its images, never the open one)', async () => {
+    const other = path.join(studio.tempDir, 'second.xstudio');
+    await nav('projects');
+    await page.fill('input[aria-label="New project file"]', other);
+    await page.click('button:has-text("Create")');
+    await page.locator('.projects-view .view-header').filter({ hasText: other }).waitFor();
+    // The open project offers no delete.
+    expect(await page.locator('[data-recent="second"] button[aria-label^="Delete"]').count()).toBe(0);
+    expect(fs.existsSync(`${studio.projectFile}.d`)).toBe(true);
+    await page.click('[data-recent="project"] button[aria-label="Delete project project"]');
+    expect(await page.locator('[data-testid="delete-project-text"]').textContent()).toContain('Your images are not touched');
+    await screenshot(page, 'issue13-delete-project-asks');
+    await page.click('[data-testid="confirm-delete-project"]');
+    await expect.poll(() => page.locator('[data-recent="project"]').count()).toBe(0);
+    expect(fs.existsSync(studio.projectFile)).toBe(false);
+    expect(fs.existsSync(`${studio.projectFile}.d`)).toBe(false);
+    expect(fs.readdirSync(studio.imagesDir).length).toBe(120);
+    await expect(studio.api('deleteProject', { file: other })).rejects.toThrow(/open project/);
+  });
+});
