@@ -11,7 +11,7 @@ import { enclosingSideDir, projectSideDir } from '../paths.ts';
 import type { Project } from '../project.ts';
 import { DEFAULT_MAX_PIXELS, probeFile, WHOLE_READ_LIMIT, type ProbeResult } from './image-probe.ts';
 import { describeLabelSource, makeLabeler, type LabelSource } from './label-sources.ts';
-import { duplicateSummary, type DuplicateGroup } from './duplicates.ts';
+import { duplicateSummary } from './duplicates.ts';
 import { acquireImportLock } from './import-lock.ts';
 import { errText, walkImages, type WalkedFile } from './walk.ts';
 

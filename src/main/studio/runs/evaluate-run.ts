@@ -9,7 +9,7 @@ import type { Project } from '../project.ts';
 import { fineTunedModel } from './fine-tune-stage.ts';
 import { getSplit, recordTestEvaluation } from '../splits/split-service.ts';
 import { imagePaths } from './run-data.ts';
-import { markInterruptedRuns, requireRun, runImages, type Part } from './run-store.ts';
+import { markInterruptedRuns, requireRun, runImages } from './run-store.ts';
 import { headCheckpointPath, storeEvaluation } from './train-run.ts';
 
 
