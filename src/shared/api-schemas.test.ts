@@ -17,7 +17,7 @@ describe('call schemas', () => {
     expect(parseCallInput('createSplit', { name: 'a', unit: 'fraction', sizes: { train: 0.6, val: 0.2, test: 0.2 }, stratified: true, seed: 3 })).toMatchObject({ name: 'a' });
   });
 
-  it('name the call and the field, with what was found', () => {
+  it('name the field, with what was found, and carry the field with the error', () => {
     const err = (() => {
       try {
         parseCallInput('getImage', { id: -3 });
@@ -27,10 +27,11 @@ describe('call schemas', () => {
     })();
     expect(err).toBeInstanceOf(StudioError);
     expect(err?.code).toBe('invalid-argument');
-    expect(err?.message).toMatch(/^getImage: field id: .*\(found -3\)$/);
+    expect(err?.message).toMatch(/^id: .*\(found -3\)$/);
+    expect(err?.field).toBe('id');
     expect(() => parseCallInput('createSplit', { name: 'a', unit: 'fraction', sizes: { train: 4000, val: 0, test: 0 }, stratified: true, seed: 1 })).toThrow(/sizes\.train: expected a fraction below 1/);
-    expect(() => parseCallInput('undo', { please: true })).toThrow(/undo: unknown field: please/);
-    expect(() => parseCallInput('importFolder', 'folder')).toThrow(/importFolder: field \(input\)/);
+    expect(() => parseCallInput('undo', { please: true })).toThrow(/^unknown field: please$/);
+    expect(() => parseCallInput('importFolder', 'folder')).toThrow(/^input: .*\(found "folder"\)$/);
   });
 
   it('map error codes to HTTP statuses', () => {

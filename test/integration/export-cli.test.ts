@@ -270,13 +270,16 @@ process.stdout.write(JSON.stringify(Array.from(model.predict(x).dataSync())));
   });
 
   it('fine-tuning says how long it will take, then evaluates and exports the fine-tuned network', async () => {
-    const t = await json<{ run: number; fineTuned: boolean }>(['train', '--project', projectFile, '--epochs', '2', '--fine-tune-epochs', '1']);
-    expect(t.fineTuned).toBe(true);
+    const t = await json<{ run: number; state: string; config: { fineTune: { epochs: number } }; curve: { epoch: number; phase: string }[] }>(['train', '--project', projectFile, '--epochs', '2', '--fine-tune-epochs', '1']);
+    expect(t).toMatchObject({ state: 'done', config: { fineTune: { epochs: 1 } } });
+    // The run was fine-tuned: its curve ends with the fine-tuning epoch.
+    expect(t.curve.filter((e) => e.phase === 'fine-tune')).toHaveLength(1);
+    expect(t.curve.at(-1)!.phase).toBe('fine-tune');
     expect(t.stderr).toMatch(/fine-tuning 1 epoch of 4 images will take about/);
     expect(t.stderr).toMatch(/fine-tune epoch 1\/1/);
-    const ev = await json<{ model: string; n: number }>(['eval', '--project', projectFile, '--run', String(t.run), '--on', 'test']);
+    const ev = await json<{ model: string; images: number }>(['eval', '--project', projectFile, '--run', String(t.run), '--on', 'test']);
     expect(ev.model).toBe('fine-tuned');
-    expect(ev.n).toBe(2);
+    expect(ev.images).toBe(2);
     const out = path.join(dir, 'tuned');
     await json(['export', '--project', projectFile, '--run', String(t.run), '--format', 'tfjs', '--out', out]);
     const studio = storedVal(t.run);

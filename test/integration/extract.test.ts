@@ -62,8 +62,8 @@ describe('xstudio extract', () => {
   it('fails without weights, saying how to get them', async () => {
     const r = await cli(['extract', '--project', projectFile, '--input-size', '71', '--json']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/xstudio weights fetch.*xstudio weights import <file>/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'not-found', message: expect.stringMatching(/xstudio weights fetch.*xstudio weights import <file>/) } });
   });
 
   it('extracts every distinct image once, records the undecodable one, and marks random-init features', async () => {
@@ -105,7 +105,7 @@ describe('xstudio extract', () => {
 
   it('a second extract does no forward pass and starts no worker', async () => {
     const r = await extract();
-    expect(r).toMatchObject({ backend: null, extracted: 0, cached: 7, duplicates: 0, workers: 0, failed: [] });
+    expect(r).toMatchObject({ backend: 'none (all cached)', extracted: 0, cached: 7, duplicates: 0, workers: 0, failed: [] });
   });
 
   it('re-extracts a changed image only', async () => {
@@ -139,10 +139,10 @@ describe('xstudio extract', () => {
     });
     clearInterval(poll);
     db.close();
-    const total = Number(/extract: 0\/(\d+) images/.exec(run.stderr)?.[1]);
+    const total = Number(/^Extracting features \(.*\): 0\/(\d+) images/m.exec(run.stderr)?.[1]);
     expect(interrupted, run.stderr).toBe(true);
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stdout).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: 'cancelled', message: expect.stringMatching(/^extraction cancelled: \d+ image features stored, run extract again to resume$/) } });
     expect(run.stderr).toMatch(/xstudio extract: extraction cancelled: \d+ image features stored, run extract again to resume/);
     const kept = Number(/cancelled: (\d+) image features stored/.exec(run.stderr)![1]);
     expect(kept).toBeGreaterThan(0);

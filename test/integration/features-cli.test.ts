@@ -104,7 +104,7 @@ describe('xstudio features / backends', () => {
     const img = await image(path.join(dir, 'z.jpg'), 71, 71, [1, 2, 3]);
     const r = xstudio('features', '--weights', cut, '--input-size', '71', img, '--json');
     expect(r.code).toBe(1);
-    expect(r.json).toBeNull();
+    expect(r.json).toEqual({ error: { code: 'invalid-argument', message: expect.stringContaining(`weights file ${cut} is truncated`) } });
     expect(r.stderr).toContain(`weights file ${cut} is truncated`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const none = xstudio('features', img, '--json');
@@ -115,7 +115,8 @@ describe('xstudio features / backends', () => {
   it('backends --json lists the four backends and the choice', () => {
     const r = xstudio('backends', '--json');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.json).toMatchObject({ chosen: 'wasm', forced: true });
+    // Forced by the environment, and it says so.
+    expect(r.json).toMatchObject({ chosen: 'wasm', reason: 'forced by XSTUDIO_BACKEND=wasm' });
     expect((r.json!.backends as Array<{ name: string }>).map((b) => b.name)).toEqual(['gpu', 'node', 'wasm', 'cpu']);
   });
 });

@@ -12,7 +12,7 @@ interface ImportJson {
   failed: { path: string; reason: string }[]; classes: Record<string, number>; keptUserLabels: number; csvUnmatched?: string[];
   thumbnails?: { made: number; failed: { path: string; reason: string }[] };
 }
-interface ImagesJson { total: number; images: { id: number; path: string; status: string; class: string | null; error: string | null; labelSource: string | null }[] }
+interface ImagesJson { total: number; images: { id: number; name: string; status: string; label: string | null; error: string | null; labelSource: string | null }[] }
 
 const studio = tempStudio();
 afterAll(() => studio.cleanup());
@@ -66,7 +66,7 @@ describe('xstudio import: formats and bad input', () => {
 
   it('lists failed images by status, corrupt one included', async () => {
     const failed = await xstudioJson<ImagesJson>(['images', '--project', project, '--status', 'failed', '--limit', '50'], studio.env);
-    expect(failed.images.map((i) => i.path)).toEqual([
+    expect(failed.images.map((i) => i.name)).toEqual([
       'bad/bad-\\xff\\xfe.jpg', 'bad/bomb.png', 'bad/broken.jpg', 'bad/corrupt.jpg', 'bad/empty.jpg', 'bad/text.jpg', 'bad/truncated.jpg', 'bad/truncated.png',
     ]);
   });
@@ -103,12 +103,12 @@ describe('xstudio import: incremental re-import', () => {
     const r = await xstudioJson<ImportJson>(['import', root, '--project', project], studio.env);
     expect(r).toMatchObject({ images: 8, added: 1, updated: 1, moved: 2, missing: 1, unchanged: 4 });
     const all = await xstudioJson<ImagesJson>(['images', '--project', project, '--limit', '100'], studio.env);
-    const byPath = Object.fromEntries(all.images.map((i) => [i.path, i]));
-    expect(byPath['cat/cat0.jpg']).toMatchObject({ class: 'dog', labelSource: 'user' });
-    expect(byPath['dog/dog3-renamed.jpg']).toMatchObject({ class: 'cat', labelSource: 'user' });
-    expect(byPath['cat/cat2.jpg']).toMatchObject({ status: 'missing', class: 'cat' });
+    const byPath = Object.fromEntries(all.images.map((i) => [i.name, i]));
+    expect(byPath['cat/cat0.jpg']).toMatchObject({ label: 'dog', labelSource: 'user' });
+    expect(byPath['dog/dog3-renamed.jpg']).toMatchObject({ label: 'cat', labelSource: 'user' });
+    expect(byPath['cat/cat2.jpg']).toMatchObject({ status: 'missing', label: 'cat' });
     // The moved image keeps its record (same id) and takes the label of its new folder.
-    expect(byPath['dog/sub/moved.jpg']).toMatchObject({ id: before.images[0].id, class: 'sub', status: 'ok' });
+    expect(byPath['dog/sub/moved.jpg']).toMatchObject({ id: before.images[0].id, label: 'sub', status: 'ok' });
     expect(byPath['dog/dog1.jpg'].status).toBe('ok');
     expect(r.classes).toEqual({ cat: 3, dog: 4, sub: 1 });
     expect(r.keptUserLabels).toBe(2);

@@ -5,7 +5,7 @@ import { colorFor, imageBuffer } from '../helpers/make-images.ts';
 import { runXstudio, tempStudio, xstudioJson } from '../helpers/xstudio-cli.ts';
 
 interface SplitJson { name: string; seed: number; testLocked: boolean; counts: Record<string, Record<string, number>>; totals: Record<string, number> }
-interface ImagesJson { total: number; images: { id: number; path: string; hash: string; class: string | null; part?: string }[] }
+interface ImagesJson { total: number; images: { id: number; name: string; hash: string; label: string | null; part: string | null }[] }
 
 const studio = tempStudio();
 afterAll(() => studio.cleanup());
@@ -49,12 +49,15 @@ describe('splits', () => {
 
   it('fails impossible requests with the numbers, and protects a locked split', async () => {
     const tooMany = await runXstudio(['split', '--project', a, '--name', 'big', '--train', '40', '--test', '30', '--json'], studio.env);
-    expect(tooMany.code).toBe(1);
-    expect(tooMany.stdout).toBe('');
-    expect(tooMany.stderr).toContain('asked 30 test images, but after train 40 only 20 of 60 labelled healthy images remain');
+    // A size the images cannot fill is a bad value of the flag: a usage error, said about --test, with the numbers.
+    expect(tooMany.code).toBe(2);
+    const said = '--test: expected at most 20, got 30 (60 labelled healthy images after train 40)';
+    expect(JSON.parse(tooMany.stdout)).toEqual({ error: { code: 'invalid-argument', message: said, field: 'sizes.test', flag: '--test' } });
+    expect(tooMany.stderr).toContain(said);
     const del = await runXstudio(['split', 'delete', '--project', a, '--name', 'default', '--json'], studio.env);
     expect(del.code).toBe(1);
     expect(del.stderr).toMatch(/split "default" has a locked test part .* cannot be deleted/);
+    expect(JSON.parse(del.stdout)).toMatchObject({ error: { code: 'conflict', message: expect.stringMatching(/split "default" has a locked test part .* cannot be deleted/) } });
     const list = await xstudioJson<{ splits: SplitJson[] }>(['splits', '--project', a], studio.env);
     expect(list.splits.map((s) => s.name)).toEqual(['default']);
   });
@@ -64,19 +67,21 @@ describe('splits', () => {
     await xstudioJson(['classes', '--project', a, '--rename', 'dog', 'hound'], studio.env);
     const status = await xstudioJson<{
       images: { ok: number; labelled: number }; classes: { name: string; count: number }[];
-      splits: SplitJson[]; history: { undoable: number; redoable: number };
+      splits: SplitJson[]; history: { canUndo: boolean; canRedo: boolean; undoDescription: string | null; position: number };
     }>(['status', '--project', a], studio.env);
     expect(status.images).toMatchObject({ ok: 60, labelled: 60 });
     expect(status.classes.map((c) => [c.name, c.count])).toEqual([['cat', 33], ['hound', 24], ['lynx', 3]]);
     // Membership and the labels it was drawn with do not move; a renamed class shows its new name.
     expect(status.splits[0].counts.test).toEqual({ cat: 12, hound: 8 });
-    expect(status.history).toMatchObject({ undoable: 3, redoable: 0 });
+    // Three changes (the import, the relabel, the rename), the rename on top.
+    expect(status.history).toMatchObject({ canUndo: true, canRedo: false, position: 3, undoDescription: 'rename class "dog" to "hound"' });
 
-    const undo = await xstudioJson<{ entry: { action: string }; history: { undoable: number; redoable: number } }>(['label', '--project', a, '--undo'], studio.env);
-    expect(undo.entry.action).toBe('class-rename');
+    const undo = await xstudioJson<{ applied: boolean; description: string; history: { canUndo: boolean; canRedo: boolean; position: number } }>(['label', '--project', a, '--undo'], studio.env);
+    expect(undo).toMatchObject({ applied: true, description: 'rename class "dog" to "hound"' });
+    expect(undo.history).toMatchObject({ canUndo: true, canRedo: true, position: 2 });
     const classes = await xstudioJson<{ classes: { name: string }[] }>(['classes', '--project', a], studio.env);
     expect(classes.classes.map((c) => c.name)).toEqual(['cat', 'dog', 'lynx']);
-    const redo = await xstudioJson<{ history: { undoable: number; redoable: number } }>(['label', '--project', a, '--redo'], studio.env);
-    expect(redo.history).toMatchObject({ undoable: 3, redoable: 0 });
+    const redo = await xstudioJson<{ applied: boolean; history: { canUndo: boolean; canRedo: boolean; position: number } }>(['label', '--project', a, '--redo'], studio.env);
+    expect(redo).toMatchObject({ applied: true, history: { canUndo: true, canRedo: false, position: 3 } });
   });
 });

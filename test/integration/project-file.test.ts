@@ -52,8 +52,9 @@ describe('project file', () => {
     const before = fs.readFileSync(file);
     const r = await runXstudio(['status', '--project', file, '--json'], studio.env);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`project file ${file} has schema version ${SCHEMA_VERSION + 1}, written by a newer Xception Studio`);
+    const said = `project file ${file} has schema version ${SCHEMA_VERSION + 1}, written by a newer Xception Studio`;
+    expect(r.stderr).toContain(said);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'conflict', message: expect.stringContaining(said) } });
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 

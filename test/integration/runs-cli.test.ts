@@ -77,18 +77,21 @@ describe('xstudio train / runs / eval', () => {
     expect(listed.split).toBe('main');
     expect(listed.bestEpoch).toBe(out.bestEpoch);
     expect(listed.labelsChangedSince).toBe(false);
-    const detail = await json<{ epochsRun: { epoch: number; valLoss: number }[] }>(['runs', '--project', projectFile, '--run', String(run1)]);
-    expect(detail.epochsRun).toHaveLength(12);
-    const best = detail.epochsRun.reduce((a, b) => (b.valLoss < a.valLoss ? b : a));
+    const detail = await json<{ id: number; curve: { epoch: number; phase: string; val: { loss: number } }[] }>(['runs', '--project', projectFile, '--run', String(run1)]);
+    expect(detail.id).toBe(run1);
+    expect(detail.curve).toHaveLength(12);
+    expect(detail.curve.every((e) => e.phase === 'head')).toBe(true);
+    const best = detail.curve.reduce((a, b) => (b.val.loss < a.val.loss ? b : a));
     expect(best.epoch).toBe(out.bestEpoch);
   });
 
   it('evaluates on val and test, counting test evaluations and saying when the test part is locked', async () => {
-    const val = await json<{ on: string; n: number; accuracy: number; confusion: number[][]; perClass: unknown[]; rocAuc: number; testEvaluations: number }>(['eval', '--project', projectFile, '--run', String(run1), '--on', 'val']);
-    expect(val.n).toBe(40);
+    const val = await json<{ runId: number; on: string; images: number; model: string; accuracy: number; confusion: number[][]; perClass: { className: string }[]; auc: number; testEvaluations: number }>(['eval', '--project', projectFile, '--run', String(run1), '--on', 'val']);
+    expect(val).toMatchObject({ runId: run1, on: 'val', model: 'head' });
+    expect(val.images).toBe(40);
     expect(val.confusion.flat().reduce((a, b) => a + b, 0)).toBe(40);
-    expect(val.perClass).toHaveLength(2);
-    expect(val.rocAuc).toBeGreaterThan(0.9);
+    expect(val.perClass.map((c) => c.className)).toEqual(['cat', 'dog']);
+    expect(val.auc).toBeGreaterThan(0.9);
     const t1 = await json<{ testEvaluations: number; testLocked: boolean; accuracy: number }>(['eval', '--project', projectFile, '--run', String(run1), '--on', 'test']);
     expect(t1.testEvaluations).toBe(1);
     expect(t1.testLocked).toBe(false);
@@ -108,15 +111,23 @@ describe('xstudio train / runs / eval', () => {
     const b = await json<{ run: number; val: { loss: number } }>(['train', '--project', projectFile, '--epochs', '3', '--seed', '7']);
     expect(b.val.loss).toBe(a.val.loss);
     run2 = a.run;
-    const cmp = await json<{ configDiff: { key: string; a: unknown; b: unknown }[]; metricDiff: { metric: string; a: number; b: number; delta: number }[]; onlyA: { imageId: number }[]; onlyB: { imageId: number }[]; common: number }>(
+    const cmp = await json<{
+      on: string; runs: { id: number; val: { accuracy: number; loss: number } }[]; configDiff: { key: string; values: unknown[] }[];
+      disagreements: { a: number; b: number; onlyA: { imageId: number }[]; onlyB: { imageId: number }[] }[];
+    }>(
       ['runs', 'compare', String(run1), String(run2), '--project', projectFile],
     );
     const keys = cmp.configDiff.map((d) => d.key);
     expect(keys).toContain('head.epochs');
     expect(keys).toContain('head.optimizer.lr');
     expect(keys).toContain('seed');
-    expect(cmp.configDiff.find((d) => d.key === 'head.epochs')).toMatchObject({ a: 12, b: 3 });
-    expect(cmp.metricDiff.find((m) => m.metric === 'val.accuracy')!.delta).toBeCloseTo(cmp.metricDiff.find((m) => m.metric === 'val.accuracy')!.b - cmp.metricDiff.find((m) => m.metric === 'val.accuracy')!.a, 10);
+    expect(cmp.configDiff.find((d) => d.key === 'head.epochs')).toEqual({ key: 'head.epochs', values: [12, 3] });
+    // The figures of each run, side by side, in the order asked.
+    expect(cmp.on).toBe('val');
+    expect(cmp.runs.map((r) => r.id)).toEqual([run1, run2]);
+    expect(cmp.runs[1].val.loss).toBe(a.val.loss);
+    const listed = await json<{ runs: { id: number; val: { accuracy: number } }[] }>(['runs', '--project', projectFile]);
+    expect(cmp.runs[0].val.accuracy).toBe(listed.runs.find((r) => r.id === run1)!.val.accuracy);
     // Check the image lists against the stored predictions of both runs.
     const expected = await inProject((p) => {
       const preds = (id: number): Map<number, number> =>
@@ -127,17 +138,20 @@ describe('xstudio train / runs / eval', () => {
       const onlyB = [...pa].filter(([id, c]) => c === 0 && pb.get(id) === 1).map(([id]) => id);
       return { onlyA, onlyB, common: pa.size };
     });
-    expect(cmp.common).toBe(expected.common);
-    expect(cmp.onlyA.map((x) => x.imageId).sort()).toEqual(expected.onlyA.sort());
-    expect(cmp.onlyB.map((x) => x.imageId).sort()).toEqual(expected.onlyB.sort());
+    expect(expected.common).toBe(40);
+    expect(cmp.disagreements).toHaveLength(1);
+    const [d] = cmp.disagreements;
+    expect(d).toMatchObject({ a: run1, b: run2 });
+    expect(d.onlyA.map((x) => x.imageId).sort()).toEqual(expected.onlyA.sort());
+    expect(d.onlyB.map((x) => x.imageId).sort()).toEqual(expected.onlyB.sort());
   });
 
   it('ranks the labels flipped on purpose as the top suspects', async () => {
-    const s = await json<{ suspects: { imageId: number; label: string; suggested: string }[]; folds: number }>(['suspects', '--project', projectFile, '--folds', '4', '--limit', '10']);
+    const s = await json<{ items: { imageId: number; label: string; suggested: string }[]; folds: number }>(['suspects', '--project', projectFile, '--folds', '4', '--limit', '10']);
     expect(s.folds).toBe(4);
-    const top = s.suspects.slice(0, flipped.length).map((x) => x.imageId).sort((a, b) => a - b);
+    const top = s.items.slice(0, flipped.length).map((x) => x.imageId).sort((a, b) => a - b);
     expect(top).toEqual([...flipped].sort((a, b) => a - b));
-    for (const x of s.suspects.slice(0, flipped.length)) expect(x.suggested).not.toBe(x.label);
+    for (const x of s.items.slice(0, flipped.length)) expect(x.suggested).not.toBe(x.label);
   });
 
   it('a run that fails in the worker is recorded as failed with its error', async () => {

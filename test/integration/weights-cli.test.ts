@@ -45,15 +45,16 @@ it('weights fetch downloads with progress on stderr, and weights list then shows
   expect(r.code, r.stderr).toBe(0);
   const out = JSON.parse(r.stdout);
   expect(out).toMatchObject({ source: 'download', md5, bytes: body.length, url });
-  expect(r.stderr).toMatch(/weights fetch: [\d.]+ MB \/ 2\.0 MB/);
+  expect(r.stderr).toMatch(/Downloading the Xception weights: [\d.]+ MB \/ 2\.0 MB \(\d+%\)/);
   expect(fs.readFileSync(out.file).equals(body)).toBe(true);
 
   const list = await cli(['weights', 'list', '--json'], env);
-  const listed = JSON.parse(list.stdout) as { weights: { id: string; file: string | null }[] };
-  expect(listed.weights.find((w) => w.id === 'xception-notop')!.file).toBe(out.file);
+  const listed = JSON.parse(list.stdout) as { files: { variant: string; present: boolean; path: string | null; bytes: number | null }[] };
+  expect(listed.files.find((w) => w.variant === 'notop')).toMatchObject({ present: true, path: out.file, bytes: body.length });
+  expect(listed.files.find((w) => w.variant === 'top')).toMatchObject({ present: false, path: null });
 
   const wrong = await cli(['weights', 'fetch', '--top', '--md5', '0'.repeat(32), '--json'], env);
   expect(wrong.code).toBe(1);
-  expect(wrong.stdout).toBe('');
   expect(wrong.stderr).toContain(`has md5 ${md5}, expected ${'0'.repeat(32)}`);
+  expect(JSON.parse(wrong.stdout)).toMatchObject({ error: { message: expect.stringContaining(`has md5 ${md5}, expected ${'0'.repeat(32)}`) } });
 });

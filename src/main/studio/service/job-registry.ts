@@ -65,11 +65,15 @@ export class JobRegistry {
     const done = (async () => {
       try {
         const result = await work(handle);
-        this.finish(info, controller.signal.aborted ? 'cancelled' : 'done', null, result);
+        if (!this.finish(info, controller.signal.aborted ? 'cancelled' : 'done', null, result)) this.stopped(info, null);
         return result;
       } catch (err) {
         const cancelled = controller.signal.aborted || (err instanceof StudioError && err.code === 'cancelled');
-        this.finish(info, cancelled ? 'cancelled' : 'failed', cancelled ? null : serializeError(err), null);
+        // A cancelled job carries the work's own words when it has them ("extraction cancelled: 12 image features stored, …").
+        const said = err instanceof StudioError && err.code === 'cancelled' ? serializeError(err) : null;
+        if (!this.finish(info, cancelled ? 'cancelled' : 'failed', cancelled ? said : serializeError(err), null)) {
+          this.stopped(info, said);
+        }
         throw err;
       }
     })();
@@ -108,11 +112,23 @@ export class JobRegistry {
     for (const j of this.jobs.values()) if (j.info.state === 'running') j.controller.abort(new StudioError('cancelled', `${j.info.label}: cancelled`));
   }
 
-  private finish(info: JobInfo, state: JobInfo['state'], error: JobInfo['error'], result: unknown): void {
-    if (info.finishedAt !== null) return;
+  /** Ends the job; false when it had already ended (cancelled at once by `cancel`). */
+  private finish(info: JobInfo, state: JobInfo['state'], error: JobInfo['error'], result: unknown): boolean {
+    if (info.finishedAt !== null) return false;
     Object.assign(info, { state, error, result: result ?? null, finishedAt: Date.now(), etaSeconds: state === 'done' ? 0 : null });
     if (state === 'done' && info.total > 0) info.done = info.total;
     this.events.emit('job.finished', { ...info });
+    return true;
+  }
+
+  /**
+   * The work of a job that `cancel` ended at once (error null) has now stopped:
+   * one more job.updated says so, with the work's words about what it kept.
+   * Whoever waits for the work itself to end (the CLI before it closes the project) waits for it.
+   */
+  private stopped(info: JobInfo, error: JobInfo['error']): void {
+    if (error) info.error = error;
+    this.events.emit('job.updated', { ...info });
   }
 
   private prune(): void {
