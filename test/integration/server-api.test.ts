@@ -210,7 +210,8 @@ describe('splits', () => {
     expect(p.parts.map((x) => [x.part, x.total, x.byClass.cat, x.byClass.dog])).toEqual([['train', 6, 3, 3], ['val', 2, 1, 1], ['test', 4, 2, 2]]);
     const bad = await api('previewSplit', { name: 's', unit: 'count', sizes: { train: 6, val: 2, test: 10 }, stratified: true, seed: 1 });
     expect(bad.ok).toBe(false);
-    expect(bad.problem).toMatch(/10 test images.*4/);
+    expect(bad.problem).toBe('sizes.test: expected at most 4, got 10 (12 labelled healthy images after train 6 and val 2)');
+    expect(bad.problemField).toBe('sizes.test');
   });
 
   it('creates, lists, locks and refuses to delete a locked split', async () => {
@@ -389,31 +390,32 @@ describe('features, runs, evaluation, comparison, export, suspects', () => {
 
 describe('bad requests', () => {
   it('answers 400 naming the field, for every kind of bad input', async () => {
-    const cases: [string, unknown, RegExp][] = [
-      ['getImage', { id: 'x' }, /field id/],
-      ['getImage', {}, /field id/],
-      ['setLabel', { imageIds: [], className: 'a' }, /field imageIds/],
-      ['setLabel', { imageIds: [1], className: '' }, /field className/],
-      ['setLabel', { imageIds: [1.5], className: 'a' }, /field imageIds\.0/],
-      ['queryImages', { limit: 100000 }, /field limit/],
-      ['queryImages', { part: 'holdout' }, /field part/],
-      ['queryImages', { nonsense: 1 }, /unknown field: nonsense/],
-      ['importFolder', { folder: images, labelSource: 'csv' }, /field csvFile/],
-      ['importFolder', { folder: images, labelSource: 'pattern', labelPattern: '(' }, /labelPattern.*regular expression/],
-      ['createSplit', { name: 'x', unit: 'count', sizes: { train: 1.5, val: 0, test: 0 }, stratified: true, seed: 1 }, /sizes\.train/],
-      ['createSplit', { name: 'x', unit: 'fraction', sizes: { train: 0.6, val: 0.3, test: 0.3 }, stratified: true, seed: 1 }, /add up/],
-      ['compareRuns', { ids: [1] }, /at least two runs/],
-      ['evaluateRun', { id: 1, on: 'train' }, /field on/],
-      ['startExtraction', { backbone: 'layers-model' }, /modelJson/],
-      ['exportRun', { runId: 1, format: 'tflite', out: '/tmp/x' }, /field format/],
-      ['exportRun', { runId: 1, format: 'onnx', out: '/tmp/x', overwrite: 'yes' }, /field overwrite/],
+    // [call, input, the message (it starts with the field at fault), the field the error carries]
+    const cases: [string, unknown, RegExp, string | undefined][] = [
+      ['getImage', { id: 'x' }, /^id: .*\(found "x"\)$/, 'id'],
+      ['getImage', {}, /^id: /, 'id'],
+      ['setLabel', { imageIds: [], className: 'a' }, /^imageIds: /, 'imageIds'],
+      ['setLabel', { imageIds: [1], className: '' }, /^className: /, 'className'],
+      ['setLabel', { imageIds: [1.5], className: 'a' }, /^imageIds\.0: .*\(found 1\.5\)$/, 'imageIds.0'],
+      ['queryImages', { limit: 100000 }, /^limit: .*\(found 100000\)$/, 'limit'],
+      ['queryImages', { part: 'holdout' }, /^part: /, 'part'],
+      ['queryImages', { nonsense: 1 }, /^unknown field: nonsense$/, undefined],
+      ['importFolder', { folder: images, labelSource: 'csv' }, /^csvFile: /, 'csvFile'],
+      ['importFolder', { folder: images, labelSource: 'pattern', labelPattern: '(' }, /^labelPattern: .*regular expression/, 'labelPattern'],
+      ['createSplit', { name: 'x', unit: 'count', sizes: { train: 1.5, val: 0, test: 0 }, stratified: true, seed: 1 }, /^sizes\.train: /, 'sizes.train'],
+      ['createSplit', { name: 'x', unit: 'fraction', sizes: { train: 0.6, val: 0.3, test: 0.3 }, stratified: true, seed: 1 }, /add up/, 'sizes'],
+      ['compareRuns', { ids: [1] }, /^ids: .*at least two runs/, 'ids'],
+      ['evaluateRun', { id: 1, on: 'train' }, /^on: /, 'on'],
+      ['startExtraction', { backbone: 'layers-model' }, /^modelJson: /, 'modelJson'],
+      ['exportRun', { runId: 1, format: 'tflite', out: '/tmp/x' }, /^format: /, 'format'],
+      ['exportRun', { runId: 1, format: 'onnx', out: '/tmp/x', overwrite: 'yes' }, /^overwrite: /, 'overwrite'],
     ];
-    for (const [call, body, message] of cases) {
+    for (const [call, body, message, field] of cases) {
       const r = await post(call, body);
       expect(r.status, `${call} ${JSON.stringify(body)}`).toBe(400);
       expect(r.body.error.code).toBe('invalid-argument');
       expect(r.body.error.message, call).toMatch(message);
-      expect(r.body.error.message.startsWith(call)).toBe(true);
+      expect(r.body.error.field, `${call} ${JSON.stringify(body)}: ${r.body.error.message}`).toBe(field);
     }
   });
 
