@@ -53,7 +53,9 @@ describe('useSplitsStore', () => {
     splits.form = { ...splits.form, unit: 'count', sizes: { train: 80, val: 20, test: 10 } };
     await splits.refreshPreview();
     expect(splits.preview?.ok).toBe(false);
-    expect(splits.preview?.problem).toBe('asked 110 images, 100 are labelled');
+    // 80 + 20 of the 100 labelled images leave none for the 10 test images asked.
+    expect(splits.preview?.problem).toBe('sizes.test: expected at most 0, got 10');
+    expect(splits.preview?.problemField).toBe('sizes.test');
   });
 
   it('converts sizes when the unit changes, so the split asked for stays the same', async () => {
