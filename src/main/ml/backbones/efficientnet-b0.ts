@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { StudioError } from '../../../shared/errors.ts';
+import { shortWeightName, type KerasLayerWeights } from '../keras-h5.ts';
 import { activation, add, bn, BuildOptions, conv, correctPad, depthwise, finish, Init, zeroPad, type T } from './layers.ts';
 
 /**
@@ -13,10 +15,10 @@ import { activation, add, bn, BuildOptions, conv, correctPad, depthwise, finish,
  * moving mean / variance are loaded from the file's mean / variance (see
  * NORMALIZATION_LAYER). With the ImageNet weights Keras follows it by
  * Rescaling(1/sqrt(IMAGENET_STDDEV_RGB)), because the file's "variance" holds
- * the standard deviation: (x − mean)/sqrt(v)/sqrt(v) = (x − mean)/v. TF.js'
- * Rescaling is scalar only, so the loader folds that factor in by storing v²
- * as the moving variance — identical numbers, and the identity for a fresh
- * (random-init) layer, whose variance is 1.
+ * the standard deviation. TF.js' Rescaling is scalar only, so the loader
+ * folds that per-channel factor into the moving variance
+ * (adaptEfficientNetFileLayer) — the same numbers; a fresh (random-init)
+ * layer stays the identity, as Keras' weights=None model has no such factor.
  *
  * 4,049,571 parameters in Keras without the top: 4,049,570 here plus the
  * Normalization layer's int64 `count`, which inference never reads.
@@ -109,4 +111,34 @@ export function efficientNetB0BlockOf(layer: string): number | null {
   if (m) return Number(m[1]);
   if (layer.startsWith('top_')) return 8;
   return null;
+}
+
+/** Keras: IMAGENET_STDDEV_RGB, the constant of the Rescaling that follows Normalization with the ImageNet weights. */
+export const IMAGENET_STDDEV_RGB = [0.229, 0.224, 0.225];
+
+/**
+ * The file's Normalization layer (mean, variance, count) as the weights of
+ * our BatchNormalization: moving_mean = mean; moving_variance = variance ×
+ * IMAGENET_STDDEV_RGB, so sqrt(moving_variance) = sqrt(variance) ·
+ * sqrt(stddev), exactly Keras' Normalization followed by its
+ * Rescaling(1/sqrt(IMAGENET_STDDEV_RGB)). `count` is dropped (unused at inference).
+ */
+export function adaptEfficientNetFileLayer(l: KerasLayerWeights, where: string): KerasLayerWeights {
+  if (l.layerName !== NORMALIZATION_LAYER) return l;
+  const by = new Map(l.weights.map((w) => [shortWeightName(w.name), w]));
+  const mean = by.get('mean');
+  const variance = by.get('variance');
+  if (!mean || !variance) {
+    throw new StudioError('corrupt-file', `${where}: layer normalization should hold Keras Normalization weights mean, variance, count; it has ${l.weights.map((w) => `${shortWeightName(w.name)} [${w.shape.join(',')}]`).join(', ')}`);
+  }
+  for (const w of [mean, variance]) {
+    if (w.data.length !== 3) throw new StudioError('corrupt-file', `${where}: layer normalization: expected ${shortWeightName(w.name)} [3], file has [${w.shape.join(',')}]`);
+  }
+  return {
+    layerName: l.layerName,
+    weights: [
+      { name: `${l.layerName}/moving_mean:0`, shape: [3], data: Float32Array.from(mean.data) },
+      { name: `${l.layerName}/moving_variance:0`, shape: [3], data: Float32Array.from(variance.data, (v, c) => v * IMAGENET_STDDEV_RGB[c]) },
+    ],
+  };
 }

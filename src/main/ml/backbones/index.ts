@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { PreprocessMode } from '../preprocess.ts';
 import { buildXception, XCEPTION_DEFAULT_INPUT, XCEPTION_MIN_INPUT } from '../xception.ts';
-import { buildEfficientNetB0, efficientNetB0BlockOf } from './efficientnet-b0.ts';
+import type { KerasLayerWeights } from '../keras-h5.ts';
+import { adaptEfficientNetFileLayer, buildEfficientNetB0, efficientNetB0BlockOf } from './efficientnet-b0.ts';
 import type { BuildOptions } from './layers.ts';
 import { buildMobileNetV2, mobileNetV2BlockOf } from './mobilenet-v2.ts';
 import { buildResNet50, resNet50BlockOf } from './resnet50.ts';
@@ -43,6 +44,8 @@ export interface BuiltinBackbone {
   /** The block a layer belongs to, for fineTune.trainableFrom; null for layers outside every block. */
   blockOf(layer: string): number | null;
   blocks: { first: number; last: number; describe: string };
+  /** For Keras layers TF.js spells differently (see keras-h5 LoadOptions). */
+  adaptFileLayer?(l: KerasLayerWeights, where: string): KerasLayerWeights;
 }
 
 const KERAS = 'https://storage.googleapis.com/tensorflow/keras-applications/';
@@ -92,6 +95,7 @@ export const BUILTIN_BACKBONES: Record<BuiltinName, BuiltinBackbone> = {
     build: buildEfficientNetB0,
     blockOf: efficientNetB0BlockOf,
     blocks: { first: 0, last: 8, describe: '0 = stem, 1…7 = block1…block7, 8 = top_conv' },
+    adaptFileLayer: adaptEfficientNetFileLayer,
   },
 };
 

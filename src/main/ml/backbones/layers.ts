@@ -36,11 +36,11 @@ export class Init {
     return this.seed !== undefined;
   }
 
-  kernel(scale = 1): tf.initializers.Initializer | undefined {
+  kernel(scale = 1): ReturnType<typeof tf.initializers.varianceScaling> | undefined {
     return this.seeded ? tf.initializers.varianceScaling({ scale, mode: 'fanIn', distribution: 'uniform', seed: this.counter++ }) : undefined;
   }
 
-  depthwise(channels: number): tf.initializers.Initializer | undefined {
+  depthwise(channels: number): ReturnType<typeof tf.initializers.varianceScaling> | undefined {
     return this.kernel(channels);
   }
 }
