@@ -56,10 +56,10 @@ const splitRequest = z.object({
 });
 
 const extractionConfig = z.object({
-  backbone: z.enum(['xception', 'layers-model']),
+  backbone: z.enum(['xception', 'mobilenet_v2', 'resnet50', 'efficientnet_b0', 'layers-model']),
   weightsFile: nonEmpty.optional(),
   modelJson: nonEmpty.optional(),
-  preprocess: z.enum(['tf', 'torch', 'caffe', 'unit']).optional(),
+  preprocess: z.enum(['tf', 'torch', 'caffe', 'unit', 'raw']).optional(),
   featureLayer: nonEmpty.optional(),
   randomInit: z.boolean().optional(),
   inputSize: z.number().int().min(32).max(1024).optional(),
@@ -119,7 +119,7 @@ export const callSchemas: Schemas = {
   listSplits: empty,
   getBackend: empty,
   getWeightsStatus: empty,
-  fetchWeights: z.object({ top: z.boolean().optional() }).strict(),
+  fetchWeights: z.object({ top: z.boolean().optional(), backbone: z.enum(['xception', 'mobilenet_v2', 'resnet50', 'efficientnet_b0']).optional() }).strict(),
   importWeights: z.object({ file: nonEmpty }).strict(),
   getFeatureStatus: empty,
   startExtraction: extractionConfig,

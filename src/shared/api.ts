@@ -341,24 +341,48 @@ export interface BackendStatus {
 }
 
 export interface WeightsFile {
+  /** The built-in backbone the file belongs to. */
+  backbone: BuiltinBackboneName;
   variant: 'notop' | 'top';
   fileName: string;
   present: boolean;
   path: string | null;
   bytes: number | null;
-  expectedMd5: string;
+  /** null when Keras publishes no md5 for the file (MobileNetV2). */
+  expectedMd5: string | null;
+}
+
+/** The networks the studio builds itself, with the official Keras weights (keras.applications names). */
+export type BuiltinBackboneName = 'xception' | 'mobilenet_v2' | 'resnet50' | 'efficientnet_b0';
+
+export interface BuiltinBackboneInfo {
+  name: BuiltinBackboneName;
+  displayName: string;
+  /** Native input size (Keras' default). */
+  inputSize: number;
+  minInputSize: number;
+  featureDim: number;
+  preprocess: PreprocessMode;
+  /** Parameters without the top, as Keras publishes them. */
+  params: number;
+  /** ImageNet top-1 accuracy as the Keras applications table gives it (0..1). */
+  imagenetTop1: number;
+  /** What fineTune.trainableFrom's block numbers mean for this network. */
+  blocks: { first: number; last: number; describe: string };
 }
 
 export interface WeightsStatus {
   cacheDir: string;
   files: WeightsFile[];
+  backbones: BuiltinBackboneInfo[];
 }
 
-export type PreprocessMode = 'tf' | 'torch' | 'caffe' | 'unit';
+/** 'raw': 0..255 unchanged, for networks that scale inside the model (EfficientNet). */
+export type PreprocessMode = 'tf' | 'torch' | 'caffe' | 'unit' | 'raw';
 
 export interface ExtractionConfig {
-  backbone: 'xception' | 'layers-model';
-  /** Keras HDF5 weights for Xception (default: the cached official file). */
+  backbone: BuiltinBackboneName | 'layers-model';
+  /** Keras HDF5 weights for a built-in backbone (default: its cached official file). */
   weightsFile?: string;
   /** model.json of a TF.js layers model, with backbone 'layers-model'. */
   modelJson?: string;
@@ -687,7 +711,7 @@ export interface StudioCalls {
   // backends, weights, features
   getBackend: Call<Empty, BackendStatus>;
   getWeightsStatus: Call<Empty, WeightsStatus>;
-  fetchWeights: Call<{ top?: boolean }, JobRef>;
+  fetchWeights: Call<{ top?: boolean; backbone?: BuiltinBackboneName }, JobRef>;
   importWeights: Call<{ file: string }, WeightsStatus>;
   getFeatureStatus: Call<Empty, FeatureStatus>;
   startExtraction: Call<ExtractionConfig, JobRef>;

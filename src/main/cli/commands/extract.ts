@@ -5,12 +5,13 @@ import { extractFeatures, type ExtractResult } from '../../studio/features/extra
 import { formatProgress } from '../../studio/jobs/progress-meter.ts';
 import { withProject } from '../../studio/project.ts';
 import { invalidArgument } from '../../../shared/errors.ts';
+import { BUILTIN_NAMES, isBuiltinName, type BuiltinName } from '../../ml/backbones/catalog.ts';
 
 export const extractCommand: Command = {
   name: 'extract',
   summary: 'Compute the backbone features of every healthy image that lacks them (cached in the project)',
   usage:
-    'xstudio extract --project P [--backbone xception | --backbone-model model.json [--preprocess tf|torch|caffe|unit] [--feature-layer L]] [--weights W] [--random-init] [--input-size 299] [--batch N] [--workers N] [--json]',
+    'xstudio extract --project P [--backbone xception|mobilenet_v2|resnet50|efficientnet_b0 | --backbone-model model.json [--preprocess tf|torch|caffe|unit|raw] [--feature-layer L]] [--weights W] [--random-init] [--input-size N (default: the network\'s own)] [--batch N] [--workers N] [--json]',
   options: {
     project: { type: 'string' },
     backbone: { type: 'string' },
@@ -26,12 +27,12 @@ export const extractCommand: Command = {
   async run(args, io) {
     const project = requireString(args, 'project');
     const backbone = optionalString(args, 'backbone');
-    if (backbone !== undefined && backbone !== 'xception') throw invalidArgument(`--backbone expects "xception", got "${backbone}" (use --backbone-model <model.json> for another network)`);
+    if (backbone !== undefined && !isBuiltinName(backbone)) throw invalidArgument(`--backbone expects one of ${BUILTIN_NAMES.join(', ')}, got "${backbone}" (use --backbone-model <model.json> for another network)`);
     const preprocess = optionalString(args, 'preprocess');
     let last = -Infinity; // the first report always shows
     return withProject(project, (p) =>
       extractFeatures(p, {
-        backbone: backbone as 'xception' | undefined,
+        backbone: backbone as BuiltinName | undefined,
         backboneModel: optionalString(args, 'backbone-model'),
         preprocess: preprocess === undefined ? undefined : parsePreprocessMode(preprocess),
         featureLayer: optionalString(args, 'feature-layer'),

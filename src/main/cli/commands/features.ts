@@ -4,12 +4,14 @@ import type { Command } from '../command.ts';
 import type { BackboneSpec } from '../../ml/backbone.ts';
 import type { ImageFeaturesResult } from '../../ml/image-features.ts';
 import { parsePreprocessMode } from '../../ml/preprocess.ts';
+import { BUILTIN_FACTS, BUILTIN_NAMES, isBuiltinName } from '../../ml/backbones/catalog.ts';
 
 export const featuresCommand: Command = {
   name: 'features',
   summary: 'Print the backbone feature vector of image files (no project needed)',
-  usage: 'xstudio features ([--weights W.h5] (default: the official file in the weights cache) | --random-init [--seed N] | --backbone-model model.json [--preprocess tf|torch|caffe|unit] [--feature-layer L]) [--input-size 299] [--batch N] <image>… [--json]',
+  usage: 'xstudio features ([--backbone xception|mobilenet_v2|resnet50|efficientnet_b0] [--weights W.h5] (default: the official file in the weights cache) | --random-init [--seed N] | --backbone-model model.json [--preprocess tf|torch|caffe|unit] [--feature-layer L]) [--input-size 299] [--batch N] <image>… [--json]',
   options: {
+    backbone: { type: 'string' },
     weights: { type: 'string' },
     'backbone-model': { type: 'string' },
     preprocess: { type: 'string' },
@@ -35,16 +37,18 @@ export const featuresCommand: Command = {
         preprocess: parsePreprocessMode(preprocess ?? 'tf'),
       };
     } else {
+      const kind = optionalString(args, 'backbone') ?? 'xception';
+      if (!isBuiltinName(kind)) throw invalidArgument(`--backbone expects one of ${BUILTIN_NAMES.join(', ')}, got "${kind}"`);
       let weightsFile = weights;
       if (!weightsFile && !randomInit) {
         // No flag: the official notop file from the studio (or Keras) cache, as `extract` does.
         const { findOfficialWeights } = await import('../../studio/weights/weights-cache.ts');
-        weightsFile = (await findOfficialWeights(false))?.file;
-        if (!weightsFile) throw invalidArgument('no Xception weights: give --weights <file.h5> (or run `xstudio weights fetch` / `xstudio weights import <file>`), --backbone-model <model.json>, or --random-init');
+        weightsFile = (await findOfficialWeights(false, process.env, kind))?.file;
+        if (!weightsFile) throw invalidArgument(`no ${kind} weights: give --weights <file.h5> (or run \`xstudio weights fetch --backbone ${kind}\` / \`xstudio weights import <file>\`), --backbone-model <model.json>, or --random-init`);
       }
-      if (preprocess && preprocess !== 'tf') throw invalidArgument(`--preprocess: Xception uses 'tf' preprocessing, got "${preprocess}"`);
+      if (preprocess && preprocess !== BUILTIN_FACTS[kind].preprocess) throw invalidArgument(`--preprocess: ${kind} uses '${BUILTIN_FACTS[kind].preprocess}' preprocessing, got "${preprocess}"`);
       if (optionalString(args, 'feature-layer')) throw invalidArgument('--feature-layer applies only with --backbone-model');
-      spec = { kind: 'xception', weightsFile, randomInit, seed: optionalInt(args, 'seed', 0), inputSize };
+      spec = { kind, weightsFile, randomInit, seed: optionalInt(args, 'seed', 0), inputSize };
     }
     if (args.positionals.length === 0) throw invalidArgument('no image given: pass one or more image files');
     // Imported on use, so other commands start without loading TF.js.

@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { optionalString } from '../args.ts';
 import { invalidArgument } from '../../../shared/errors.ts';
+import { BUILTIN_NAMES, isBuiltinName } from '../../ml/backbones/catalog.ts';
 import { fetchWeights, type FetchResult } from '../../studio/weights/fetch-weights.ts';
 import { importWeights, type ImportResult } from '../../studio/weights/import-weights.ts';
 import { listWeights, weightsDir, type WeightsEntry } from '../../studio/weights/weights-cache.ts';
@@ -11,15 +12,18 @@ function mb(bytes: number): string {
 
 export const weightsFetchCommand: Command = {
   name: 'weights fetch',
-  summary: 'Download the official Keras Xception weights into the studio cache (resumes, checks md5; reuses ~/.keras/models)',
-  usage: 'xstudio weights fetch [--top] [--url U] [--md5 SUM] [--json]   (env XSTUDIO_WEIGHTS_URL / XSTUDIO_WEIGHTS_MD5 override the address and sum)',
-  options: { top: { type: 'boolean' }, url: { type: 'string' }, md5: { type: 'string' } },
+  summary: 'Download a built-in backbone\'s official Keras weights into the studio cache (resumes, checks md5; reuses ~/.keras/models)',
+  usage: 'xstudio weights fetch [--backbone xception|mobilenet_v2|resnet50|efficientnet_b0] [--top] [--url U] [--md5 SUM] [--json]   (env XSTUDIO_WEIGHTS_URL / XSTUDIO_WEIGHTS_MD5 override the address and sum)',
+  options: { backbone: { type: 'string' }, top: { type: 'boolean' }, url: { type: 'string' }, md5: { type: 'string' } },
   async run(args, io) {
     const url = optionalString(args, 'url');
     const md5 = optionalString(args, 'md5');
     if (md5 !== undefined && !/^[0-9a-f]{32}$/i.test(md5)) throw invalidArgument(`--md5 expects 32 hex digits, got "${md5}"`);
+    const backbone = optionalString(args, 'backbone') ?? 'xception';
+    if (!isBuiltinName(backbone)) throw invalidArgument(`--backbone expects one of ${BUILTIN_NAMES.join(', ')}, got "${backbone}"`);
     let last = -Infinity; // the first report always shows
     return fetchWeights({
+      backbone,
       top: args.values.top === true,
       url,
       md5,
@@ -35,19 +39,21 @@ export const weightsFetchCommand: Command = {
   format(result) {
     const r = result as FetchResult;
     const how = r.source === 'download' ? `downloaded${r.resumedFrom ? ` (resumed at ${mb(r.resumedFrom)})` : ''}` : `already present (${r.source})`;
-    return `${r.file}: ${how}, ${mb(r.bytes)}, md5 ${r.md5} ok`;
+    return `${r.file}: ${how}, ${mb(r.bytes)}, md5 ${r.md5} ${r.md5Checked ? 'ok' : '(Keras publishes no md5 for this file: HDF5 checked)'}`;
   },
 };
 
 export const weightsImportCommand: Command = {
   name: 'weights import',
-  summary: 'Copy a Keras Xception weights file you already have into the studio cache (md5 checked)',
-  usage: 'xstudio weights import <file.h5> [--json]',
-  options: {},
+  summary: 'Copy a Keras weights file of a built-in backbone you already have into the studio cache (md5 checked)',
+  usage: 'xstudio weights import <file.h5> [--backbone NAME (default: recognised by md5, name or by loading)] [--json]',
+  options: { backbone: { type: 'string' } },
   positionals: true,
   async run(args) {
     if (args.positionals.length !== 1) throw invalidArgument(`weights import expects one file, got ${args.positionals.length}`);
-    return importWeights(args.positionals[0]);
+    const backbone = optionalString(args, 'backbone');
+    if (backbone !== undefined && !isBuiltinName(backbone)) throw invalidArgument(`--backbone expects one of ${BUILTIN_NAMES.join(', ')}, got "${backbone}"`);
+    return importWeights(args.positionals[0], { backbone });
   },
   format(result) {
     const r = result as ImportResult;
@@ -65,6 +71,6 @@ export const weightsListCommand: Command = {
   },
   format(result) {
     const r = result as { cacheDir: string; weights: WeightsEntry[] };
-    return [`cache: ${r.cacheDir}`, ...r.weights.map((w) => `${w.file ? '✓' : '·'} ${w.id.padEnd(16)} ${w.file ? `${w.file} (${w.source}, ${mb(w.bytes!)})` : 'not present — xstudio weights fetch' + (w.id === 'xception-top' ? ' --top' : '')}`)].join('\n');
+    return [`cache: ${r.cacheDir}`, ...r.weights.map((w) => `${w.file ? '✓' : '·'} ${w.id.padEnd(22)} ${w.file ? `${w.file} (${w.source}, ${mb(w.bytes!)})` : `not present — xstudio weights fetch --backbone ${w.backbone}${w.id.endsWith('-top') ? ' --top' : ''}`}`)].join('\n');
   },
 };

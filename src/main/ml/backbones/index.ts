@@ -1,112 +1,38 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { PreprocessMode } from '../preprocess.ts';
-import { buildXception, XCEPTION_DEFAULT_INPUT, XCEPTION_MIN_INPUT } from '../xception.ts';
 import type { KerasLayerWeights } from '../keras-h5.ts';
+import { buildXception } from '../xception.ts';
+import { BUILTIN_FACTS, type BuiltinFacts, type BuiltinName } from './catalog.ts';
 import { adaptEfficientNetFileLayer, buildEfficientNetB0, efficientNetB0BlockOf } from './efficientnet-b0.ts';
 import type { BuildOptions } from './layers.ts';
 import { buildMobileNetV2, mobileNetV2BlockOf } from './mobilenet-v2.ts';
 import { buildResNet50, resNet50BlockOf } from './resnet50.ts';
 
+export { BUILTIN_FACTS, BUILTIN_NAMES, isBuiltinName, type BuiltinFacts, type BuiltinName } from './catalog.ts';
+
 /**
  * The built-in backbones: Keras applications rebuilt in tf.layers with
  * Keras' topology, layer names and weight order, so the official Keras HDF5
- * files load into them. backbone.ts, the feature store, the weights cache
- * and the CLI / UI all go through this list by name.
+ * files load into them. backbone.ts, fine-tuning and the weights check go
+ * through this list by name (catalog.ts holds the facts without TF.js).
  */
-export const BUILTIN_NAMES = ['xception', 'mobilenet_v2', 'resnet50', 'efficientnet_b0'] as const;
-export type BuiltinName = (typeof BUILTIN_NAMES)[number];
-
-export interface OfficialWeightsFile {
-  fileName: string;
-  url: string;
-  /** As keras/applications publishes it; null when Keras checks no hash (MobileNetV2). */
-  md5: string | null;
-}
-
-export interface BuiltinBackbone {
-  name: BuiltinName;
-  displayName: string;
-  /** Keras' default (native) input size. */
-  defaultInput: number;
-  /** The smallest input the network takes. */
-  minInput: number;
-  featureDim: number;
-  /** The feature layer (average pooling) name in the no-top model. */
-  featureLayer: string;
-  /** Applied before the network; 'unit'-free networks like EfficientNet scale inside the model ('raw'). */
-  preprocess: PreprocessMode;
-  /** Keras' published parameter count, include_top=False. */
-  kerasParamsNoTop: number;
-  /** ImageNet top-1 accuracy as the Keras applications table publishes it. */
-  imagenetTop1: number;
-  weights: { notop: OfficialWeightsFile; top: OfficialWeightsFile };
+export interface BuiltinBackbone extends BuiltinFacts {
   build(o: BuildOptions): tf.LayersModel;
   /** The block a layer belongs to, for fineTune.trainableFrom; null for layers outside every block. */
   blockOf(layer: string): number | null;
-  blocks: { first: number; last: number; describe: string };
   /** For Keras layers TF.js spells differently (see keras-h5 LoadOptions). */
   adaptFileLayer?(l: KerasLayerWeights, where: string): KerasLayerWeights;
 }
 
-const KERAS = 'https://storage.googleapis.com/tensorflow/keras-applications/';
-
 export const BUILTIN_BACKBONES: Record<BuiltinName, BuiltinBackbone> = {
-  xception: {
-    name: 'xception', displayName: 'Xception', defaultInput: XCEPTION_DEFAULT_INPUT, minInput: XCEPTION_MIN_INPUT, featureDim: 2048,
-    featureLayer: 'avg_pool', preprocess: 'tf', kerasParamsNoTop: 20_861_480, imagenetTop1: 0.790,
-    weights: {
-      notop: { fileName: 'xception_weights_tf_dim_ordering_tf_kernels_notop.h5', url: `${KERAS}xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5`, md5: 'b0042744bf5b25fce3cb969f33bebb97' },
-      top: { fileName: 'xception_weights_tf_dim_ordering_tf_kernels.h5', url: `${KERAS}xception/xception_weights_tf_dim_ordering_tf_kernels.h5`, md5: '0a58e3b7378bc2990ea3b43d5981f1f6' },
-    },
-    build: (o) => buildXception(o),
-    blockOf: xceptionBlockOf,
-    blocks: { first: 1, last: 14, describe: 'block1…block14 (residual convs with their block)' },
-  },
-  mobilenet_v2: {
-    name: 'mobilenet_v2', displayName: 'MobileNetV2', defaultInput: 224, minInput: 32, featureDim: 1280,
-    featureLayer: 'global_average_pooling2d', preprocess: 'tf', kerasParamsNoTop: 2_257_984, imagenetTop1: 0.713,
-    weights: {
-      notop: { fileName: 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5', url: `${KERAS}mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5`, md5: null },
-      top: { fileName: 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5', url: `${KERAS}mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5`, md5: null },
-    },
-    build: buildMobileNetV2,
-    blockOf: mobileNetV2BlockOf,
-    blocks: { first: 0, last: 17, describe: '0 = Conv1 + expanded_conv, 1…16 = block_1…block_16, 17 = Conv_1' },
-  },
-  resnet50: {
-    name: 'resnet50', displayName: 'ResNet50', defaultInput: 224, minInput: 32, featureDim: 2048,
-    featureLayer: 'avg_pool', preprocess: 'caffe', kerasParamsNoTop: 23_587_712, imagenetTop1: 0.749,
-    weights: {
-      notop: { fileName: 'resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5', url: `${KERAS}resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5`, md5: '4d473c1dd8becc155b73f8504c6f6626' },
-      top: { fileName: 'resnet50_weights_tf_dim_ordering_tf_kernels.h5', url: `${KERAS}resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5`, md5: '2cb95161c43110f7111970584f804107' },
-    },
-    build: buildResNet50,
-    blockOf: resNet50BlockOf,
-    blocks: { first: 1, last: 5, describe: 'stages: 1 = conv1, 2…5 = conv2…conv5' },
-  },
-  efficientnet_b0: {
-    name: 'efficientnet_b0', displayName: 'EfficientNetB0', defaultInput: 224, minInput: 32, featureDim: 1280,
-    featureLayer: 'avg_pool', preprocess: 'raw', kerasParamsNoTop: 4_049_571, imagenetTop1: 0.771,
-    weights: {
-      // EfficientNet's files sit outside the tensorflow/ prefix.
-      notop: { fileName: 'efficientnetb0_notop.h5', url: 'https://storage.googleapis.com/keras-applications/efficientnetb0_notop.h5', md5: '50bc09e76180e00e4465e1a485ddc09d' },
-      top: { fileName: 'efficientnetb0.h5', url: 'https://storage.googleapis.com/keras-applications/efficientnetb0.h5', md5: '902e53a9f72be733fc0bcb005b3ebbac' },
-    },
-    build: buildEfficientNetB0,
-    blockOf: efficientNetB0BlockOf,
-    blocks: { first: 0, last: 8, describe: '0 = stem, 1…7 = block1…block7, 8 = top_conv' },
-    adaptFileLayer: adaptEfficientNetFileLayer,
-  },
+  xception: { ...BUILTIN_FACTS.xception, build: (o) => buildXception(o), blockOf: xceptionBlockOf },
+  mobilenet_v2: { ...BUILTIN_FACTS.mobilenet_v2, build: buildMobileNetV2, blockOf: mobileNetV2BlockOf },
+  resnet50: { ...BUILTIN_FACTS.resnet50, build: buildResNet50, blockOf: resNet50BlockOf },
+  efficientnet_b0: { ...BUILTIN_FACTS.efficientnet_b0, build: buildEfficientNetB0, blockOf: efficientNetB0BlockOf, adaptFileLayer: adaptEfficientNetFileLayer },
 };
-
-export function isBuiltinName(v: string): v is BuiltinName {
-  return (BUILTIN_NAMES as readonly string[]).includes(v);
-}
 
 export function builtinBackbone(name: BuiltinName): BuiltinBackbone {
   return BUILTIN_BACKBONES[name];
 }
-
 /** The first Xception block a layer belongs to (the residual convs/BNs by their generated names). */
 const XCEPTION_RESIDUAL_BLOCKS = [2, 3, 4, 13];
 export function xceptionBlockOf(layerName: string): number | null {

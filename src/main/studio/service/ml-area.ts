@@ -4,6 +4,7 @@
  * pool), and the job list / cancel shared by all long work.
  */
 import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, WeightsStatus } from '../../../shared/api.ts';
+import { builtinBackboneInfos } from '../features/backbone-choice.ts';
 import { listBackbones, latestBackbone } from '../features/feature-store.ts';
 import { fetchWeights } from '../weights/fetch-weights.ts';
 import { KNOWN_WEIGHTS } from '../weights/known-weights.ts';
@@ -36,9 +37,11 @@ async function weightsStatus(): Promise<WeightsStatus> {
   const entries = await listWeights();
   return {
     cacheDir: weightsDir(),
+    backbones: builtinBackboneInfos(),
     files: KNOWN_WEIGHTS.map((k) => {
       const e = entries.find((x) => x.id === k.id);
       return {
+        backbone: k.backbone,
         variant: k.includeTop ? 'top' : 'notop',
         fileName: k.fileName,
         present: !!e?.file,
@@ -68,9 +71,9 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
       return backend;
     },
     getWeightsStatus: () => weightsStatus(),
-    async fetchWeights({ top }) {
-      const job = ctx.jobs.start('weights-fetch', `Downloading the Xception weights${top ? ' (with top)' : ''}`, (h) =>
-        fetchWeights({ top, signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total ?? 0, unit: 'bytes' }) }), { unit: 'bytes' });
+    async fetchWeights({ top, backbone }) {
+      const job = ctx.jobs.start('weights-fetch', `Downloading the ${backbone ?? 'xception'} weights${top ? ' (with top)' : ''}`, (h) =>
+        fetchWeights({ top, backbone, signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total ?? 0, unit: 'bytes' }) }), { unit: 'bytes' });
       return { jobId: job.id };
     },
     async importWeights({ file }) {
@@ -87,10 +90,10 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
       const project = ctx.project();
       // Loaded on first use: extraction pulls in the ML stack.
       const { extractFeatures } = await import('../features/extract-features.ts');
-      const what = c.backbone === 'layers-model' ? `layers model ${c.modelJson}` : `xception${c.randomInit ? ' (random init)' : ''}`;
-      const job = ctx.jobs.start('extract', `Extracting features (${what}, ${c.inputSize ?? 299} px)`, async (h): Promise<ExtractionResult> => {
+      const what = c.backbone === 'layers-model' ? `layers model ${c.modelJson}` : `${c.backbone}${c.randomInit ? ' (random init)' : ''}`;
+      const job = ctx.jobs.start('extract', `Extracting features (${what}${c.inputSize ? `, ${c.inputSize} px` : ''})`, async (h): Promise<ExtractionResult> => {
         const r = await extractFeatures(project, {
-          backbone: c.backbone === 'xception' ? 'xception' : undefined,
+          backbone: c.backbone === 'layers-model' ? undefined : c.backbone,
           backboneModel: c.backbone === 'layers-model' ? c.modelJson : undefined,
           preprocess: c.preprocess,
           featureLayer: c.featureLayer,

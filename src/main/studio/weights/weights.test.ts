@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeXceptionWeightsFile } from '../../../../test/helpers/keras-weights.ts';
+import { writeBuiltinWeightsFile, writeXceptionWeightsFile } from '../../../../test/helpers/keras-weights.ts';
+import { resolveBackbone } from '../features/backbone-choice.ts';
 import { fetchWeights } from './fetch-weights.ts';
 import { importWeights } from './import-weights.ts';
 import { knownWeights } from './known-weights.ts';
@@ -120,7 +121,8 @@ describe('weights import', () => {
     await writeXceptionWeightsFile(file, { seed: 3 });
     const r = await importWeights(file, { env });
     expect(r.official).toBeNull();
-    expect(r.warning).toMatch(/not one of the official Keras Xception files/);
+    expect(r.warning).toMatch(/not one of the official Keras weights files; it loads into xception/);
+    expect(r.backbone).toBe('xception');
     expect(r.file).toBe(path.join(weightsDir(env), 'imported', 'mine.h5'));
     expect(fs.readFileSync(r.file).equals(fs.readFileSync(file))).toBe(true);
     const list = await listWeights(env);
@@ -131,7 +133,30 @@ describe('weights import', () => {
     const env = envFor('import-bad');
     const file = path.join(dir, 'junk.h5');
     fs.writeFileSync(file, 'not hdf5 at all');
-    await expect(importWeights(file, { env })).rejects.toThrow(new RegExp(`${file.replace(/[.]/g, '\\.')} is not an official Keras Xception file .*does not load into Xception`));
+    await expect(importWeights(file, { env })).rejects.toThrow(new RegExp(`${file.replace(/[.]/g, '\\.')} is not an official Keras weights file .*does not load into any built-in backbone`));
     expect(fs.existsSync(path.join(weightsDir(env), 'imported'))).toBe(false);
   });
+
+  it('recognises the network of an unofficial file by loading it, and takes a MobileNetV2 file by its official name (Keras publishes no md5 for it)', async () => {
+    const env = envFor('import-mobilenet');
+    const mine = path.join(dir, 'my-resnet.h5');
+    await writeBuiltinWeightsFile('resnet50', mine, { seed: 5 });
+    const r = await importWeights(mine, { env });
+    expect(r).toMatchObject({ backbone: 'resnet50', official: null });
+    expect(r.warning).toMatch(/loads into resnet50.*--backbone resnet50/);
+
+    const named = path.join(dir, 'mn', knownWeights(false, 'mobilenet_v2').fileName);
+    fs.mkdirSync(path.dirname(named), { recursive: true });
+    await writeBuiltinWeightsFile('mobilenet_v2', named, { seed: 6 });
+    const m = await importWeights(named, { env });
+    expect(m).toMatchObject({ backbone: 'mobilenet_v2', official: 'mobilenet_v2-notop', file: path.join(weightsDir(env), knownWeights(false, 'mobilenet_v2').fileName) });
+    expect(m.warning).toBeUndefined();
+    const list = await listWeights(env);
+    expect(list.find((w) => w.id === 'mobilenet_v2-notop')).toMatchObject({ backbone: 'mobilenet_v2', source: 'studio-cache', md5: null });
+    // extract --backbone mobilenet_v2 then finds it with no --weights.
+    const chosen = await resolveBackbone({ backbone: 'mobilenet_v2' }, env);
+    expect(chosen.spec).toMatchObject({ kind: 'mobilenet_v2', weightsFile: m.file, inputSize: 224 });
+    expect(chosen.record).toMatchObject({ kind: 'mobilenet_v2', name: 'MobileNetV2 (ImageNet, official Keras weights)', preprocess: 'tf' });
+    await expect(resolveBackbone({ backbone: 'efficientnet_b0' }, env)).rejects.toThrow(/no EfficientNetB0 weights.*efficientnetb0_notop\.h5.*xstudio weights fetch --backbone efficientnet_b0/);
+  }, 60_000);
 });

@@ -3,6 +3,7 @@ import { foundation } from './001-foundation.ts';
 import { features } from './002-features.ts';
 import { runs } from './003-runs.ts';
 import { speedIndexes } from './004-speed-indexes.ts';
+import { builtinBackbones } from './005-builtin-backbones.ts';
 
 /** Every schema change, in order. Append only: never edit a migration that has shipped. */
-export const migrations: readonly Migration[] = [foundation, features, runs, speedIndexes];
+export const migrations: readonly Migration[] = [foundation, features, runs, speedIndexes, builtinBackbones];
