@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors.ts';
 import { augmentImage } from './augment.ts';
+import { BUILTIN_BACKBONES, isBuiltinName, xceptionBlockOf } from './backbones/index.ts';
 import { installConvGradients } from './conv-gradients.ts';
 import type { Backbone } from './backbone.ts';
 import { buildClassifier } from './export/classifier.ts';
@@ -53,25 +54,30 @@ export interface FineTuneResult {
   estimate: FineTuneEstimate | null;
 }
 
-/** The first Xception block a layer belongs to (residual convs/BNs by their generated names). */
-const RESIDUAL_BLOCKS = [2, 3, 4, 13];
-export function xceptionBlockOf(layerName: string): number | null {
-  const m = /^block(\d+)_/.exec(layerName);
-  if (m) return Number(m[1]);
-  const r = /^(conv2d|batch_normalization)_(\d+)$/.exec(layerName);
-  if (r) return RESIDUAL_BLOCKS[Number(r[2]) - 1] ?? null;
-  return null;
-}
+export { xceptionBlockOf };
 
-/** The backbone variables to train: all, or those of Xception blocks ≥ trainableFrom. */
+/**
+ * The backbone variables to train: all, or those of the built-in network's
+ * blocks ≥ trainableFrom (each network numbers its blocks: see
+ * backbones/catalog.ts `blocks`). Frozen layers (EfficientNet's input
+ * normalization) are never trained.
+ */
 export function trainableBackboneVariables(backbone: Backbone, trainableFrom: FineTuneConfig['trainableFrom']): tf.Variable[] {
-  if (trainableFrom !== 'all' && backbone.kind !== 'xception') {
-    throw new StudioError('invalid-argument', `fineTune.trainableFrom ${trainableFrom}: block numbers apply to Xception only; use "all" for ${backbone.kind} backbones`);
+  let blockOf: ((layer: string) => number | null) | null = null;
+  if (trainableFrom !== 'all') {
+    if (!isBuiltinName(backbone.kind)) {
+      throw new StudioError('invalid-argument', `fineTune.trainableFrom ${trainableFrom}: block numbers apply to the built-in backbones only; use "all" for ${backbone.kind} backbones`);
+    }
+    const net = BUILTIN_BACKBONES[backbone.kind];
+    if (trainableFrom < net.blocks.first || trainableFrom > net.blocks.last) {
+      throw new StudioError('invalid-argument', `fineTune.trainableFrom ${trainableFrom}: ${net.displayName} has blocks ${net.blocks.first}…${net.blocks.last} (${net.blocks.describe})`);
+    }
+    blockOf = net.blockOf;
   }
   const vars: tf.Variable[] = [];
   for (const layer of backbone.model.layers) {
-    if (trainableFrom !== 'all') {
-      const block = xceptionBlockOf(layer.name);
+    if (blockOf && trainableFrom !== 'all') {
+      const block = blockOf(layer.name);
       if (block === null || block < trainableFrom) continue;
     }
     for (const w of layer.trainableWeights) vars.push(w.read() as tf.Variable);

@@ -10,15 +10,16 @@ import { activation, add, bn, BuildOptions, conv, correctPad, depthwise, finish,
  * and Dropout(noise_shape=(None,1,1,1)) before each residual add.
  *
  * The input scaling lives inside the model, as in Keras: Rescaling(1/255),
- * then Keras' Normalization layer. TF.js has no Normalization class, so it
- * is a BatchNormalization named 'normalization' without gamma/beta whose
- * moving mean / variance are loaded from the file's mean / variance (see
- * NORMALIZATION_LAYER). With the ImageNet weights Keras follows it by
- * Rescaling(1/sqrt(IMAGENET_STDDEV_RGB)), because the file's "variance" holds
- * the standard deviation. TF.js' Rescaling is scalar only, so the loader
- * folds that per-channel factor into the moving variance
- * (adaptEfficientNetFileLayer) — the same numbers; a fresh (random-init)
- * layer stays the identity, as Keras' weights=None model has no such factor.
+ * then Keras' Normalization layer, and with the ImageNet weights
+ * Rescaling(1/sqrt(IMAGENET_STDDEV_RGB)) (the file's "variance" holds the
+ * standard deviation). TF.js has no Normalization class and its Rescaling
+ * is scalar only, so the two per-channel steps are one frozen 1×1
+ * DepthwiseConv2D with bias named 'normalization': x · k + b with
+ * k = 1/sqrt(variance · stddev), b = −mean · k, computed from the file's
+ * mean / variance by adaptEfficientNetFileLayer. A standard layer (not a
+ * BatchNormalization, which TF.js cannot differentiate without gamma and
+ * which would switch to batch statistics while training); a fresh
+ * (random-init) one is the identity, as Keras' weights=None model is.
  *
  * 4,049,571 parameters in Keras without the top: 4,049,570 here plus the
  * Normalization layer's int64 `count`, which inference never reads.
@@ -69,11 +70,14 @@ function block(inputs: T, init: Init, dropRate: number, name: string, a: Omit<Bl
   return x;
 }
 
+/** Random-init kernel gain (see Init): 3 keeps features ~1e-3…0.2 from 32 to 224 px where 1 gives ~1e-8 (swish and the SE gate halve the signal per block); 4 explodes. */
+const GAIN = 3;
+
 export function buildEfficientNetB0(o: BuildOptions): tf.LayersModel {
-  const init = new Init(o.seed);
+  const init = new Init(o.seed, GAIN);
   const input = tf.input({ shape: [o.inputSize, o.inputSize, 3], name: 'input_1' });
   let x = tf.layers.rescaling({ scale: 1 / 255, name: 'rescaling' }).apply(input) as T;
-  x = tf.layers.batchNormalization({ axis: -1, center: false, scale: false, epsilon: 1e-12, name: NORMALIZATION_LAYER }).apply(x) as T;
+  x = tf.layers.depthwiseConv2d({ kernelSize: 1, useBias: true, depthwiseInitializer: 'ones', biasInitializer: 'zeros', trainable: false, name: NORMALIZATION_LAYER }).apply(x) as T;
   x = zeroPad(x, correctPad(x, 3), 'stem_conv_pad');
   x = conv(x, init, { filters: 32, kernel: 3, strides: 2, useBias: false, name: 'stem_conv' });
   x = activation(bn(x, 'stem_bn'), 'swish', 'stem_activation');
@@ -88,20 +92,7 @@ export function buildEfficientNetB0(o: BuildOptions): tf.LayersModel {
   });
   x = conv(x, init, { filters: 1280, kernel: 1, padding: 'same', useBias: false, name: 'top_conv' });
   x = activation(bn(x, 'top_bn'), 'swish', 'top_activation');
-  const model = finish(x, input, init, o, 'efficientnetb0', { topDropout: 0.2 });
-  keepNormalizationInInference(model);
-  return model;
-}
-
-/**
- * Keras' Normalization is not a BatchNorm: it never uses batch statistics.
- * Fine-tuning with BatchNorm in training mode calls every layer with
- * training=true, so this one layer is pinned to inference.
- */
-function keepNormalizationInInference(model: tf.LayersModel): void {
-  const layer = model.getLayer(NORMALIZATION_LAYER) as unknown as { call(inputs: unknown, kwargs: Record<string, unknown>): unknown };
-  const call = layer.call.bind(layer);
-  layer.call = (inputs, kwargs) => call(inputs, { ...kwargs, training: false });
+  return finish(x, input, init, o, 'efficientnetb0', { topDropout: 0.2 });
 }
 
 /** Fine-tuning blocks: 0 = stem (and the input scaling), 1…7 = block1…block7, 8 = top. */
@@ -118,10 +109,9 @@ export const IMAGENET_STDDEV_RGB = [0.229, 0.224, 0.225];
 
 /**
  * The file's Normalization layer (mean, variance, count) as the weights of
- * our BatchNormalization: moving_mean = mean; moving_variance = variance ×
- * IMAGENET_STDDEV_RGB, so sqrt(moving_variance) = sqrt(variance) ·
- * sqrt(stddev), exactly Keras' Normalization followed by its
- * Rescaling(1/sqrt(IMAGENET_STDDEV_RGB)). `count` is dropped (unused at inference).
+ * our 1×1 depthwise conv: Keras computes (x − mean) / max(sqrt(variance),
+ * 1e-7) / sqrt(stddev), i.e. x · k + b with k = 1 / (max(sqrt(variance),
+ * 1e-7) · sqrt(stddev)) and b = −mean · k. `count` is dropped (unused at inference).
  */
 export function adaptEfficientNetFileLayer(l: KerasLayerWeights, where: string): KerasLayerWeights {
   if (l.layerName !== NORMALIZATION_LAYER) return l;
@@ -134,11 +124,12 @@ export function adaptEfficientNetFileLayer(l: KerasLayerWeights, where: string):
   for (const w of [mean, variance]) {
     if (w.data.length !== 3) throw new StudioError('corrupt-file', `${where}: layer normalization: expected ${shortWeightName(w.name)} [3], file has [${w.shape.join(',')}]`);
   }
+  const k = Array.from(variance.data, (v, c) => 1 / (Math.max(Math.sqrt(v), 1e-7) * Math.sqrt(IMAGENET_STDDEV_RGB[c])));
   return {
     layerName: l.layerName,
     weights: [
-      { name: `${l.layerName}/moving_mean:0`, shape: [3], data: Float32Array.from(mean.data) },
-      { name: `${l.layerName}/moving_variance:0`, shape: [3], data: Float32Array.from(variance.data, (v, c) => v * IMAGENET_STDDEV_RGB[c]) },
+      { name: `${l.layerName}/depthwise_kernel:0`, shape: [1, 1, 3, 1], data: Float32Array.from(k) },
+      { name: `${l.layerName}/bias:0`, shape: [3], data: Float32Array.from(k, (kc, c) => -mean.data[c] * kc) },
     ],
   };
 }

@@ -28,7 +28,13 @@ export interface BuildOptions {
  */
 export class Init {
   private counter: number;
-  constructor(private readonly seed?: number) {
+  /**
+   * gain: variance multiplier for every kernel. Networks whose blocks shrink
+   * the signal (swish and ReLU6 halve it near zero, squeeze-excitation gates
+   * by ~0.5, inference-mode BatchNorm does not re-normalise) need > 1 for
+   * random-init features to stay of order 1.
+   */
+  constructor(private readonly seed?: number, private readonly gain = 1) {
     this.counter = seed ?? 0;
   }
 
@@ -37,7 +43,7 @@ export class Init {
   }
 
   kernel(scale = 1): ReturnType<typeof tf.initializers.varianceScaling> | undefined {
-    return this.seeded ? tf.initializers.varianceScaling({ scale, mode: 'fanIn', distribution: 'uniform', seed: this.counter++ }) : undefined;
+    return this.seeded ? tf.initializers.varianceScaling({ scale: scale * this.gain, mode: 'fanIn', distribution: 'uniform', seed: this.counter++ }) : undefined;
   }
 
   depthwise(channels: number): ReturnType<typeof tf.initializers.varianceScaling> | undefined {
