@@ -133,6 +133,13 @@ export const callSchemas: Schemas = {
     // The run configuration is checked field by field by the core's run-config schema.
     config: z.record(z.unknown()).optional(),
   }).strict(),
+  estimateRun: z.object({
+    split: nonEmpty.optional(),
+    backbone: nonEmpty.optional(),
+    name: z.string().max(200).optional(),
+    // The run configuration is checked field by field by the core's run-config schema.
+    config: z.record(z.unknown()).optional(),
+  }).strict(),
   listRuns: empty,
   getRunQueue: empty,
   getRun: z.object({ id }).strict(),

@@ -523,6 +523,27 @@ export interface StartRunRequest {
   config?: DeepPartial<RunConfig>;
 }
 
+/** How long a run's fine-tuning will take here, measured before it starts (estimateRun). */
+export interface RunEstimate {
+  backbone: string;
+  backboneName: string;
+  /** The backend the fine-tuning would run on ('wasm', 'cpu', 'tensorflow', …). */
+  backend: string;
+  note: string | null;
+  epochs: number;
+  trainImages: number;
+  valImages: number;
+  batchSize: number;
+  stepsMeasured: number;
+  secondsPerBatch: number;
+  secondsPerEpoch: number;
+  totalSeconds: number;
+  /** More than an hour: the UI asks to confirm, the CLI asks (or needs --yes). */
+  long: boolean;
+  /** In words, as the CLI prints it. */
+  message: string;
+}
+
 export type RunState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface RunSummary {
@@ -722,6 +743,8 @@ export interface StudioCalls {
   getRunDefaults: Call<Empty, RunConfig>;
   /** Queues a run (one runs at a time) and returns at once. */
   startRun: Call<StartRunRequest, RunSummary>;
+  /** Times a few fine-tuning steps and says how long the run's fine-tuning would take (null: the config does not fine-tune). */
+  estimateRun: Call<StartRunRequest, RunEstimate | null>;
   listRuns: Call<Empty, RunSummary[]>;
   getRunQueue: Call<Empty, RunQueue>;
   getRun: Call<{ id: number }, RunDetail>;
@@ -751,7 +774,7 @@ const callNameSet: Record<CallName, true> = {
   previewSplit: true, createSplit: true, lockSplit: true, deleteSplit: true, listSplits: true,
   getBackend: true, getWeightsStatus: true, fetchWeights: true, importWeights: true, getFeatureStatus: true, startExtraction: true,
   listJobs: true, cancelJob: true,
-  getRunDefaults: true, startRun: true, listRuns: true, getRunQueue: true, getRun: true, cancelRun: true, compareRuns: true, evaluateRun: true, exportRun: true, getRunReport: true,
+  getRunDefaults: true, startRun: true, estimateRun: true, listRuns: true, getRunQueue: true, getRun: true, cancelRun: true, compareRuns: true, evaluateRun: true, exportRun: true, getRunReport: true,
   findSuspects: true, confirmLabels: true,
 };
 export const CALL_NAMES = Object.keys(callNameSet) as CallName[];

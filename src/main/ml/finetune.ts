@@ -236,3 +236,63 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneResult> {
   }
   return { history, bestEpoch, estimate };
 }
+
+export interface MeasureInput {
+  backbone: Backbone;
+  /** A few training images (one batch is enough). */
+  images: FineTuneImage[];
+  numClasses: number;
+  head: HeadWeights;
+  config: FineTuneConfig;
+  /** Training and validation set sizes of the run, to scale the measurement. */
+  trainCount: number;
+  valCount: number;
+  /** Timed optimizer steps after one warm-up step (default 2). */
+  steps?: number;
+}
+
+/**
+ * Before a run starts: times real training steps (forward, gradients of the
+ * chosen variables, optimizer update, batch as configured) on this backend
+ * and scales them to the run. The first step pays for kernel set-up and is
+ * not counted. Updates land on the backbone given: load one for this only.
+ */
+export async function measureFineTune(m: MeasureInput): Promise<FineTuneEstimate & { steps: number; batchSize: number }> {
+  installConvGradients();
+  const { backbone, config } = m;
+  if (m.images.length === 0) throw new StudioError('invalid-argument', 'fine-tuning needs training images');
+  const size = backbone.inputSize;
+  const batchSize = Math.min(config.batchSize, m.trainCount);
+  const items = Array.from({ length: batchSize }, (_, i) => m.images[i % m.images.length]);
+  const x = await loadBatch(items, size, backbone.preprocess, null, null);
+  const classifier = buildClassifier(backbone, m.head, 'xstudio_estimate');
+  const headDense = classifier.layers.filter((l) => l.name.startsWith('head_') && l.getClassName() === 'Dense');
+  const vars = [...trainableBackboneVariables(backbone, config.trainableFrom), ...headDense.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable))];
+  const optimizer = makeOptimizer(config.optimizer);
+  const steps = m.steps ?? 2;
+  const times: number[] = [];
+  try {
+    for (let s = 0; s <= steps; s++) {
+      const t = performance.now();
+      tf.tidy(() => {
+        const xb = tf.tensor4d(x, [batchSize, size, size, 3]);
+        const yb = tf.tensor1d(items.map((i) => i.y), 'int32');
+        const cost = optimizer.minimize(() => {
+          let h = backbone.model.apply(xb, { training: !config.freezeBatchNorm }) as tf.Tensor;
+          if (h.rank !== 2) h = h.reshape([h.shape[0], -1]);
+          for (const layer of headDense) h = layer.apply(h) as tf.Tensor;
+          return tf.mean(rowLossFromProbs(h as tf.Tensor2D, yb, m.numClasses)) as tf.Scalar;
+        }, true, vars);
+        cost!.dataSync();
+      });
+      if (s > 0) times.push((performance.now() - t) / 1000);
+    }
+  } finally {
+    optimizer.dispose();
+    for (const l of headDense) l.dispose();
+  }
+  const secondsPerBatch = times.reduce((a, b) => a + b, 0) / times.length;
+  const batches = Math.ceil(m.trainCount / config.batchSize);
+  const secondsPerEpoch = batches * secondsPerBatch + (Math.ceil(m.valCount / config.batchSize) * secondsPerBatch) / 3;
+  return { basis: 'measured', secondsPerBatch, batchesPerEpoch: batches, secondsPerEpoch, totalSeconds: secondsPerEpoch * config.epochs, steps, batchSize };
+}

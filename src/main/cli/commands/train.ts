@@ -4,6 +4,8 @@ import { parseRunConfig, type RunConfig } from '../../ml/run-config.ts';
 import { JobRunner } from '../../studio/jobs/job-runner.ts';
 import { withProject } from '../../studio/project.ts';
 import { trainRun, type TrainOutcome } from '../../studio/runs/train-run.ts';
+import { estimateRun } from '../../studio/runs/estimate-run.ts';
+import { confirmLongRun } from '../confirm.ts';
 import { optionalInt, optionalNumber, optionalString, projectOption, requireString } from '../args.ts';
 import type { Command, ParsedArgs } from '../command.ts';
 
@@ -38,7 +40,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'Train a run: a head on cached features (then optional fine-tuning), on a split plan; progress per epoch on stderr',
   usage:
-    'xstudio train --project P [--split NAME] [--backbone KEY] [--config run.json] [--epochs N] [--lr X] [--batch-size N] [--patience N] [--fine-tune-epochs N] [--seed N] [--name TEXT] [--json]',
+    'xstudio train --project P [--split NAME] [--backbone KEY|NAME] [--config run.json] [--epochs N] [--lr X] [--batch-size N] [--patience N] [--fine-tune-epochs N] [--yes (start a fine-tune estimated above an hour without asking)] [--seed N] [--name TEXT] [--json]',
   options: {
     ...projectOption,
     split: { type: 'string' },
@@ -51,6 +53,7 @@ export const trainCommand: Command = {
     'fine-tune-epochs': { type: 'string' },
     seed: { type: 'string' },
     name: { type: 'string' },
+    yes: { type: 'boolean' },
   },
   async run(args, io) {
     const projectFile = requireString(args, 'project');
@@ -60,6 +63,13 @@ export const trainCommand: Command = {
       return await withProject(
         projectFile,
         async (project) => {
+          // Fine-tuning: measure a few steps and say how long it will take before anything starts.
+          const estimate = await estimateRun(project, { split: optionalString(args, 'split'), backbone: optionalString(args, 'backbone'), config, runner, signal: io.signal });
+          if (estimate) {
+            io.progress(estimate.message);
+            if (estimate.note) io.progress(`note: ${estimate.note}`);
+            if (estimate.long && args.values.yes !== true) await confirmLongRun(estimate.message);
+          }
           const r = await trainRun(project, {
             split: optionalString(args, 'split'),
             backbone: optionalString(args, 'backbone'),

@@ -102,6 +102,10 @@ export function runsArea(ctx: ServiceContext): RunsArea {
   return {
     calls: {
       getRunDefaults: async () => parseRunConfig({}) as RunDetail['config'],
+      async estimateRun({ split, backbone, config }) {
+        const { estimateRun } = await import('../runs/estimate-run.ts');
+        return estimateRun(ctx.project(), { split, backbone, config: parseRunConfig(config ?? {}, 'estimateRun config'), runner: ctx.runner() });
+      },
       async startRun({ split, backbone, config, name }) {
         const project = ctx.project();
         const full = parseRunConfig(config ?? {}, 'startRun config');

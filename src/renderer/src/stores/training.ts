@@ -10,6 +10,7 @@ import type {
   FeatureStatus,
   RunBatchEvent,
   RunConfig,
+  RunEstimate,
   RunQueue,
   RunSummary,
   WeightsStatus,
@@ -58,9 +59,19 @@ export const useTrainingStore = defineStore('training', () => {
   const live = ref<LiveRun | null>(null);
   let connected = false;
 
+  /** Asks before fine-tuning starts; tests replace it. */
+  let confirmStart = async (e: RunEstimate): Promise<boolean> =>
+    globalThis.confirm ? globalThis.confirm(`${e.message}.${e.long ? ' That is more than an hour.' : ''} Start the run?`) : true;
+  function setConfirmStart(f: (e: RunEstimate) => Promise<boolean>): void {
+    confirmStart = f;
+  }
+
   const extractionJob = computed(() => (extractionJobId.value ? (jobs.jobs[extractionJobId.value] ?? null) : null));
   const weightsJob = computed(() => (weightsJobId.value ? (jobs.jobs[weightsJobId.value] ?? null) : null));
-  const officialWeightsPresent = computed(() => weights.value?.files.some((f) => f.variant === 'notop' && f.present) ?? false);
+  // The chosen built-in backbone's official weights (either file: the one with the top is cut at its pooling).
+  const officialWeightsPresent = computed(() => weights.value?.files.some((f) => f.backbone === extraction.value.backbone && f.present) ?? false);
+  /** The last pre-run fine-tuning estimate (shown, and confirmed before the run starts). */
+  const estimate = ref<RunEstimate | null>(null);
 
   async function attempt<T>(fn: () => Promise<T>, onError: (message: string) => void): Promise<T | null> {
     try {
@@ -97,7 +108,7 @@ export const useTrainingStore = defineStore('training', () => {
   // ── weights ──
   async function fetchWeights(): Promise<void> {
     weightsError.value = null;
-    const ref_ = await attempt(() => getStudioApi().fetchWeights({}), (m) => (weightsError.value = m));
+    const ref_ = await attempt(() => getStudioApi().fetchWeights({ backbone: extraction.value.backbone === 'layers-model' ? undefined : extraction.value.backbone }), (m) => (weightsError.value = m));
     if (!ref_) return;
     weightsJobId.value = ref_.jobId;
     const job = await jobs.waitFor(ref_.jobId);
@@ -150,6 +161,12 @@ export const useTrainingStore = defineStore('training', () => {
     runError.value = null;
     try {
       const f = form.value;
+      estimate.value = null;
+      if (f.config.fineTune.epochs > 0) {
+        // Measure a few fine-tuning steps first and say how long it will take; the user confirms.
+        estimate.value = await getStudioApi().estimateRun({ split: f.split || undefined, backbone: f.backbone || undefined, config: f.config });
+        if (estimate.value && !(await confirmStart(estimate.value))) return null;
+      }
       const run = await getStudioApi().startRun({
         name: f.name.trim() || undefined,
         split: f.split || undefined,
@@ -201,7 +218,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   return {
     backend, backendError, weights, weightsError, weightsJobId, weightsJob, features, extraction, extractionJobId, extractionJob, extractError,
-    defaults, form, runError, starting, queue, live, officialWeightsPresent,
-    load, loadBackend, fetchWeights, importWeights, updateExtraction, startExtraction, cancelExtraction, updateForm, resetForm, startRun, cancelRun, connect,
+    defaults, form, runError, starting, queue, live, officialWeightsPresent, estimate,
+    load, loadBackend, fetchWeights, importWeights, updateExtraction, startExtraction, cancelExtraction, updateForm, resetForm, startRun, cancelRun, connect, setConfirmStart,
   };
 });
