@@ -129,10 +129,24 @@ describe('xstudio extract / train --fine-tune-epochs 1 / export for every built-
   }
 
   it('the project holds a feature set per backbone; runs name theirs', async () => {
-    const status = await xs<{ features: { kind: string }[] }>(['status', '--project', projectFile]);
-    expect(JSON.stringify(status)).toMatch(/mobilenet_v2[\s\S]*|resnet50/);
-    const runs = await xs<{ runs: { backbone: string | null }[] }>(['runs', '--project', projectFile]);
+    // The feature sets stay side by side in the project.
+    const p = new Project(projectFile);
+    const kinds = p.db.prepare('SELECT kind, count(*) AS n FROM backbones JOIN features ON features.backbone_key = backbones.key GROUP BY kind ORDER BY kind').all() as { kind: string; n: number }[];
+    p.close();
+    expect(kinds.map((k) => k.kind)).toEqual(['efficientnet_b0', 'mobilenet_v2', 'resnet50', 'xception']);
+    for (const k of kinds) expect(k.n, k.kind).toBe(8);
+    const runs = await xs<{ runs: { id: number; backbone: string | null }[] }>(['runs', '--project', projectFile]);
     const backbones = new Set(runs.runs.map((r) => r.backbone?.split(':')[0]));
     for (const [name] of CASES) expect(backbones.has(name), name).toBe(true);
+    // Runs on two backbones compared: the backbone differs, and accuracy, time and model size are set side by side.
+    const mobile = runs.runs.find((r) => r.backbone?.startsWith('mobilenet_v2'))!;
+    const resnet = runs.runs.find((r) => r.backbone?.startsWith('resnet50'))!;
+    const cmp = await xs<{ configDiff: { key: string }[]; metricDiff: { metric: string; a: number | null; b: number | null }[] }>(['runs', 'compare', String(mobile.id), String(resnet.id), '--project', projectFile]);
+    expect(cmp.configDiff.map((d) => d.key)).toContain('backbone');
+    const metric = (k: string) => cmp.metricDiff.find((m) => m.metric === k)!;
+    expect(metric('val.accuracy').a).not.toBeNull();
+    expect(metric('seconds').a).toBeGreaterThan(0);
+    // 2,257,984 + the 1280-256-128-1 head; 23,587,712 + the 2048-256-128-1 head.
+    expect(metric('modelParams')).toMatchObject({ a: 2_257_984 + (1280 * 256 + 256) + (256 * 128 + 128) + 129, b: 23_587_712 + (2048 * 256 + 256) + (256 * 128 + 128) + 129 });
   });
 });
