@@ -114,6 +114,39 @@ describe('weights fetch', () => {
   });
 });
 
+describe('weights fetch per backbone', () => {
+  it('MobileNetV2 (no md5 published by Keras): an HDF5 body lands under the official name, anything else is refused', async () => {
+    const h5 = path.join(dir, 'served-mobilenet.h5');
+    await writeBuiltinWeightsFile('mobilenet_v2', h5, { seed: 9 });
+    const served = fs.readFileSync(h5);
+    const srv = http.createServer((req, res) => {
+      const data = req.url === '/junk' ? Buffer.from('<html>not found</html>') : served;
+      res.writeHead(200, { 'content-length': data.length });
+      res.end(data);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const at = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    try {
+      const env = { ...envFor('fetch-mobilenet'), XSTUDIO_WEIGHTS_URL: `${at}/m.h5` };
+      const r = await fetchWeights({ backbone: 'mobilenet_v2', env });
+      expect(r).toMatchObject({ file: path.join(weightsDir(env), 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5'), md5Checked: false, source: 'download' });
+      expect(fs.readFileSync(r.file).equals(served)).toBe(true);
+      const junkEnv = { ...envFor('fetch-mobilenet-junk'), XSTUDIO_WEIGHTS_URL: `${at}/junk` };
+      await expect(fetchWeights({ backbone: 'mobilenet_v2', env: junkEnv })).rejects.toThrow(/is not an HDF5 file \(Keras publishes no md5 for it/);
+      expect(fs.existsSync(path.join(weightsDir(junkEnv), knownWeights(false, 'mobilenet_v2').fileName))).toBe(false);
+    } finally {
+      srv.close();
+    }
+  });
+
+  it('knows the official file, address and md5 of each backbone', () => {
+    expect(knownWeights(false, 'resnet50')).toMatchObject({ fileName: 'resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5', md5: '4d473c1dd8becc155b73f8504c6f6626', url: 'https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5' });
+    expect(knownWeights(false, 'efficientnet_b0')).toMatchObject({ fileName: 'efficientnetb0_notop.h5', md5: '50bc09e76180e00e4465e1a485ddc09d', url: 'https://storage.googleapis.com/keras-applications/efficientnetb0_notop.h5' });
+    expect(knownWeights(false, 'mobilenet_v2')).toMatchObject({ md5: null, url: 'https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5' });
+    expect(knownWeights(false)).toMatchObject({ fileName: 'xception_weights_tf_dim_ordering_tf_kernels_notop.h5', md5: 'b0042744bf5b25fce3cb969f33bebb97' });
+  });
+});
+
 describe('weights import', () => {
   it('accepts an unofficial file that loads into Xception, with a warning, and lists it', async () => {
     const env = envFor('import');
