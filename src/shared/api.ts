@@ -556,6 +556,8 @@ export interface RunSummary {
   split: string | null;
   backbone: string | null;
   randomInit: boolean;
+  /** Parameters of the classifier the run exports (backbone + head); null for a backbone from a model file. */
+  modelParams: number | null;
   epochs: number;
   bestEpoch: number | null;
   val: Metrics | null;

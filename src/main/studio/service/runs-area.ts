@@ -15,6 +15,7 @@ import { getRun, latestEvaluation, listRunRecords, markInterruptedRuns, requireR
 import type { RunProgress } from '../runs/train-run.ts';
 import { type ServiceArea, type ServiceContext } from './context.ts';
 import { runPredictions } from '../runs/run-predictions.ts';
+import { modelParams } from '../runs/compare-runs.ts';
 import { historyStateOf } from './views.ts';
 
 export interface RunsArea {
@@ -47,6 +48,7 @@ export function runSummary(project: Project, r: RunRecord, positions = queuePosi
     split: r.splitName,
     backbone: r.backboneName ?? r.backboneKey,
     randomInit: r.randomInit,
+    modelParams: modelParams(r),
     epochs: totalEpochs(r.config),
     bestEpoch: r.bestEpoch,
     val: r.val.loss !== null && r.val.accuracy !== null ? { loss: r.val.loss, accuracy: r.val.accuracy } : null,
