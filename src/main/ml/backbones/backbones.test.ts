@@ -27,7 +27,72 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * model.layers of the Keras applications (include_top=False, pooling='avg'),
+ * written out from keras/applications/*.py independently of the builders:
+ * Keras' load_weights without by_name pairs layers by this order, so an
+ * exported weights file must keep it.
+ */
+function kerasLayerNames(name: BuiltinName): string[] {
+  if (name === 'mobilenet_v2') {
+    const n = ['input_1', 'Conv1', 'bn_Conv1', 'Conv1_relu', 'expanded_conv_depthwise', 'expanded_conv_depthwise_BN', 'expanded_conv_depthwise_relu', 'expanded_conv_project', 'expanded_conv_project_BN'];
+    const strided = [1, 3, 6, 13];
+    const residual = [2, 4, 5, 7, 8, 9, 11, 12, 14, 15];
+    for (let b = 1; b <= 16; b++) {
+      n.push(`block_${b}_expand`, `block_${b}_expand_BN`, `block_${b}_expand_relu`);
+      if (strided.includes(b)) n.push(`block_${b}_pad`);
+      n.push(`block_${b}_depthwise`, `block_${b}_depthwise_BN`, `block_${b}_depthwise_relu`, `block_${b}_project`, `block_${b}_project_BN`);
+      if (residual.includes(b)) n.push(`block_${b}_add`);
+    }
+    return [...n, 'Conv_1', 'Conv_1_bn', 'out_relu', 'global_average_pooling2d'];
+  }
+  if (name === 'resnet50') {
+    const n = ['input_1', 'conv1_pad', 'conv1_conv', 'conv1_bn', 'conv1_relu', 'pool1_pad', 'pool1_pool'];
+    for (const [stage, blocks] of [[2, 3], [3, 4], [4, 6], [5, 3]]) {
+      for (let b = 1; b <= blocks; b++) {
+        const p = `conv${stage}_block${b}`;
+        n.push(`${p}_1_conv`, `${p}_1_bn`, `${p}_1_relu`, `${p}_2_conv`, `${p}_2_bn`, `${p}_2_relu`);
+        // The shortcut conv sits where Keras' depth ordering puts it: beside _3_conv.
+        n.push(...(b === 1 ? [`${p}_0_conv`, `${p}_3_conv`, `${p}_0_bn`, `${p}_3_bn`] : [`${p}_3_conv`, `${p}_3_bn`]), `${p}_add`, `${p}_out`);
+      }
+    }
+    return [...n, 'avg_pool'];
+  }
+  // EfficientNetB0. Keras >= 2.10 also has a weightless `rescaling_1` after `normalization`
+  // with the ImageNet weights; here it is folded into `normalization` (see efficientnet-b0.ts).
+  const n = ['input_1', 'rescaling', 'normalization', 'stem_conv_pad', 'stem_conv', 'stem_bn', 'stem_activation'];
+  const stages: [repeats: number, stride: number, expand: number, fin: number, fout: number][] = [[1, 1, 1, 32, 16], [2, 2, 6, 16, 24], [2, 2, 6, 24, 40], [3, 2, 6, 40, 80], [3, 1, 6, 80, 112], [4, 2, 6, 112, 192], [1, 1, 6, 192, 320]];
+  stages.forEach(([repeats, stride, expand, fin, fout], i) => {
+    for (let j = 0; j < repeats; j++) {
+      const p = `block${i + 1}${'abcd'[j]}_`;
+      const s1 = j === 0 ? stride : 1;
+      const inF = j === 0 ? fin : fout;
+      if (expand !== 1) n.push(`${p}expand_conv`, `${p}expand_bn`, `${p}expand_activation`);
+      if (s1 === 2) n.push(`${p}dwconv_pad`);
+      n.push(`${p}dwconv`, `${p}bn`, `${p}activation`, `${p}se_squeeze`, `${p}se_reshape`, `${p}se_reduce`, `${p}se_expand`, `${p}se_excite`, `${p}project_conv`, `${p}project_bn`);
+      if (s1 === 1 && inF === fout) n.push(`${p}drop`, `${p}add`);
+    }
+  });
+  return [...n, 'top_conv', 'top_bn', 'top_activation', 'avg_pool'];
+}
+
 describe('built-in backbones', () => {
+  it('have the Keras layers, in the Keras order, with the Keras names', () => {
+    for (const name of NETS) {
+      const m = BUILTIN_BACKBONES[name].build({ inputSize: 64, pooling: 'avg' });
+      expect(m.layers.map((l) => l.name), name).toEqual(kerasLayerNames(name));
+      // Weight order inside each layer, as Keras saves it.
+      const keras: Record<string, string[]> = {
+        Conv2D: ['kernel', 'bias'], DepthwiseConv2D: ['depthwise_kernel', 'bias'], BatchNormalization: ['gamma', 'beta', 'moving_mean', 'moving_variance'],
+      };
+      for (const l of m.layers.filter((x) => x.weights.length)) {
+        const shorts = l.weights.map((w) => w.originalName.slice(w.originalName.lastIndexOf('/') + 1));
+        expect(shorts, l.name).toEqual(keras[l.getClassName()].slice(0, shorts.length));
+      }
+      m.dispose();
+    }
+  });
+
   it('have the parameter counts Keras publishes (include_top=False)', () => {
     const counts: Record<string, number> = {};
     for (const b of Object.values(BUILTIN_BACKBONES)) {
