@@ -21,7 +21,7 @@ import { writeAtomically } from '../src/main/ml/export/atomic.ts';
 import { buildClassifier } from '../src/main/ml/export/classifier.ts';
 import { saveKerasModel } from '../src/main/ml/export/keras.ts';
 import { saveLayersModel } from '../src/main/ml/export/tfjs.ts';
-import { BUILTIN_FACTS, BUILTIN_NAMES } from '../src/main/ml/backbones/catalog.ts';
+import { BUILTIN_FACTS, BUILTIN_NAMES, type BuiltinName } from '../src/main/ml/backbones/catalog.ts';
 import { fineTune, measureFineTune } from '../src/main/ml/finetune.ts';
 import { initHeadWeights, predictHead, trainHead } from '../src/main/ml/head.ts';
 import { parseRunConfig } from '../src/main/ml/run-config.ts';
@@ -53,8 +53,8 @@ async function benchEstimates(): Promise<void> {
     const images = [];
     for (let i = 0; i < batch; i++) images.push({ path: await writeImage(path.join(dir, `${i}.jpg`), { width: 256, height: 256, color: colorFor(i) }), y: i % 2 });
     console.log('');
-    for (const name of BUILTIN_NAMES) {
-      const size = BUILTIN_FACTS[name].defaultInput;
+    for (const name of (process.env.XSTUDIO_BENCH_BACKBONES?.split(',') ?? [...BUILTIN_NAMES]) as BuiltinName[]) {
+      const size = Number(process.env.XSTUDIO_BENCH_SIZE ?? BUILTIN_FACTS[name].defaultInput);
       const backbone = await loadBackbone({ kind: name, randomInit: true, inputSize: size });
       try {
         const x = new Float32Array(batch * size * size * 3).fill(0.5);
