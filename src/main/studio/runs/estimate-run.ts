@@ -5,7 +5,7 @@ import type { EstimateFineTunePayload } from '../../ml/tasks/fine-tune.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';
 import { formatDuration } from './fine-tune-stage.ts';
-import { imagePaths, resolveBackbone, resolveSplit, splitMembers } from './run-data.ts';
+import { imagePaths, resolveBackbone, resolveSplit, specFromRecord, splitMembers } from './run-data.ts';
 
 /** Above this, the CLI asks before starting (or needs --yes) and the UI asks to confirm. */
 export const LONG_RUN_SECONDS = 3600;
@@ -29,7 +29,6 @@ export async function estimateRun(project: Project, req: { split?: string; backb
   const index = new Map(classes.map((c, i) => [c.id, i]));
   const sample = train.slice(0, Math.min(cfg.batchSize, train.length));
   const paths = imagePaths(project, sample.map((m) => m.imageId));
-  const { specFromRecord } = await import('./run-data.ts');
   const payload: EstimateFineTunePayload = {
     spec: specFromRecord(backbone),
     numClasses: classes.length,
