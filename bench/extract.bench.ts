@@ -1,16 +1,18 @@
-// Feature extraction speed: Xception (random-init weights: same compute as
-// the real ones) at 299×299 on the chosen backend.
+// Feature extraction speed of every built-in backbone (random-init weights:
+// the same compute as the real ones) at its native input size on the chosen
+// backend. XSTUDIO_BENCH_BACKBONES=xception,mobilenet_v2 picks some.
 //   forward only   images/s of backbone.predict at batch 1, 4, 8 (decoded tensors ready)
 //   pipeline       files on disk → features stored in the project, 1 worker and one per core
 //   ratios         pipeline / forward-only (target ≥ 0.9), N workers / 1 worker (target ≥ 1.8 on 2 cores)
 //   cached         wall time of a second, fully cached extract (in-process and as a CLI command)
-// Defaults are modest; XSTUDIO_BENCH_IMAGES=N sets the image count, XSTUDIO_BENCH_SIZE the input size.
+// Defaults are modest; XSTUDIO_BENCH_IMAGES=N sets the image count, XSTUDIO_BENCH_SIZE the input size (default: each network's own).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../src/main/ml/backend.ts';
+import { BUILTIN_FACTS, BUILTIN_NAMES, isBuiltinName, type BuiltinName } from '../src/main/ml/backbones/catalog.ts';
 import { loadBackbone } from '../src/main/ml/backbone.ts';
 import { resolveBackbone } from '../src/main/studio/features/backbone-choice.ts';
 import { extractFeatures } from '../src/main/studio/features/extract-features.ts';
@@ -26,7 +28,19 @@ function line(label: string, value: string, note = ''): void {
 }
 
 export async function run(): Promise<void> {
-  const size = Number(process.env.XSTUDIO_BENCH_SIZE ?? 299);
+  const names = (process.env.XSTUDIO_BENCH_BACKBONES?.split(',') ?? [...BUILTIN_NAMES]).map((n) => n.trim());
+  const summary: string[] = [];
+  for (const name of names) {
+    if (!isBuiltinName(name)) throw new Error(`XSTUDIO_BENCH_BACKBONES: unknown backbone ${name} (known: ${BUILTIN_NAMES.join(', ')})`);
+    console.log(`\n--- ${BUILTIN_FACTS[name].displayName} ---`);
+    summary.push(await benchBackbone(name));
+  }
+  console.log('\nimages/s, whole pipeline (1 worker, all workers) and forward-only (batch 4):');
+  for (const s of summary) console.log(`  ${s}`);
+}
+
+async function benchBackbone(name: BuiltinName): Promise<string> {
+  const size = Number(process.env.XSTUDIO_BENCH_SIZE ?? BUILTIN_FACTS[name].defaultInput);
   const cores = os.availableParallelism();
   const count = Number(process.env.XSTUDIO_BENCH_IMAGES ?? 8 * cores);
   const batchSizes = [1, 4, 8];
@@ -41,10 +55,10 @@ export async function run(): Promise<void> {
     await importFolder(project, path.join(dir, 'images'));
 
     const backend = await selectBackend();
-    console.log(`backend ${backend.name}${backend.simd ? ' (SIMD)' : ''}, ${cores} cores, Xception at ${size}×${size}, ${count} images (200×200 JPEG)\n`);
+    console.log(`backend ${backend.name}${backend.simd ? ' (SIMD)' : ''}, ${cores} cores, ${BUILTIN_FACTS[name].displayName} at ${size}×${size}, ${count} images (200×200 JPEG)\n`);
 
     // Forward only, in this process: the baseline.
-    const backbone = await loadBackbone({ kind: 'xception', randomInit: true, inputSize: size });
+    const backbone = await loadBackbone({ kind: name, randomInit: true, inputSize: size });
     const per = size * size * 3;
     const forward: Record<number, number> = {};
     for (const b of batchSizes) {
@@ -62,7 +76,7 @@ export async function run(): Promise<void> {
     // Pipeline: workers are started and their backbone loaded first (an
     // extract of nothing), so the figures compare steady-state throughput
     // with the forward-only baseline, which excludes loading too.
-    const { spec } = await resolveBackbone({ randomInit: true, inputSize: size });
+    const { spec } = await resolveBackbone({ backbone: name, randomInit: true, inputSize: size });
     const clear = (): void => void project.db.prepare('DELETE FROM features').run();
     const pipeline = async (workers: number): Promise<{ rate: number; wall: number; loadSeconds: number; forward: number; wait: number }> => {
       const runner = new JobRunner({ maxWorkers: workers });
@@ -71,7 +85,7 @@ export async function run(): Promise<void> {
         await Promise.all(Array.from({ length: workers }, () => runner.run('extract', { spec, items: [], batchSize: pipelineBatch })));
         const loadSeconds = (performance.now() - tl) / 1000;
         const t = performance.now();
-        const r = await extractFeatures(project, { randomInit: true, inputSize: size, batchSize: pipelineBatch, workers, runner });
+        const r = await extractFeatures(project, { backbone: name, randomInit: true, inputSize: size, batchSize: pipelineBatch, workers, runner });
         const wall = (performance.now() - t) / 1000;
         if (r.extracted !== count) throw new Error(`expected ${count} extracted, got ${r.extracted}`);
         return { rate: r.imagesPerSecond ?? 0, wall, loadSeconds, forward: r.forwardSeconds, wait: r.decodeWaitSeconds };
@@ -89,19 +103,20 @@ export async function run(): Promise<void> {
 
     console.log('');
     const t = performance.now();
-    const cached = await extractFeatures(project, { randomInit: true, inputSize: size });
+    const cached = await extractFeatures(project, { backbone: name, randomInit: true, inputSize: size });
     const inProcess = performance.now() - t;
     if (cached.extracted !== 0) throw new Error('second extract computed features');
     line('second extract, fully cached (in process)', `${inProcess.toFixed(0)} ms`, `${cached.cached} cached, no worker started`);
     project.close();
     const t2 = performance.now();
-    const cli = spawnSync(process.execPath, [path.join(repo, 'bin/xstudio.mjs'), 'extract', '--project', projectFile, '--random-init', '--input-size', String(size), '--json'], { env: process.env, encoding: 'utf8' });
+    const cli = spawnSync(process.execPath, [path.join(repo, 'bin/xstudio.mjs'), 'extract', '--project', projectFile, '--backbone', name, '--random-init', '--input-size', String(size), '--json'], { env: process.env, encoding: 'utf8' });
     const cliMs = performance.now() - t2;
     if (cli.status !== 0) throw new Error(cli.stderr);
     const t3 = performance.now();
     spawnSync(process.execPath, [path.join(repo, 'bin/xstudio.mjs'), '--help'], { encoding: 'utf8' });
     const helpMs = performance.now() - t3;
     line('second extract, fully cached (xstudio CLI)', `${cliMs.toFixed(0)} ms`, `baseline xstudio --help: ${helpMs.toFixed(0)} ms (ratio ${(cliMs / helpMs).toFixed(2)})`);
+    return `${name.padEnd(16)} @${size}: pipeline ${one.rate.toFixed(2)} (1 worker), ${many.rate.toFixed(2)} (${cores} workers); forward-only ${forward[pipelineBatch].toFixed(2)}`;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

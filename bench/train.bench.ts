@@ -9,9 +9,12 @@
 //              number of bytes with one fs.writeFileSync, and each self-check (reload with
 //              the format's runtime, run on the check images, compare) vs the studio's own
 //              forward pass over the same images (8 images; 200 with XSTUDIO_BENCH_FULL=1)
+//   estimate:  for every built-in backbone at its native size, the studio's pre-run estimate
+//              (measureFineTune: a few real steps of batch 8) of one fine-tune epoch of 4000
+//              images, vs the forward-only time of the same epoch
 // Defaults keep it to a few minutes on 2 cores; XSTUDIO_BENCH_FULL=1 uses the full sizes
 // (50 head epochs, 4 fine-tune steps of batch 8). XSTUDIO_BENCH_TRAIN_PARTS=head (or
-// head,finetune,export — the default is all three) runs only some parts.
+// head,finetune,export,estimate — the default is all four) runs only some parts.
 // XSTUDIO_BENCH_SIZE sets the input size (default 299; 71 for a quick smoke run).
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
@@ -22,7 +25,8 @@ import { buildClassifier } from '../src/main/ml/export/classifier.ts';
 import { classifierMetadata } from '../src/main/ml/export/metadata.ts';
 import { classifierProbs } from '../src/main/ml/predict.ts';
 import { exportModelTask, MODEL_FILE, type ModelExportFormat } from '../src/main/ml/tasks/export.ts';
-import { fineTune } from '../src/main/ml/finetune.ts';
+import { BUILTIN_FACTS, BUILTIN_NAMES, type BuiltinName } from '../src/main/ml/backbones/catalog.ts';
+import { fineTune, measureFineTune } from '../src/main/ml/finetune.ts';
 import { initHeadWeights, predictHead, trainHead } from '../src/main/ml/head.ts';
 import { parseRunConfig } from '../src/shared/run-config.ts';
 import { syntheticFeatures } from '../src/main/ml/synthetic.ts';
@@ -37,11 +41,42 @@ export async function run(): Promise<void> {
   const backend = await fineTuneBackend();
   console.log(`backend: ${backend.name}${backend.note ? ` (${backend.note})` : ''}; cores: ${os.availableParallelism()}`);
 
-  const parts = (process.env.XSTUDIO_BENCH_TRAIN_PARTS ?? 'head,finetune,export').split(',').map((p) => p.trim());
+  const parts = (process.env.XSTUDIO_BENCH_TRAIN_PARTS ?? 'head,finetune,export,estimate').split(',').map((p) => p.trim());
 
   // ── head on cached features ──
   if (parts.includes('head')) await benchHead();
   if (parts.includes('finetune') || parts.includes('export')) await benchFineTuneAndExport(parts.includes('finetune'), parts.includes('export'));
+  if (parts.includes('estimate')) await benchEstimates();
+}
+
+/** One fine-tune epoch of 4000 images per built-in backbone, as the studio estimates it before a run. */
+async function benchEstimates(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xstudio-bench-estimate-'));
+  try {
+    const batch = 8;
+    const images = [];
+    for (let i = 0; i < batch; i++) images.push({ path: await writeImage(path.join(dir, `${i}.jpg`), { width: 256, height: 256, color: colorFor(i) }), y: i % 2 });
+    console.log('');
+    for (const name of (process.env.XSTUDIO_BENCH_BACKBONES?.split(',') ?? [...BUILTIN_NAMES]) as BuiltinName[]) {
+      const size = Number(process.env.XSTUDIO_BENCH_SIZE ?? BUILTIN_FACTS[name].defaultInput);
+      const backbone = await loadBackbone({ kind: name, randomInit: true, inputSize: size });
+      try {
+        const x = new Float32Array(batch * size * size * 3).fill(0.5);
+        backbone.predict(x, batch); // warm-up
+        const t = performance.now();
+        backbone.predict(x, batch);
+        const forwardBatch = (performance.now() - t) / 1000;
+        const head = initHeadWeights(backbone.featureDim, 2, parseRunConfig({}).head, 1);
+        const config = parseRunConfig({ fineTune: { epochs: 1, batchSize: batch } }).fineTune;
+        const e = await measureFineTune({ backbone, images, numClasses: 2, head, config, trainCount: 4000, valCount: 0 });
+        line(`${name} @${size}: fine-tune epoch, 4000 images (estimate)`, e.secondsPerEpoch / 60, 'min', 'forward-only epoch', ((forwardBatch * 4000) / batch) / 60);
+      } finally {
+        backbone.dispose();
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function benchHead(): Promise<void> {

@@ -59,10 +59,10 @@ const splitRequest = z.object({
 });
 
 const extractionConfig = z.object({
-  backbone: z.enum(['xception', 'layers-model']),
+  backbone: z.enum(['xception', 'mobilenet_v2', 'resnet50', 'efficientnet_b0', 'layers-model']),
   weightsFile: nonEmpty.optional(),
   modelJson: nonEmpty.optional(),
-  preprocess: z.enum(['tf', 'torch', 'caffe', 'unit']).optional(),
+  preprocess: z.enum(['tf', 'torch', 'caffe', 'unit', 'raw']).optional(),
   featureLayer: nonEmpty.optional(),
   randomInit: z.boolean().optional(),
   inputSize: z.number().int().min(32).max(1024).optional(),
@@ -139,14 +139,21 @@ export const callSchemas: Schemas = {
   listSplits: empty,
   getBackend: empty,
   getWeightsStatus: empty,
-  fetchWeights: z.object({ top: z.boolean().optional(), url: z.string().url().optional(), md5: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex digits').optional() }).strict(),
-  importWeights: z.object({ file: nonEmpty }).strict(),
+  fetchWeights: z.object({ top: z.boolean().optional(), backbone: z.enum(['xception', 'mobilenet_v2', 'resnet50', 'efficientnet_b0']).optional(), url: z.string().url().optional(), md5: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex digits').optional() }).strict(),
+  importWeights: z.object({ file: nonEmpty, backbone: z.enum(['xception', 'mobilenet_v2', 'resnet50', 'efficientnet_b0']).optional() }).strict(),
   getFeatureStatus: empty,
   startExtraction: extractionConfig,
   listJobs: empty,
   cancelJob: z.object({ jobId: nonEmpty }).strict(),
   getRunDefaults: empty,
   startRun: z.object({
+    split: nonEmpty.optional(),
+    backbone: nonEmpty.optional(),
+    name: z.string().max(200).optional(),
+    // The run configuration is checked field by field by the core's run-config schema.
+    config: z.record(z.unknown()).optional(),
+  }).strict(),
+  estimateRun: z.object({
     split: nonEmpty.optional(),
     backbone: nonEmpty.optional(),
     name: z.string().max(200).optional(),

@@ -396,17 +396,40 @@ export interface BackendStatus {
 }
 
 export interface WeightsFile {
+  /** The built-in backbone the file belongs to. */
+  backbone: BuiltinBackboneName;
   variant: 'notop' | 'top';
   fileName: string;
   present: boolean;
   path: string | null;
   bytes: number | null;
-  expectedMd5: string;
+  /** null when Keras publishes no md5 for the file (MobileNetV2). */
+  expectedMd5: string | null;
+}
+
+/** The networks the studio builds itself, with the official Keras weights (keras.applications names). */
+export type BuiltinBackboneName = 'xception' | 'mobilenet_v2' | 'resnet50' | 'efficientnet_b0';
+
+export interface BuiltinBackboneInfo {
+  name: BuiltinBackboneName;
+  displayName: string;
+  /** Native input size (Keras' default). */
+  inputSize: number;
+  minInputSize: number;
+  featureDim: number;
+  preprocess: PreprocessMode;
+  /** Parameters without the top, as Keras publishes them. */
+  params: number;
+  /** ImageNet top-1 accuracy as the Keras applications table gives it (0..1). */
+  imagenetTop1: number;
+  /** What fineTune.trainableFrom's block numbers mean for this network. */
+  blocks: { first: number; last: number; describe: string };
 }
 
 export interface WeightsStatus {
   cacheDir: string;
   files: WeightsFile[];
+  backbones: BuiltinBackboneInfo[];
 }
 
 /** A weights file copied into the cache by importWeights. */
@@ -414,8 +437,10 @@ export interface WeightsImport {
   file: string;
   md5: string;
   bytes: number;
-  /** The official file this is ('xception-notop', …), or null when the md5 is not an official one. */
+  /** The official file this is ('xception-notop', 'resnet50-top', …), or null when the md5 is not an official one. */
   official: string | null;
+  /** The built-in backbone the file loads into. */
+  backbone: BuiltinBackboneName;
   /** Set when the file is not an official one (it loaded, but nothing vouches for its values). */
   warning?: string;
 }
@@ -427,7 +452,10 @@ export interface WeightsImportResult extends WeightsStatus {
 /** What a weights download did (the fetchWeights job's result). */
 export interface WeightsFetchResult {
   file: string;
+  /** The file's md5 (checked against the official sum when Keras publishes one). */
   md5: string;
+  /** False when Keras publishes no md5 for the file (MobileNetV2): only its HDF5 structure was checked. */
+  md5Checked: boolean;
   bytes: number;
   /** 'download' (fetched now), 'studio-cache' or 'keras-cache' (already there). */
   source: 'download' | 'studio-cache' | 'keras-cache';
@@ -436,11 +464,12 @@ export interface WeightsFetchResult {
   url: string;
 }
 
-export type PreprocessMode = 'tf' | 'torch' | 'caffe' | 'unit';
+/** 'raw': 0..255 unchanged, for networks that scale inside the model (EfficientNet). */
+export type PreprocessMode = 'tf' | 'torch' | 'caffe' | 'unit' | 'raw';
 
 export interface ExtractionConfig {
-  backbone: 'xception' | 'layers-model';
-  /** Keras HDF5 weights for Xception (default: the cached official file). */
+  backbone: BuiltinBackboneName | 'layers-model';
+  /** Keras HDF5 weights for a built-in backbone (default: its cached official file). */
   weightsFile?: string;
   /** model.json of a TF.js layers model, with backbone 'layers-model'. */
   modelJson?: string;
@@ -630,6 +659,27 @@ export interface StartRunRequest {
   config?: DeepPartial<RunConfig>;
 }
 
+/** How long a run's fine-tuning will take here, measured before it starts (estimateRun). */
+export interface RunEstimate {
+  backbone: string;
+  backboneName: string;
+  /** The backend the fine-tuning would run on ('wasm', 'cpu', 'tensorflow', …). */
+  backend: string;
+  note: string | null;
+  epochs: number;
+  trainImages: number;
+  valImages: number;
+  batchSize: number;
+  stepsMeasured: number;
+  secondsPerBatch: number;
+  secondsPerEpoch: number;
+  totalSeconds: number;
+  /** More than an hour: the UI asks to confirm, the CLI asks (or needs --yes). */
+  long: boolean;
+  /** In words, as the CLI prints it. */
+  message: string;
+}
+
 export type RunState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface RunSummary {
@@ -642,6 +692,8 @@ export interface RunSummary {
   split: string | null;
   backbone: string | null;
   randomInit: boolean;
+  /** Parameters of the classifier the run exports (backbone + head); null for a backbone from a model file. */
+  modelParams: number | null;
   epochs: number;
   bestEpoch: number | null;
   val: Metrics | null;
@@ -912,8 +964,9 @@ export interface StudioCalls {
   getBackend: Call<Empty, BackendStatus>;
   getWeightsStatus: Call<Empty, WeightsStatus>;
   /** A job whose result is a WeightsFetchResult. `url` / `md5` override the official address and sum (mirrors). */
-  fetchWeights: Call<{ top?: boolean; url?: string; md5?: string }, JobRef>;
-  importWeights: Call<{ file: string }, WeightsImportResult>;
+  fetchWeights: Call<{ top?: boolean; backbone?: BuiltinBackboneName; url?: string; md5?: string }, JobRef>;
+  /** Copies a weights file into the cache after checking it loads (into `backbone`, else whichever built-in backbone it fits). */
+  importWeights: Call<{ file: string; backbone?: BuiltinBackboneName }, WeightsImportResult>;
   getFeatureStatus: Call<Empty, FeatureStatus>;
   /** A job whose result is an ExtractionResult. */
   startExtraction: Call<ExtractionConfig, JobRef>;
@@ -926,6 +979,8 @@ export interface StudioCalls {
   getRunDefaults: Call<Empty, RunConfig>;
   /** Queues a run (one runs at a time) and returns at once. */
   startRun: Call<StartRunRequest, RunSummary>;
+  /** Times a few fine-tuning steps and says how long the run's fine-tuning would take (null: the config does not fine-tune). */
+  estimateRun: Call<StartRunRequest, RunEstimate | null>;
   listRuns: Call<Empty, RunSummary[]>;
   getRunQueue: Call<Empty, RunQueue>;
   getRun: Call<{ id: number }, RunDetail>;
@@ -957,7 +1012,7 @@ const callNameSet: Record<CallName, true> = {
   previewSplit: true, createSplit: true, lockSplit: true, deleteSplit: true, listSplits: true,
   getBackend: true, getWeightsStatus: true, fetchWeights: true, importWeights: true, getFeatureStatus: true, startExtraction: true,
   listJobs: true, cancelJob: true,
-  getRunDefaults: true, startRun: true, listRuns: true, getRunQueue: true, getRun: true, cancelRun: true, compareRuns: true, evaluateRun: true, exportRun: true, getRunReport: true,
+  getRunDefaults: true, startRun: true, estimateRun: true, listRuns: true, getRunQueue: true, getRun: true, cancelRun: true, compareRuns: true, evaluateRun: true, exportRun: true, getRunReport: true,
   findSuspects: true, confirmLabels: true,
 };
 export const CALL_NAMES = Object.keys(callNameSet) as CallName[];

@@ -75,7 +75,8 @@ export const fineTuneConfigSchema = z.object({
   optimizer: optimizer.default({ kind: 'sgd', lr: 0.005, momentum: 0.1, nesterov: true }),
   batchSize: z.number().int().positive().max(4096).default(16),
   /** 'all', or the first trainable Xception block (1..14); earlier layers stay frozen. */
-  trainableFrom: z.union([z.literal('all'), z.number().int().min(1).max(14)]).default('all'),
+  // Block numbers depend on the backbone (Xception 1…14, MobileNetV2 0…17, ResNet50 1…5, EfficientNetB0 0…8): checked when fine-tuning starts.
+  trainableFrom: z.union([z.literal('all'), z.number().int().min(0).max(64)]).default('all'),
   /** Keep BatchNorm layers in inference mode (moving statistics frozen): the known fine-tuning trap. */
   freezeBatchNorm: z.boolean().default(true),
   augmentation: augmentationSchema.nullable().default({}),

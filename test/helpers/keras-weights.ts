@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { writeKerasWeights, type KerasLayerWeights } from '../../src/main/ml/keras-h5.ts';
 import { buildXception } from '../../src/main/ml/xception.ts';
+import { BUILTIN_BACKBONES, type BuiltinName } from '../../src/main/ml/backbones/index.ts';
 
 /** Small deterministic PRNG (mulberry32). */
 export function rng(seed: number): () => number {
@@ -94,4 +95,48 @@ export function modelLayerValues(model: tf.LayersModel, layerName: string): Map<
     out.set(short, { shape: [...w.shape] as number[], data: w.read().dataSync() as Float32Array });
   }
   return out;
+}
+
+/**
+ * Every layer of a built-in Keras application (weightless ones included) in
+ * the layout Keras' save_weights writes, with random weights. EfficientNet's
+ * Normalization layer is written as Keras stores it — mean, variance (which
+ * holds the ImageNet standard deviation, as in the official file) and an
+ * int64 count — jittered so a per-channel slip would show.
+ */
+export function builtinKerasLayers(name: BuiltinName, o: { seed?: number; includeTop?: boolean } = {}): KerasLayerWeights[] {
+  const r = rng(o.seed ?? 1);
+  const spec = BUILTIN_BACKBONES[name];
+  const model = spec.build({ inputSize: Math.max(spec.minInput, 71), includeTop: o.includeTop ?? false });
+  try {
+    return model.layers.map((layer) => {
+      if (layer.name === 'normalization') {
+        const j = (v: number[]) => Float32Array.from(v, (x) => x * (0.9 + 0.2 * r()));
+        return {
+          layerName: 'normalization',
+          weights: [
+            { name: 'normalization/mean:0', shape: [3], data: j([0.485, 0.456, 0.406]) },
+            { name: 'normalization/variance:0', shape: [3], data: j([0.229, 0.224, 0.225]) },
+            { name: 'normalization/count:0', shape: [], data: Float32Array.of(1281167), dtype: 'int64' as const },
+          ],
+        };
+      }
+      return {
+        layerName: layer.name,
+        weights: layer.weights.map((w) => {
+          const short = w.originalName.slice(w.originalName.lastIndexOf('/') + 1);
+          const shape = [...w.shape] as number[];
+          return { name: `${layer.name}/${short}:0`, shape, data: randomWeight(short, shape, r) };
+        }),
+      };
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
+export async function writeBuiltinWeightsFile(name: BuiltinName, file: string, o: { seed?: number; includeTop?: boolean } = {}): Promise<KerasLayerWeights[]> {
+  const layers = name === 'xception' ? xceptionKerasLayers(o) : builtinKerasLayers(name, o);
+  await writeKerasWeights(file, layers, { kerasVersion: '2.4.0', backend: 'tensorflow' });
+  return layers;
 }

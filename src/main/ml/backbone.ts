@@ -5,15 +5,17 @@ import { StudioError } from '../../shared/errors.ts';
 import { loadKerasWeightsInto, readKerasWeights } from './keras-h5.ts';
 import { loadLayersModelFromDisk } from './layers-model-loader.ts';
 import { applyPreprocess, PREPROCESS_VERSION, type PreprocessMode } from './preprocess.ts';
-import { buildXception, XCEPTION_DEFAULT_INPUT } from './xception.ts';
+import { BUILTIN_BACKBONES, isBuiltinName, type BuiltinName } from './backbones/index.ts';
 
 /**
  * One interface over the network that turns an image into a feature vector:
- * Xception (Keras weights or random init) or any TF.js layers model.
+ * a built-in Keras application (Xception, MobileNetV2, ResNet50,
+ * EfficientNetB0; Keras weights or random init) or any TF.js layers model.
  */
 export type BackboneSpec =
   | {
-      kind: 'xception';
+      /** The built-in network (backbones/index.ts). */
+      kind: BuiltinName;
       /** Keras HDF5 weights (notop, or with top: the top is then cut at avg_pool). */
       weightsFile?: string;
       /** Build without pretrained weights (tests and demos only; marked as such). */
@@ -34,8 +36,8 @@ export type BackboneSpec =
 
 export interface Backbone {
   /**
-   * Stable identity: 'xception:sha256:<hash of weights file>',
-   * 'xception:random-init:seed=<n>', or
+   * Stable identity: '<builtin name>:sha256:<hash of weights file>',
+   * '<builtin name>:random-init:seed=<n>', or
    * 'layers-model:sha256:<hash of model.json + shards>:layer=<feature layer>'.
    * Input size and preprocessing version are separate fields (cache keys combine them).
    */
@@ -82,10 +84,14 @@ function makePredict(model: tf.LayersModel, inputSize: number, featureDim: numbe
   return { predict, predictPixels: (pixels, n) => predict(applyPreprocess(mode, pixels), n) };
 }
 
-async function loadXception(spec: Extract<BackboneSpec, { kind: 'xception' }>): Promise<Backbone> {
-  const inputSize = spec.inputSize ?? XCEPTION_DEFAULT_INPUT;
+async function loadBuiltin(spec: Extract<BackboneSpec, { kind: BuiltinName }>): Promise<Backbone> {
+  const net = BUILTIN_BACKBONES[spec.kind];
+  const inputSize = spec.inputSize ?? net.defaultInput;
+  if (!Number.isInteger(inputSize) || inputSize < net.minInput) {
+    throw new StudioError('invalid-argument', `${net.displayName} input size (--input-size) must be an integer >= ${net.minInput}, got ${inputSize}`);
+  }
   if (!spec.weightsFile && !spec.randomInit) {
-    throw new StudioError('invalid-argument', 'Xception backbone needs a weights file (--weights, or `xstudio weights fetch`) or --random-init');
+    throw new StudioError('invalid-argument', `${net.displayName} backbone needs a weights file (--weights, or \`xstudio weights fetch --backbone ${net.name}\`) or --random-init`);
   }
   if (spec.weightsFile && spec.randomInit) throw new StudioError('invalid-argument', 'give either a weights file or --random-init, not both');
   let model: tf.LayersModel;
@@ -93,30 +99,28 @@ async function loadXception(spec: Extract<BackboneSpec, { kind: 'xception' }>): 
   let id: string;
   if (spec.weightsFile) {
     const wf = await readKerasWeights(spec.weightsFile);
-    const withTop = wf.layers.some((l) => l.layerName === 'predictions' && l.weights.length > 0);
-    const full = withTop
-      ? buildXception({ inputSize, includeTop: true, classes: wf.layers.find((l) => l.layerName === 'predictions')!.weights[0].shape[1] })
-      : buildXception({ inputSize, pooling: 'avg' });
+    const top = wf.layers.find((l) => l.layerName === 'predictions' && l.weights.length > 0);
+    const full = top ? net.build({ inputSize, includeTop: true, classes: top.weights[0].shape[1] }) : net.build({ inputSize, pooling: 'avg' });
     owner = full;
     try {
-      await loadKerasWeightsInto(full, wf);
+      await loadKerasWeightsInto(full, wf, { adaptFileLayer: net.adaptFileLayer });
     } catch (e) {
       full.dispose();
       throw e;
     }
-    model = withTop ? tf.model({ inputs: full.inputs, outputs: full.getLayer('avg_pool').output as tf.SymbolicTensor, name: 'xception_features' }) : full;
-    id = `xception:sha256:${sha256File(spec.weightsFile)}`;
+    // The file with the top works too: the network is cut at its average pooling.
+    model = top ? tf.model({ inputs: full.inputs, outputs: full.getLayer(net.featureLayer).output as tf.SymbolicTensor, name: `${net.name}_features` }) : full;
+    id = `${net.name}:sha256:${sha256File(spec.weightsFile)}`;
   } else {
     const seed = spec.seed ?? 0;
-    model = buildXception({ inputSize, pooling: 'avg', seed });
+    model = net.build({ inputSize, pooling: 'avg', seed });
     owner = model;
-    id = `xception:random-init:seed=${seed}`;
+    id = `${net.name}:random-init:seed=${seed}`;
   }
-  const featureDim = 2048;
   return {
-    id, kind: 'xception', inputSize, featureDim, preprocess: 'tf', preprocessVersion: PREPROCESS_VERSION,
-    randomInit: !spec.weightsFile, featureLayer: 'avg_pool', model,
-    ...makePredict(model, inputSize, featureDim, 'tf'),
+    id, kind: net.name, inputSize, featureDim: net.featureDim, preprocess: net.preprocess, preprocessVersion: PREPROCESS_VERSION,
+    randomInit: !spec.weightsFile, featureLayer: net.featureLayer, model,
+    ...makePredict(model, inputSize, net.featureDim, net.preprocess),
     dispose: () => owner.dispose(),
   };
 }
@@ -189,7 +193,7 @@ async function loadLayersBackbone(spec: Extract<BackboneSpec, { kind: 'layers-mo
 }
 
 export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
-  if (spec.kind === 'xception') return loadXception(spec);
   if (spec.kind === 'layers-model') return loadLayersBackbone(spec);
+  if (isBuiltinName(spec.kind)) return loadBuiltin(spec);
   throw new StudioError('invalid-argument', `unknown backbone kind ${(spec as { kind: string }).kind}`);
 }

@@ -19,7 +19,7 @@ const close = (a: Float32Array, b: Float32Array): void => {
 };
 
 describe('convolution backprop kernels by matMul', () => {
-  it('match tfjs’ own gradients for conv2d (strides, same/valid) and depthwise conv (stride 1), on cpu and wasm', async () => {
+  it('match tfjs’ own gradients for conv2d (strides, same/valid) and depthwise conv (strides 1 and 2), on cpu and wasm', async () => {
     await tf.setBackend('cpu');
     const cases: [string, (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor, number[], number[]][] = [
       ['conv 3x3 s2 valid', (x, w) => tf.conv2d(x, w, 2, 'valid'), [2, 9, 9, 3], [3, 3, 3, 4]],
@@ -29,6 +29,14 @@ describe('convolution backprop kernels by matMul', () => {
       ['conv 3x3 s1 valid', (x, w) => tf.conv2d(x, w, 1, 'valid'), [1, 7, 7, 3], [3, 3, 3, 2]],
       ['depthwise 3x3 same', (x, w) => tf.depthwiseConv2d(x, w, 1, 'same'), [2, 6, 6, 3], [3, 3, 3, 1]],
       ['depthwise 3x3 valid', (x, w) => tf.depthwiseConv2d(x, w, 1, 'valid'), [1, 6, 6, 2], [3, 3, 2, 1]],
+      // MobileNetV2 / EfficientNet downsampling: stride-2 depthwise after a ZeroPadding2D ('valid'), even and odd sizes.
+      ['depthwise 3x3 s2 valid', (x, w) => tf.depthwiseConv2d(x, w, 2, 'valid'), [2, 9, 9, 3], [3, 3, 3, 1]],
+      ['depthwise 3x3 s2 valid, unread last row', (x, w) => tf.depthwiseConv2d(x, w, 2, 'valid'), [1, 8, 8, 2], [3, 3, 2, 1]],
+      ['depthwise 5x5 s2 valid', (x, w) => tf.depthwiseConv2d(x, w, 2, 'valid'), [1, 11, 11, 2], [5, 5, 2, 1]],
+      ['depthwise 3x3 s2 same', (x, w) => tf.depthwiseConv2d(x, w, 2, 'same'), [1, 8, 7, 3], [3, 3, 3, 1]],
+      ['depthwise 5x5 s1 same', (x, w) => tf.depthwiseConv2d(x, w, 1, 'same'), [1, 6, 6, 2], [5, 5, 2, 1]],
+      // ResNet50: 7×7 stride-2 stem and stride-2 1×1 convs with biases (the bias grad is a plain sum).
+      ['conv 7x7 s2 valid', (x, w) => tf.conv2d(x, w, 2, 'valid'), [1, 15, 15, 3], [7, 7, 3, 4]],
     ];
     const reference = cases.map(([, f, xs, ws]) => grads(f, xs, ws));
     installConvGradients();

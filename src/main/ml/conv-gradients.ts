@@ -11,8 +11,9 @@ import { StudioError } from '../../shared/errors.ts';
  * at 71×71. The filter gradient of a convolution is a sum over the kernel's
  * offsets of (strided input window)ᵀ · (output gradient): one matMul per
  * offset. The depthwise filter gradient is Σ window ⊙ dy per offset; the
- * depthwise input gradient (stride 1) is dy, padded, convolved with the
- * 180°-rotated filter. Kernels are replaced on 'cpu' and 'wasm'; shapes these
+ * depthwise input gradient is dy, dilated by the stride and padded,
+ * convolved with the 180°-rotated filter (MobileNetV2 and EfficientNet
+ * downsample with stride-2 depthwise convolutions). Kernels are replaced on 'cpu' and 'wasm'; shapes these
  * forms do not cover use the backend's own kernel where it has one.
  */
 type Info = tf.TensorInfo;
@@ -118,6 +119,12 @@ function depthwiseBackpropFilter(backendName: string, fallback: tf.KernelConfig 
   };
 }
 
+/**
+ * dx of a depthwise convolution, any stride: dy with (stride − 1) zeros
+ * between its pixels, padded so a 'valid' stride-1 depthwise convolution
+ * with the 180°-rotated filter gives back the input's size (rows the forward
+ * pass never read get zeros through the extra bottom/right padding).
+ */
 function depthwiseBackpropInput(backendName: string, fallback: tf.KernelConfig | undefined) {
   return ({ inputs, attrs, backend }: { inputs: Record<string, Info>; attrs: Attrs; backend: Backend }): Info => {
     const { dy, filter } = inputs;
@@ -127,17 +134,34 @@ function depthwiseBackpropInput(backendName: string, fallback: tf.KernelConfig |
     const d = pair(attrs.dilations);
     const ph = padding(attrs.pad, inShape[1], kh, s[0], dy.shape[1]);
     const pw = padding(attrs.pad, inShape[2], kw, s[1], dy.shape[2]);
-    if (mult !== 1 || s[0] !== 1 || s[1] !== 1 || d[0] !== 1 || d[1] !== 1 || !ph || !pw) {
+    if (mult !== 1 || d[0] !== 1 || d[1] !== 1 || !ph || !pw) {
       if (fallback) return (fallback.kernelFunc as unknown as (a: unknown) => Info)({ inputs, attrs, backend });
-      throw new StudioError('unavailable', `DepthwiseConv2dNativeBackpropInput (stride ${s}, multiplier ${mult}) is not supported on ${backendName}`);
+      throw new StudioError('unavailable', `DepthwiseConv2dNativeBackpropInput (stride ${s}, multiplier ${mult}, dilation ${d}) is not supported on ${backendName}`);
     }
     const k = kernels(backendName, backend);
-    const gp = k.run('PadV2', { x: dy }, { paddings: [[0, 0], [kh - 1 - ph[0], kh - 1 - ph[1]], [kw - 1 - pw[0], kw - 1 - pw[1]], [0, 0]], constantValue: 0 });
+    const dilated = dilate(k, dy, s);
+    const [, hd, wd] = dilated.shape;
+    const top = kh - 1 - ph[0];
+    const left = kw - 1 - pw[0];
+    const gp = k.run('PadV2', { x: dilated }, { paddings: [[0, 0], [top, inShape[1] + kh - 1 - hd - top], [left, inShape[2] + kw - 1 - wd - left], [0, 0]], constantValue: 0 });
+    if (dilated !== dy) k.dispose(dilated);
     const rot = k.run('Reverse', { x: filter }, { dims: [0, 1] });
     const out = k.run('DepthwiseConv2dNative', { x: gp, filter: rot }, { strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC', dimRoundingMode: undefined });
     k.dispose(gp, rot);
     return out;
   };
+}
+
+/** [N, H, W, C] → [N, (H−1)·s+1, (W−1)·s+1, C] with s − 1 zeros between neighbours (reshape, pad, reshape, slice). */
+function dilate(k: ReturnType<typeof kernels>, x: Info, s: [number, number]): Info {
+  if (s[0] === 1 && s[1] === 1) return x;
+  const [n, h, w, c] = x.shape;
+  const x6 = k.run('Reshape', { x }, { shape: [n, h, 1, w, 1, c] });
+  const p6 = k.run('PadV2', { x: x6 }, { paddings: [[0, 0], [0, 0], [0, s[0] - 1], [0, 0], [0, s[1] - 1], [0, 0]], constantValue: 0 });
+  const x4 = k.run('Reshape', { x: p6 }, { shape: [n, h * s[0], w * s[1], c] });
+  const out = k.run('Slice', { x: x4 }, { begin: [0, 0, 0, 0], size: [n, (h - 1) * s[0] + 1, (w - 1) * s[1] + 1, c] });
+  k.dispose(x6, p6, x4);
+  return out;
 }
 
 /** Stride-1 convolutions: 1×1 (Xception's pointwise convs) as dy · Wᵀ, k×k as a convolution of dy with the rotated filter. Others: the backend's kernel. */

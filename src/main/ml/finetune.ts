@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors.ts';
 import { augmentImage } from './augment.ts';
+import { BUILTIN_BACKBONES, isBuiltinName, xceptionBlockOf } from './backbones/index.ts';
 import { installConvGradients } from './conv-gradients.ts';
 import type { Backbone } from './backbone.ts';
 import { buildClassifier } from './export/classifier.ts';
@@ -53,25 +54,30 @@ export interface FineTuneResult {
   estimate: FineTuneEstimate | null;
 }
 
-/** The first Xception block a layer belongs to (residual convs/BNs by their generated names). */
-const RESIDUAL_BLOCKS = [2, 3, 4, 13];
-export function xceptionBlockOf(layerName: string): number | null {
-  const m = /^block(\d+)_/.exec(layerName);
-  if (m) return Number(m[1]);
-  const r = /^(conv2d|batch_normalization)_(\d+)$/.exec(layerName);
-  if (r) return RESIDUAL_BLOCKS[Number(r[2]) - 1] ?? null;
-  return null;
-}
+export { xceptionBlockOf };
 
-/** The backbone variables to train: all, or those of Xception blocks ≥ trainableFrom. */
+/**
+ * The backbone variables to train: all, or those of the built-in network's
+ * blocks ≥ trainableFrom (each network numbers its blocks: see
+ * backbones/catalog.ts `blocks`). Frozen layers (EfficientNet's input
+ * normalization) are never trained.
+ */
 export function trainableBackboneVariables(backbone: Backbone, trainableFrom: FineTuneConfig['trainableFrom']): tf.Variable[] {
-  if (trainableFrom !== 'all' && backbone.kind !== 'xception') {
-    throw new StudioError('invalid-argument', `fineTune.trainableFrom ${trainableFrom}: block numbers apply to Xception only; use "all" for ${backbone.kind} backbones`);
+  let blockOf: ((layer: string) => number | null) | null = null;
+  if (trainableFrom !== 'all') {
+    if (!isBuiltinName(backbone.kind)) {
+      throw new StudioError('invalid-argument', `fineTune.trainableFrom ${trainableFrom}: block numbers apply to the built-in backbones only; use "all" for ${backbone.kind} backbones`);
+    }
+    const net = BUILTIN_BACKBONES[backbone.kind];
+    if (trainableFrom < net.blocks.first || trainableFrom > net.blocks.last) {
+      throw new StudioError('invalid-argument', `fineTune.trainableFrom ${trainableFrom}: ${net.displayName} has blocks ${net.blocks.first}…${net.blocks.last} (${net.blocks.describe})`);
+    }
+    blockOf = net.blockOf;
   }
   const vars: tf.Variable[] = [];
   for (const layer of backbone.model.layers) {
-    if (trainableFrom !== 'all') {
-      const block = xceptionBlockOf(layer.name);
+    if (blockOf && trainableFrom !== 'all') {
+      const block = blockOf(layer.name);
       if (block === null || block < trainableFrom) continue;
     }
     for (const w of layer.trainableWeights) vars.push(w.read() as tf.Variable);
@@ -229,4 +235,64 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneResult> {
     for (const l of headDense) l.dispose();
   }
   return { history, bestEpoch, estimate };
+}
+
+export interface MeasureInput {
+  backbone: Backbone;
+  /** A few training images (one batch is enough). */
+  images: FineTuneImage[];
+  numClasses: number;
+  head: HeadWeights;
+  config: FineTuneConfig;
+  /** Training and validation set sizes of the run, to scale the measurement. */
+  trainCount: number;
+  valCount: number;
+  /** Timed optimizer steps after one warm-up step (default 2). */
+  steps?: number;
+}
+
+/**
+ * Before a run starts: times real training steps (forward, gradients of the
+ * chosen variables, optimizer update, batch as configured) on this backend
+ * and scales them to the run. The first step pays for kernel set-up and is
+ * not counted. Updates land on the backbone given: load one for this only.
+ */
+export async function measureFineTune(m: MeasureInput): Promise<FineTuneEstimate & { steps: number; batchSize: number }> {
+  installConvGradients();
+  const { backbone, config } = m;
+  if (m.images.length === 0) throw new StudioError('invalid-argument', 'fine-tuning needs training images');
+  const size = backbone.inputSize;
+  const batchSize = Math.min(config.batchSize, m.trainCount);
+  const items = Array.from({ length: batchSize }, (_, i) => m.images[i % m.images.length]);
+  const x = await loadBatch(items, size, backbone.preprocess, null, null);
+  const classifier = buildClassifier(backbone, m.head, 'xstudio_estimate');
+  const headDense = classifier.layers.filter((l) => l.name.startsWith('head_') && l.getClassName() === 'Dense');
+  const vars = [...trainableBackboneVariables(backbone, config.trainableFrom), ...headDense.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable))];
+  const optimizer = makeOptimizer(config.optimizer);
+  const steps = m.steps ?? 2;
+  const times: number[] = [];
+  try {
+    for (let s = 0; s <= steps; s++) {
+      const t = performance.now();
+      tf.tidy(() => {
+        const xb = tf.tensor4d(x, [batchSize, size, size, 3]);
+        const yb = tf.tensor1d(items.map((i) => i.y), 'int32');
+        const cost = optimizer.minimize(() => {
+          let h = backbone.model.apply(xb, { training: !config.freezeBatchNorm }) as tf.Tensor;
+          if (h.rank !== 2) h = h.reshape([h.shape[0], -1]);
+          for (const layer of headDense) h = layer.apply(h) as tf.Tensor;
+          return tf.mean(rowLossFromProbs(h as tf.Tensor2D, yb, m.numClasses)) as tf.Scalar;
+        }, true, vars);
+        cost!.dataSync();
+      });
+      if (s > 0) times.push((performance.now() - t) / 1000);
+    }
+  } finally {
+    optimizer.dispose();
+    for (const l of headDense) l.dispose();
+  }
+  const secondsPerBatch = times.reduce((a, b) => a + b, 0) / times.length;
+  const batches = Math.ceil(m.trainCount / config.batchSize);
+  const secondsPerEpoch = batches * secondsPerBatch + (Math.ceil(m.valCount / config.batchSize) * secondsPerBatch) / 3;
+  return { basis: 'measured', secondsPerBatch, batchesPerEpoch: batches, secondsPerEpoch, totalSeconds: secondsPerEpoch * config.epochs, steps, batchSize };
 }

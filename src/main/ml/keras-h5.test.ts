@@ -182,7 +182,11 @@ describe('Keras HDF5 weights', () => {
 // (Debian: apt-get install python3-h5py). Skipped otherwise.
 const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import h5py'], { encoding: 'utf8' }).status === 0);
 
-describe.skipIf(!python)('Keras HDF5 files and h5py', () => {
+// CI sets XSTUDIO_REQUIRE_E2E: there a missing h5py fails these tests instead of skipping them.
+describe.skipIf(!python && !process.env.XSTUDIO_REQUIRE_E2E)('Keras HDF5 files and h5py', () => {
+  beforeAll(() => {
+    if (!python) throw new Error('python3 with h5py and numpy is needed (Debian: apt-get install python3-h5py); XSTUDIO_REQUIRE_E2E makes its absence a failure');
+  });
   let tmp: string;
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xs-h5py-'));

@@ -20,6 +20,8 @@ export interface KerasWeight {
   name: string;
   shape: number[];
   data: Float32Array;
+  /** How it is stored: float32 (default), or int64 like Keras' Normalization `count`. */
+  dtype?: 'float32' | 'int64';
 }
 
 export interface KerasLayerWeights {
@@ -138,6 +140,9 @@ function attrList(g: { attrs: Record<string, { value: unknown }> }, name: string
 
 function toFloat32(v: unknown, where: string): Float32Array {
   if (v instanceof Float32Array) return v;
+  // int64 datasets (Keras' Normalization count) come back as bigint.
+  if (typeof v === 'bigint') return Float32Array.of(Number(v));
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) return Float32Array.from(v as ArrayLike<bigint>, Number);
   if (v instanceof Float64Array) return Float32Array.from(v);
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Float32Array.from(v as unknown as ArrayLike<number>);
   if (typeof v === 'number') return Float32Array.of(v);
@@ -277,10 +282,19 @@ export interface LoadReport {
  * extra layer or a shape mismatch throws a StudioError naming the layer and
  * both shapes, and leaves the model untouched.
  */
-export async function loadKerasWeightsInto(model: tf.LayersModel, file: string | KerasWeightsFile): Promise<LoadReport> {
+export interface LoadOptions {
+  /**
+   * Rewrites a file layer into the weights of the model layer of that name,
+   * for Keras layers TF.js spells differently (EfficientNet's Normalization).
+   * Shapes are still checked afterwards against the model.
+   */
+  adaptFileLayer?(l: KerasLayerWeights, where: string): KerasLayerWeights;
+}
+
+export async function loadKerasWeightsInto(model: tf.LayersModel, file: string | KerasWeightsFile, o: LoadOptions = {}): Promise<LoadReport> {
   const wf = typeof file === 'string' ? await readKerasWeights(file) : file;
   const where = `weights file ${wf.file}`;
-  const fileLayers = wf.layers.filter((l) => l.weights.length > 0);
+  const fileLayers = wf.layers.filter((l) => l.weights.length > 0).map((l) => (o.adaptFileLayer ? o.adaptFileLayer(l, where) : l));
   const modelLayers = model.layers.filter((l) => l.weights.length > 0);
   const fileByName = new Map(fileLayers.map((l) => [l.layerName, l]));
   const pairs: Array<[tf.layers.Layer, KerasLayerWeights]> = [];
@@ -429,7 +443,11 @@ function writeLayers(g: InstanceType<typeof h5wasm.Group>, layers: KerasLayerWei
         const existing = parent.get(p);
         parent = existing instanceof h5wasm.Group ? existing : parent.create_group(p);
       }
-      parent.create_dataset({ name: parts[parts.length - 1], data: w.data, shape: w.shape, dtype: '<f' }); // float32
+      if (w.dtype === 'int64') {
+        parent.create_dataset({ name: parts[parts.length - 1], data: BigInt64Array.from(w.data, (v) => BigInt(Math.round(v))), shape: w.shape, dtype: '<q' });
+      } else {
+        parent.create_dataset({ name: parts[parts.length - 1], data: w.data, shape: w.shape, dtype: '<f' }); // float32
+      }
     }
   }
 }

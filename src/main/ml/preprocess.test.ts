@@ -48,7 +48,14 @@ describe('applyPreprocess', () => {
     expect(rgb[2]).toBe(255);
   });
   it('rejects unknown modes naming the flag', () => {
-    expect(() => parsePreprocessMode('inception')).toThrow(/--preprocess expects one of tf, torch, caffe, unit, got "inception"/);
+    expect(() => parsePreprocessMode('inception')).toThrow(/--preprocess expects one of tf, torch, caffe, unit, raw, got "inception"/);
+  });
+
+  it("'raw' leaves 0..255 as is (EfficientNet scales inside the model)", () => {
+    const px = Float32Array.of(0, 127.5, 255);
+    const out = applyPreprocess('raw', px);
+    expect(Array.from(out)).toEqual([0, 127.5, 255]);
+    expect(out).not.toBe(px);
   });
 });
 

@@ -18,9 +18,10 @@ export const PREPROCESS_VERSION = 1;
  * - 'torch': x / 255, then per channel (x − [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]
  * - 'caffe': RGB → BGR, then minus the ImageNet BGR means [103.939, 116.779, 123.68]
  * - 'unit':  x / 255, range [0, 1]
+ * - 'raw':   0..255 unchanged, for networks that scale inside the model (EfficientNet)
  */
-export type PreprocessMode = 'tf' | 'torch' | 'caffe' | 'unit';
-export const PREPROCESS_MODES: readonly PreprocessMode[] = ['tf', 'torch', 'caffe', 'unit'];
+export type PreprocessMode = 'tf' | 'torch' | 'caffe' | 'unit' | 'raw';
+export const PREPROCESS_MODES: readonly PreprocessMode[] = ['tf', 'torch', 'caffe', 'unit', 'raw'];
 
 /**
  * Resize method, stated in export metadata: bilinear with half-pixel centres
@@ -138,6 +139,9 @@ export function applyPreprocess(mode: PreprocessMode, pixels: Float32Array): Flo
   switch (mode) {
     case 'tf':
       for (let i = 0; i < pixels.length; i++) out[i] = pixels[i] / 127.5 - 1;
+      break;
+    case 'raw':
+      out.set(pixels);
       break;
     case 'unit':
       for (let i = 0; i < pixels.length; i++) out[i] = pixels[i] / 255;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors.ts';
+import { BUILTIN_FACTS } from './backbones/catalog.ts';
 
 /**
  * Xception V1 in tf.layers, exactly as keras/applications/xception.py builds
@@ -25,8 +26,8 @@ export interface XceptionOptions {
   seed?: number;
 }
 
-export const XCEPTION_DEFAULT_INPUT = 299;
-export const XCEPTION_MIN_INPUT = 71;
+export const XCEPTION_DEFAULT_INPUT = BUILTIN_FACTS.xception.defaultInput;
+export const XCEPTION_MIN_INPUT = BUILTIN_FACTS.xception.minInput;
 
 /** Layer names that Keras generates for the unnamed residual layers. */
 export const GENERATED_NAME = /^(conv2d|batch_normalization|separable_conv2d|depthwise_conv2d|dense|add|activation|max_pooling2d|global_average_pooling2d|global_max_pooling2d|flatten|dropout)(_\d+)?$/;

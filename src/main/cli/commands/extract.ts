@@ -1,13 +1,14 @@
-import type { ExtractionConfig, ExtractionResult, ImageFeaturesResult, PreprocessMode } from '../../../shared/api.ts';
+import type { BuiltinBackboneName, ExtractionConfig, ExtractionResult, ImageFeaturesResult, PreprocessMode } from '../../../shared/api.ts';
 import { flag, oneOf, optionalInt, optionalString, projectFlag, UsageError } from '../args.ts';
 import { command, type FlagSpec, type ParsedArgs } from '../command.ts';
 import { waitForJob } from '../wait.ts';
 
-const PREPROCESS: PreprocessMode[] = ['tf', 'torch', 'caffe', 'unit'];
+const PREPROCESS: PreprocessMode[] = ['tf', 'torch', 'caffe', 'unit', 'raw'];
+const BUILTIN: BuiltinBackboneName[] = ['xception', 'mobilenet_v2', 'resnet50', 'efficientnet_b0'];
 
 /** The flags that choose a backbone, shared by `extract` and `features` (both fill an ExtractionConfig). */
 export const backboneFlags: Record<string, FlagSpec> = {
-  backbone: { type: 'string', value: 'NAME', description: 'Built-in backbone: xception (default)', field: 'backbone' },
+  backbone: { type: 'string', value: 'NAME', description: `Built-in backbone: ${BUILTIN.join(', ')} (default xception)`, field: 'backbone' },
   'backbone-model': { type: 'string', value: 'FILE', description: 'A TF.js layers model.json to use as the backbone instead', field: 'modelJson' },
   preprocess: { type: 'string', value: 'MODE', description: 'With --backbone-model: tf (x/127.5-1), torch, caffe or unit (x/255)', field: 'preprocess' },
   'feature-layer': { type: 'string', value: 'LAYER', description: 'With --backbone-model: the layer whose output is the feature', field: 'featureLayer' },
@@ -21,9 +22,9 @@ export function extractionConfigOf(args: ParsedArgs): ExtractionConfig {
   const modelJson = optionalString(args, 'backbone-model');
   const name = optionalString(args, 'backbone');
   if (modelJson && name !== undefined) throw new UsageError('give --backbone or --backbone-model, not both');
-  if (name !== undefined && name !== 'xception') throw new UsageError(`--backbone expects xception, got "${name}" (use --backbone-model <model.json> for another network)`);
+  if (name !== undefined && !BUILTIN.includes(name as BuiltinBackboneName)) throw new UsageError(`--backbone expects ${BUILTIN.join(', ')}, got "${name}" (use --backbone-model <model.json> for another network)`);
   return {
-    backbone: modelJson ? 'layers-model' : 'xception',
+    backbone: modelJson ? 'layers-model' : ((name as BuiltinBackboneName | undefined) ?? 'xception'),
     modelJson,
     preprocess: oneOf(args, 'preprocess', PREPROCESS),
     featureLayer: optionalString(args, 'feature-layer'),

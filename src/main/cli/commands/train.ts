@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { RunConfig, RunDetail, StartRunRequest } from '../../../shared/api.ts';
 import { StudioError } from '../../../shared/errors.ts';
-import { optionalInt, optionalNumber, optionalString, projectFlag, UsageError } from '../args.ts';
+import { flag, optionalInt, optionalNumber, optionalString, projectFlag, UsageError } from '../args.ts';
 import { command, type ParsedArgs } from '../command.ts';
 import { waitForRun } from '../wait.ts';
 
@@ -52,15 +52,26 @@ export const trainCommand = command<RunDetail & { run: number }>({
     'fine-tune-epochs': { type: 'string', value: 'N', description: 'Then fine-tune the whole network for N epochs (0 = none)', field: 'config.fineTune.epochs' },
     seed: { type: 'string', value: 'N', description: 'Seed of the initialisation, shuffles and dropout', field: 'config.seed' },
     name: { type: 'string', value: 'TEXT', description: 'A name for the run', field: 'name' },
+    yes: { type: 'boolean', description: 'Start a fine-tune estimated above an hour without asking' },
   },
   notes: ['The run is queued and trained by the service, as from the Training view; Ctrl+C cancels it (the best epoch so far is kept).'],
   async run(ctx, args) {
-    const queued = await ctx.service.startRun({
+    const request: StartRunRequest = {
       split: optionalString(args, 'split'),
       backbone: optionalString(args, 'backbone'),
       name: optionalString(args, 'name'),
       config: configFromArgs(args),
-    });
+    };
+    // A fine-tune is measured before it starts (estimateRun, as the Training view does), and one above an hour is confirmed.
+    const estimate = await ctx.service.estimateRun(request);
+    if (estimate) {
+      ctx.io.progress(estimate.message);
+      if (estimate.note) ctx.io.progress(`note: ${estimate.note}`);
+      if (estimate.long && !flag(args, 'yes') && !(await ctx.io.confirm('This is more than an hour. Start it?'))) {
+        throw new StudioError('cancelled', `${estimate.message}: more than an hour, not started. Pass --yes to start it anyway, or fewer --fine-tune-epochs / a smaller backbone`);
+      }
+    }
+    const queued = await ctx.service.startRun(request);
     ctx.io.progress(`run ${queued.id}: split "${queued.split}", backbone ${queued.backbone}${queued.randomInit ? ' [RANDOM INIT — not pretrained]' : ''}, ${queued.epochs} epochs`);
     const run = await waitForRun(ctx, queued.id);
     if (run.state === 'failed') throw new StudioError('internal', `run ${run.id} failed: ${run.error ?? 'no reason recorded'}`);

@@ -78,7 +78,7 @@ export const extractTask: TaskHandler<ExtractPayload, ExtractTaskResult> = async
 let loaded: { key: string; backbone: Promise<Backbone> } | undefined;
 async function cachedBackbone(spec: BackboneSpec): Promise<Backbone> {
   // The files' size and mtime are part of the key: a weights file replaced in place is reloaded.
-  const file = spec.kind === 'xception' ? spec.weightsFile : spec.modelJson;
+  const file = spec.kind === 'layers-model' ? spec.modelJson : spec.weightsFile;
   const st = file && fs.existsSync(file) ? fs.statSync(file) : undefined;
   const key = JSON.stringify([spec, st?.size, st?.mtimeMs]);
   if (loaded?.key !== key) {

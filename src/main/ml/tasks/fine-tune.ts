@@ -2,12 +2,12 @@ import path from 'node:path';
 import { loadBackbone, type BackboneSpec } from '../backbone.ts';
 import { saveLayersModel } from '../export/tfjs.ts';
 import { writeAtomically } from '../export/atomic.ts';
-import { fineTune, type FineTuneEstimate, type FineTuneImage } from '../finetune.ts';
-import type { EpochMetrics, HeadWeights } from '../head.ts';
+import { fineTune, measureFineTune, type FineTuneEstimate, type FineTuneImage } from '../finetune.ts';
+import { initHeadWeights, type EpochMetrics, type HeadWeights } from '../head.ts';
 import { loadLayersModelFromDisk } from '../layers-model-loader.ts';
 import { classifierProbs } from '../predict.ts';
 import type { PreprocessMode } from '../preprocess.ts';
-import type { FineTuneConfig } from '../../../shared/run-config.ts';
+import type { FineTuneConfig, HeadConfig } from '../../../shared/run-config.ts';
 import { fineTuneBackend } from '../training-backend.ts';
 import type { TaskHandler } from './task.ts';
 
@@ -94,5 +94,31 @@ export const evaluateImagesTask: TaskHandler<EvaluateImagesPayload, { backend: s
     return { backend: backend.name, probs: await classifierProbs(m.model, p.files, p.inputSize, p.preprocess, p.numClasses) };
   } finally {
     m.model.dispose();
+  }
+};
+
+export interface EstimateFineTunePayload {
+  spec: BackboneSpec;
+  numClasses: number;
+  /** The run's head configuration: a fresh head of that shape is timed with the backbone. */
+  headConfig: HeadConfig;
+  seed: number;
+  /** A batch worth of training images. */
+  images: FineTuneImage[];
+  config: FineTuneConfig;
+  trainCount: number;
+  valCount: number;
+}
+
+/** Times a few real fine-tuning steps on this worker's backend, before a run starts. */
+export const estimateFineTuneTask: TaskHandler<EstimateFineTunePayload, FineTuneEstimate & { backend: string; note: string | null; steps: number; batchSize: number }> = async (p) => {
+  const backend = await fineTuneBackend();
+  const backbone = await loadBackbone(p.spec);
+  try {
+    const head = initHeadWeights(backbone.featureDim, p.numClasses, p.headConfig, p.seed);
+    const e = await measureFineTune({ backbone, images: p.images, numClasses: p.numClasses, head, config: p.config, trainCount: p.trainCount, valCount: p.valCount });
+    return { ...e, backend: backend.name, note: backend.note };
+  } finally {
+    backbone.dispose();
   }
 };

@@ -25,6 +25,7 @@ export const tasks: Record<string, () => Promise<TaskHandler>> = {
   export: () => import('./export.ts').then((m) => m.exportModelTask),
   'fine-tune': () => import('./fine-tune.ts').then((m) => m.fineTuneTask),
   'evaluate-images': () => import('./fine-tune.ts').then((m) => m.evaluateImagesTask),
+  'estimate-fine-tune': () => import('./fine-tune.ts').then((m) => m.estimateFineTuneTask),
   'predict-export': () => import('./export.ts').then((m) => m.predictExportTask),
   'image-features': () => import('./image-features.ts').then((m) => m.imageFeaturesTask),
 };

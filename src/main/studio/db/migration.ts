@@ -8,5 +8,11 @@ import type { Database } from 'better-sqlite3';
 export interface Migration {
   version: number;
   name: string;
+  /**
+   * Run with foreign keys off (a table rebuild: dropping the old table must
+   * not cascade). PRAGMA foreign_keys is a no-op inside a transaction, so the
+   * runner switches it around the transaction and checks the keys before commit.
+   */
+  foreignKeysOff?: boolean;
   up(db: Database): void;
 }

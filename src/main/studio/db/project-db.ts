@@ -170,12 +170,20 @@ export function migrate(db: Db, label = 'project'): void {
     if (m.version <= current) continue;
     const apply = db.transaction(() => {
       m.up(db);
+      if (m.foreignKeysOff) {
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length) throw new Error(`${broken.length} foreign key violation(s) after the change`);
+      }
       db.pragma(`user_version = ${m.version}`);
     });
+    const fkWasOn = m.foreignKeysOff && (db.pragma('foreign_keys', { simple: true }) as number) === 1;
+    if (fkWasOn) db.pragma('foreign_keys = OFF');
     try {
       apply.immediate();
     } catch (err) {
       throw new StudioError('internal', `migration ${m.version} (${m.name}) failed on ${label}: ${(err as Error).message}`);
+    } finally {
+      if (fkWasOn) db.pragma('foreign_keys = ON');
     }
   }
 }

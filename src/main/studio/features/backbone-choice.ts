@@ -4,16 +4,18 @@ import path from 'node:path';
 import { StudioError } from '../../../shared/errors.ts';
 import type { BackboneSpec } from '../../ml/backbone.ts';
 import { shardFiles } from '../../ml/model-shards.ts';
+import type { BuiltinBackboneInfo } from '../../../shared/api.ts';
+import { BUILTIN_FACTS, BUILTIN_NAMES, isBuiltinName, type BuiltinName } from '../../ml/backbones/catalog.ts';
 import { PREPROCESS_VERSION, type PreprocessMode } from '../../ml/preprocess.ts';
-import { XCEPTION_DEFAULT_INPUT, XCEPTION_MIN_INPUT } from '../../ml/xception.ts';
 import { fileDigest, findOfficialWeights } from '../weights/weights-cache.ts';
-import { knownByMd5 } from '../weights/known-weights.ts';
+import { knownByFileName, knownByMd5 } from '../weights/known-weights.ts';
 import type { BackboneRecord } from './feature-store.ts';
 
 /** What the user asked for (CLI flags / UI form). */
 export interface BackboneRequest {
-  backbone?: 'xception';
-  /** A TF.js layers model.json instead of Xception. */
+  /** A built-in network (default xception). */
+  backbone?: BuiltinName;
+  /** A TF.js layers model.json instead of a built-in network. */
   backboneModel?: string;
   preprocess?: PreprocessMode;
   featureLayer?: string;
@@ -39,29 +41,31 @@ export interface ResolvedBackbone {
  */
 export async function resolveBackbone(req: BackboneRequest, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedBackbone> {
   if (req.backboneModel) return resolveLayersModel(req);
-  if (req.backbone && req.backbone !== 'xception') throw new StudioError('invalid-argument', `--backbone expects "xception", got "${req.backbone}" (use --backbone-model <model.json> for another network)`);
-  if (req.featureLayer) throw new StudioError('invalid-argument', '--feature-layer applies to --backbone-model only (Xception gives its 2048-d average-pooled feature)');
-  if (req.preprocess && req.preprocess !== 'tf') throw new StudioError('invalid-argument', `Xception uses preprocessing "tf" (x / 127.5 - 1); --preprocess ${req.preprocess} applies to --backbone-model only`);
-  const inputSize = req.inputSize ?? XCEPTION_DEFAULT_INPUT;
-  if (!Number.isInteger(inputSize) || inputSize < XCEPTION_MIN_INPUT) throw new StudioError('invalid-argument', `--input-size expects an integer >= ${XCEPTION_MIN_INPUT} for Xception, got ${inputSize}`);
-  const common = { kind: 'xception' as const, featureLayer: null, inputSize, preprocess: 'tf', preprocessVersion: PREPROCESS_VERSION };
+  const name = req.backbone ?? 'xception';
+  if (!isBuiltinName(name)) throw new StudioError('invalid-argument', `--backbone expects one of ${BUILTIN_NAMES.join(', ')}, got "${String(name)}" (use --backbone-model <model.json> for another network)`);
+  const net = BUILTIN_FACTS[name];
+  if (req.featureLayer) throw new StudioError('invalid-argument', `--feature-layer applies to --backbone-model only (${net.displayName} gives its ${net.featureDim}-d average-pooled feature)`);
+  if (req.preprocess && req.preprocess !== net.preprocess) throw new StudioError('invalid-argument', `${net.displayName} uses preprocessing "${net.preprocess}"; --preprocess ${req.preprocess} applies to --backbone-model only`);
+  const inputSize = req.inputSize ?? net.defaultInput;
+  if (!Number.isInteger(inputSize) || inputSize < net.minInput) throw new StudioError('invalid-argument', `--input-size expects an integer >= ${net.minInput} for ${net.displayName}, got ${inputSize}`);
+  const common = { kind: name, featureLayer: null, inputSize, preprocess: net.preprocess, preprocessVersion: PREPROCESS_VERSION };
 
   if (req.randomInit) {
     if (req.weights) throw new StudioError('invalid-argument', '--random-init and --weights exclude each other');
     const weightsHash = `random-init:${RANDOM_INIT_SEED}`;
     return {
-      spec: { kind: 'xception', randomInit: true, inputSize, seed: RANDOM_INIT_SEED },
-      record: { ...common, key: key('xception', weightsHash, null, inputSize, 'tf'), name: 'Xception (random init)', weightsHash, source: null, randomInit: true },
+      spec: { kind: name, randomInit: true, inputSize, seed: RANDOM_INIT_SEED },
+      record: { ...common, key: key(name, weightsHash, null, inputSize, net.preprocess), name: `${net.displayName} (random init)`, weightsHash, source: null, randomInit: true },
     };
   }
   let weightsFile = req.weights;
   if (!weightsFile) {
-    // The file with the top works too (the network is cut at avg_pool); the notop one is preferred.
-    const found = (await findOfficialWeights(false, env)) ?? (await findOfficialWeights(true, env));
+    // The file with the top works too (the network is cut at its pooling); the notop one is preferred.
+    const found = (await findOfficialWeights(false, env, name)) ?? (await findOfficialWeights(true, env, name));
     if (!found) {
       throw new StudioError(
         'not-found',
-        'no Xception weights: the official file xception_weights_tf_dim_ordering_tf_kernels_notop.h5 is not in the studio cache. Run `xstudio weights fetch` to download it, `xstudio weights import <file>` if you have it, pass --weights <file>, or --random-init for a demo backbone',
+        `no ${net.displayName} weights: the official file ${net.weights.notop.fileName} is not in the studio cache. Run \`xstudio weights fetch --backbone ${name}\` to download it, \`xstudio weights import <file>\` if you have it, pass --weights <file>, or --random-init for a demo backbone`,
       );
     }
     weightsFile = found.file;
@@ -69,16 +73,28 @@ export async function resolveBackbone(req: BackboneRequest, env: NodeJS.ProcessE
   weightsFile = path.resolve(weightsFile);
   if (!fs.existsSync(weightsFile)) throw new StudioError('not-found', `--weights: file ${weightsFile} does not exist`);
   const weightsHash = await fileDigest(weightsFile, 'sha256');
-  const official = knownByMd5(await fileDigest(weightsFile, 'md5'));
-  const name = official ? 'Xception (ImageNet, official Keras weights)' : `Xception (${path.basename(weightsFile)})`;
+  const known = knownByMd5(await fileDigest(weightsFile, 'md5')) ?? knownByFileName(path.basename(weightsFile));
+  const official = known && known.backbone === name;
+  const label = official ? `${net.displayName} (ImageNet, official Keras weights)` : `${net.displayName} (${path.basename(weightsFile)})`;
   return {
-    spec: { kind: 'xception', weightsFile, inputSize },
-    record: { ...common, key: key('xception', weightsHash, null, inputSize, 'tf'), name, weightsHash, source: weightsFile, randomInit: false },
+    spec: { kind: name, weightsFile, inputSize },
+    record: { ...common, key: key(name, weightsHash, null, inputSize, net.preprocess), name: label, weightsHash, source: weightsFile, randomInit: false },
   };
 }
 
+/** The built-in backbones as the contract lists them (UI pickers, `xstudio backbones`). */
+export function builtinBackboneInfos(): BuiltinBackboneInfo[] {
+  return BUILTIN_NAMES.map((n) => {
+    const b = BUILTIN_FACTS[n];
+    return {
+      name: n, displayName: b.displayName, inputSize: b.defaultInput, minInputSize: b.minInput, featureDim: b.featureDim,
+      preprocess: b.preprocess, params: b.kerasParamsNoTop, imagenetTop1: b.imagenetTop1, blocks: b.blocks,
+    };
+  });
+}
+
 async function resolveLayersModel(req: BackboneRequest): Promise<ResolvedBackbone> {
-  if (req.weights || req.randomInit) throw new StudioError('invalid-argument', '--weights and --random-init apply to Xception only; a --backbone-model carries its own weights');
+  if (req.weights || req.randomInit) throw new StudioError('invalid-argument', '--weights and --random-init apply to the built-in backbones only; a --backbone-model carries its own weights');
   const modelJson = path.resolve(req.backboneModel!);
   if (!req.preprocess) throw new StudioError('invalid-argument', `--backbone-model ${modelJson}: say how its inputs are scaled with --preprocess tf|torch|caffe|unit`);
   let topology: { modelTopology?: unknown; weightsManifest?: { paths: string[] }[] };

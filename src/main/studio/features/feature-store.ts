@@ -1,11 +1,12 @@
 import { StudioError } from '../../../shared/errors.ts';
+import type { BuiltinName } from '../../ml/backbones/catalog.ts';
 import type { Project } from '../project.ts';
 
 /** A backbone as the project remembers it (table `backbones`). */
 export interface BackboneRecord {
   key: string;
   backboneId: string | null;
-  kind: 'xception' | 'layers-model';
+  kind: BuiltinName | 'layers-model';
   name: string;
   weightsHash: string;
   source: string | null;
@@ -21,7 +22,7 @@ export interface BackboneRecord {
 interface BackboneRow {
   key: string;
   backbone_id: string | null;
-  kind: 'xception' | 'layers-model';
+  kind: BuiltinName | 'layers-model';
   name: string;
   weights_hash: string;
   source: string | null;

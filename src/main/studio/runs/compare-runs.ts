@@ -1,4 +1,5 @@
 import { StudioError } from '../../../shared/errors.ts';
+import { BUILTIN_FACTS, isBuiltinName } from '../../ml/backbones/catalog.ts';
 import type { Project } from '../project.ts';
 import { evaluationPredictions, latestEvaluation, requireRun, type Part, type RunRecord } from './run-store.ts';
 
@@ -37,6 +38,26 @@ function flatten(o: unknown, prefix = '', out: Record<string, unknown> = {}): Re
   return out;
 }
 
+/**
+ * Parameters of the whole classifier the run exports: the built-in
+ * backbone's (Keras' figure) plus the head's dense layers; null for a
+ * backbone the studio did not build (a TF.js model file).
+ */
+export function modelParams(r: RunRecord): number | null {
+  const kind = r.backboneKey.split(':')[0];
+  if (!isBuiltinName(kind) || r.featureDim == null) return null;
+  const outputs = r.classes.length === 2 ? 1 : r.classes.length;
+  let inDim = r.featureDim;
+  let head = 0;
+  for (const units of [...r.config.head.hidden, outputs]) {
+    head += inDim * units + units;
+    inDim = units;
+  }
+  return BUILTIN_FACTS[kind].kerasParamsNoTop + head;
+}
+
+const seconds = (r: RunRecord): number | null => (r.startedAt != null && r.finishedAt != null ? (r.finishedAt - r.startedAt) / 1000 : null);
+
 function describeRun(r: RunRecord): Record<string, unknown> {
   return { ...flatten(r.config), split: r.splitName, backbone: r.backboneKey, classes: r.classes.map((c) => c.name) };
 }
@@ -67,6 +88,9 @@ export function compareRuns(project: Project, aId: number, bId: number, on: Part
     m('val.accuracy', a.val.accuracy, b.val.accuracy),
     m(`${on}.accuracy`, ea?.metrics.accuracy, eb?.metrics.accuracy),
     m(`${on}.loss`, ea?.metrics.loss, eb?.metrics.loss),
+    // Across backbones: what the accuracy costs in time and size.
+    m('seconds', seconds(a), seconds(b)),
+    m('modelParams', modelParams(a), modelParams(b)),
   ];
   if (ea?.metrics.rocAuc != null || eb?.metrics.rocAuc != null) metricDiff.push(m(`${on}.rocAuc`, ea?.metrics.rocAuc, eb?.metrics.rocAuc));
 

@@ -110,13 +110,13 @@ export function imagePaths(project: Project, ids: number[]): Map<number, string>
 
 /** The spec a worker loads to rebuild a stored backbone (fine-tuning, export). */
 export function specFromRecord(b: BackboneRecord): BackboneSpec {
-  if (b.kind === 'xception') {
+  if (b.kind !== 'layers-model') {
     if (b.randomInit) {
       const seed = Number(/^random-init:(\d+)$/.exec(b.weightsHash)?.[1] ?? 0);
-      return { kind: 'xception', randomInit: true, seed, inputSize: b.inputSize };
+      return { kind: b.kind, randomInit: true, seed, inputSize: b.inputSize };
     }
     if (!b.source) throw new StudioError('not-found', `backbone ${b.key}: the project does not record its weights file`);
-    return { kind: 'xception', weightsFile: b.source, inputSize: b.inputSize };
+    return { kind: b.kind, weightsFile: b.source, inputSize: b.inputSize };
   }
   if (!b.source) throw new StudioError('not-found', `backbone ${b.key}: the project does not record its model.json`);
   return { kind: 'layers-model', modelJson: b.source, featureLayer: b.featureLayer ?? undefined, preprocess: b.preprocess as PreprocessMode };

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, ImageFeaturesResult, WeightsStatus } from '../../../shared/api.ts';
+import { builtinBackboneInfos, type BackboneRequest } from '../features/backbone-choice.ts';
 import { listBackbones, latestBackbone } from '../features/feature-store.ts';
 import { fetchWeights } from '../weights/fetch-weights.ts';
 import { KNOWN_WEIGHTS } from '../weights/known-weights.ts';
@@ -39,9 +40,11 @@ async function weightsStatus(): Promise<WeightsStatus> {
   const entries = await listWeights();
   return {
     cacheDir: weightsDir(),
+    backbones: builtinBackboneInfos(),
     files: KNOWN_WEIGHTS.map((k) => {
       const e = entries.find((x) => x.id === k.id);
       return {
+        backbone: k.backbone,
         variant: k.includeTop ? 'top' : 'notop',
         fileName: k.fileName,
         present: !!e?.file,
@@ -50,6 +53,15 @@ async function weightsStatus(): Promise<WeightsStatus> {
         expectedMd5: k.md5,
       };
     }),
+  };
+}
+
+/** The contract's extraction config in the words of the core's backbone choice (one mapping for extract and features). */
+function backboneRequestOf(c: ExtractionConfig): BackboneRequest {
+  return {
+    backbone: c.backbone === 'layers-model' ? undefined : c.backbone,
+    backboneModel: c.backbone === 'layers-model' ? c.modelJson : undefined,
+    preprocess: c.preprocess, featureLayer: c.featureLayer, weights: c.weightsFile, randomInit: c.randomInit, inputSize: c.inputSize,
   };
 }
 
@@ -71,9 +83,9 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
       return backend;
     },
     getWeightsStatus: () => weightsStatus(),
-    async fetchWeights({ top, url, md5 }) {
-      const job = ctx.jobs.start('weights-fetch', `Downloading the Xception weights${top ? ' (with top)' : ''}`, (h) =>
-        fetchWeights({ top, url, md5, signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total ?? 0, unit: 'bytes' }) }), { unit: 'bytes' });
+    async fetchWeights({ top, url, md5, backbone }) {
+      const job = ctx.jobs.start('weights-fetch', `Downloading the ${backbone ?? 'xception'} weights${top ? ' (with top)' : ''}`, (h) =>
+        fetchWeights({ top, url, md5, backbone, signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total ?? 0, unit: 'bytes' }) }), { unit: 'bytes' });
       return { jobId: job.id };
     },
     async importWeights({ file }) {
@@ -90,16 +102,10 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
       const project = ctx.project();
       // Loaded on first use: extraction pulls in the ML stack.
       const { extractFeatures } = await import('../features/extract-features.ts');
-      const what = c.backbone === 'layers-model' ? `layers model ${c.modelJson}` : `xception${c.randomInit ? ' (random init)' : ''}`;
-      const job = ctx.jobs.start('extract', `Extracting features (${what}, ${c.inputSize ?? 299} px)`, async (h): Promise<ExtractionResult> => {
+      const what = c.backbone === 'layers-model' ? `layers model ${c.modelJson}` : `${c.backbone}${c.randomInit ? ' (random init)' : ''}`;
+      const job = ctx.jobs.start('extract', `Extracting features (${what}${c.inputSize ? `, ${c.inputSize} px` : ''})`, async (h): Promise<ExtractionResult> => {
         const r = await extractFeatures(project, {
-          backbone: c.backbone === 'xception' ? 'xception' : undefined,
-          backboneModel: c.backbone === 'layers-model' ? c.modelJson : undefined,
-          preprocess: c.preprocess,
-          featureLayer: c.featureLayer,
-          weights: c.weightsFile,
-          randomInit: c.randomInit,
-          inputSize: c.inputSize,
+          ...backboneRequestOf(c),
           batchSize: c.batchSize,
           workers: c.workers,
           runner: ctx.runner(),
@@ -124,11 +130,7 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
     },
     async computeImageFeatures({ files, backbone: c, seed }) {
       const { resolveBackbone } = await import('../features/backbone-choice.ts');
-      const { spec } = await resolveBackbone({
-        backbone: c.backbone === 'xception' ? 'xception' : undefined,
-        backboneModel: c.backbone === 'layers-model' ? c.modelJson : undefined,
-        preprocess: c.preprocess, featureLayer: c.featureLayer, weights: c.weightsFile, randomInit: c.randomInit, inputSize: c.inputSize,
-      });
+      const { spec } = await resolveBackbone(backboneRequestOf(c));
       const job = ctx.jobs.start('extract', `Computing features of ${files.length} file(s)`, (h) =>
         ctx.runner().run<ImageFeaturesResult>('image-features', { spec: seed !== undefined && spec.kind === 'xception' ? { ...spec, seed } : spec, files: files.map((f) => path.resolve(f)), batchSize: c.batchSize }, {
           signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total, unit: 'images' }),

@@ -19,6 +19,7 @@ import { getRun, latestEvaluation, listRunRecords, markInterruptedRuns, requireR
 import type { RunProgress } from '../runs/train-run.ts';
 import { type ServiceArea, type ServiceContext } from './context.ts';
 import { runPredictions } from '../runs/run-predictions.ts';
+import { modelParams } from '../runs/compare-runs.ts';
 import { historyStateOf } from './views.ts';
 
 export interface RunsArea {
@@ -51,6 +52,7 @@ export function runSummary(project: Project, r: RunRecord, positions = queuePosi
     split: r.splitName,
     backbone: r.backboneName ?? r.backboneKey,
     randomInit: r.randomInit,
+    modelParams: modelParams(r),
     epochs: totalEpochs(r.config),
     bestEpoch: r.bestEpoch,
     val: r.val.loss !== null && r.val.accuracy !== null ? { loss: r.val.loss, accuracy: r.val.accuracy } : null,
@@ -107,6 +109,10 @@ export function runsArea(ctx: ServiceContext): RunsArea {
   return {
     calls: {
       getRunDefaults: async () => parseRunConfig({}) as RunDetail['config'],
+      async estimateRun({ split, backbone, config }) {
+        const { estimateRun } = await import('../runs/estimate-run.ts');
+        return estimateRun(ctx.project(), { split, backbone, config: parseRunConfig(config ?? {}, 'estimateRun config'), runner: ctx.runner() });
+      },
       async startRun({ split, backbone, config, name }) {
         const project = ctx.project();
         const full = parseRunConfig(config ?? {});

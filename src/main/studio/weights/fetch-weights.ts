@@ -3,10 +3,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/errors.ts';
+import type { BuiltinName } from '../../ml/backbones/catalog.ts';
 import { knownWeights } from './known-weights.ts';
 import { fileDigest, findOfficialWeights, weightsDir } from './weights-cache.ts';
 
 export interface FetchOptions {
+  /** Which built-in backbone's file (default xception). */
+  backbone?: BuiltinName;
   /** The file with the ImageNet top instead of the feature-extraction one. */
   top?: boolean;
   /** Download from here instead of the Keras address (mirrors, tests); env XSTUDIO_WEIGHTS_URL. */
@@ -21,7 +24,7 @@ export interface FetchOptions {
 export type { WeightsFetchResult as FetchResult };
 
 /**
- * Gets the official Xception weights into the studio cache: nothing to do
+ * Gets a built-in backbone's official Keras weights into the studio cache: nothing to do
  * when the cache (or Keras' ~/.keras/models) already has them; otherwise a
  * download into `<name>.part` that resumes with an HTTP Range request after
  * an interruption, is checked against the md5, and is renamed into place
@@ -29,20 +32,21 @@ export type { WeightsFetchResult as FetchResult };
  */
 export async function fetchWeights(o: FetchOptions = {}): Promise<WeightsFetchResult> {
   const env = o.env ?? process.env;
-  const known = knownWeights(Boolean(o.top));
+  const known = knownWeights(Boolean(o.top), o.backbone ?? 'xception');
   const url = o.url ?? env.XSTUDIO_WEIGHTS_URL ?? known.url;
-  const md5 = (o.md5 ?? env.XSTUDIO_WEIGHTS_MD5 ?? known.md5).toLowerCase();
-  const official = url === known.url && md5 === known.md5;
+  const expected = (o.md5 ?? env.XSTUDIO_WEIGHTS_MD5 ?? known.md5)?.toLowerCase() ?? null;
+  const md5 = expected ?? '';
+  const official = url === known.url && expected === known.md5;
 
   if (official) {
-    const found = await findOfficialWeights(known.includeTop, env);
-    if (found) return { file: found.file, md5, bytes: fs.statSync(found.file).size, source: found.source, resumedFrom: 0, url };
+    const found = await findOfficialWeights(known.includeTop, env, known.backbone);
+    if (found) return { file: found.file, md5: await fileDigest(found.file, 'md5'), md5Checked: expected !== null, bytes: fs.statSync(found.file).size, source: found.source, resumedFrom: 0, url };
   }
   const dir = weightsDir(env);
   fs.mkdirSync(dir, { recursive: true });
   const target = path.join(dir, known.fileName);
-  if (!official && fs.existsSync(target) && (await fileDigest(target, 'md5')) === md5) {
-    return { file: target, md5, bytes: fs.statSync(target).size, source: 'studio-cache', resumedFrom: 0, url };
+  if (!official && expected !== null && fs.existsSync(target) && (await fileDigest(target, 'md5')) === md5) {
+    return { file: target, md5, md5Checked: true, bytes: fs.statSync(target).size, source: 'studio-cache', resumedFrom: 0, url };
   }
   const part = target + '.part';
 
@@ -113,12 +117,16 @@ export async function fetchWeights(o: FetchOptions = {}): Promise<WeightsFetchRe
   }
 
   function finish(got: string): WeightsFetchResult {
-    if (got !== md5) {
+    if (expected !== null && got !== expected) {
       fs.rmSync(part, { force: true });
-      throw new StudioError('invalid-argument', `downloaded ${url} has md5 ${got}, expected ${md5}; the partial file was deleted — run the command again`);
+      throw new StudioError('invalid-argument', `downloaded ${url} has md5 ${got}, expected ${expected}; the partial file was deleted — run the command again`);
+    }
+    if (expected === null && !isHdf5(part)) {
+      fs.rmSync(part, { force: true });
+      throw new StudioError('invalid-argument', `downloaded ${url} is not an HDF5 file (Keras publishes no md5 for it, so its structure is what is checked); the partial file was deleted`);
     }
     fs.renameSync(part, target);
-    return { file: target, md5, bytes: fs.statSync(target).size, source: 'download', resumedFrom, url };
+    return { file: target, md5: got, md5Checked: expected !== null, bytes: fs.statSync(target).size, source: 'download', resumedFrom, url };
   }
 }
 
@@ -128,4 +136,16 @@ function totalSize(res: Response, have: number): number | null {
   if (m) return Number(m[1]);
   const len = res.headers.get('content-length');
   return len ? Number(len) + (res.status === 206 ? have : 0) : null;
+}
+
+/** The HDF5 signature at offset 0 (Keras files have no user block). */
+function isHdf5(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    fs.readSync(fd, head, 0, 8, 0);
+    return head.equals(Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]));
+  } finally {
+    fs.closeSync(fd);
+  }
 }

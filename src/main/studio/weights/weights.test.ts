@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeXceptionWeightsFile } from '../../../../test/helpers/keras-weights.ts';
+import { writeBuiltinWeightsFile, writeXceptionWeightsFile } from '../../../../test/helpers/keras-weights.ts';
+import { resolveBackbone } from '../features/backbone-choice.ts';
 import { fetchWeights } from './fetch-weights.ts';
 import { importWeights } from './import-weights.ts';
 import { knownWeights } from './known-weights.ts';
@@ -113,6 +114,39 @@ describe('weights fetch', () => {
   });
 });
 
+describe('weights fetch per backbone', () => {
+  it('MobileNetV2 (no md5 published by Keras): an HDF5 body lands under the official name, anything else is refused', async () => {
+    const h5 = path.join(dir, 'served-mobilenet.h5');
+    await writeBuiltinWeightsFile('mobilenet_v2', h5, { seed: 9 });
+    const served = fs.readFileSync(h5);
+    const srv = http.createServer((req, res) => {
+      const data = req.url === '/junk' ? Buffer.from('<html>not found</html>') : served;
+      res.writeHead(200, { 'content-length': data.length });
+      res.end(data);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const at = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    try {
+      const env = { ...envFor('fetch-mobilenet'), XSTUDIO_WEIGHTS_URL: `${at}/m.h5` };
+      const r = await fetchWeights({ backbone: 'mobilenet_v2', env });
+      expect(r).toMatchObject({ file: path.join(weightsDir(env), 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5'), md5Checked: false, source: 'download' });
+      expect(fs.readFileSync(r.file).equals(served)).toBe(true);
+      const junkEnv = { ...envFor('fetch-mobilenet-junk'), XSTUDIO_WEIGHTS_URL: `${at}/junk` };
+      await expect(fetchWeights({ backbone: 'mobilenet_v2', env: junkEnv })).rejects.toThrow(/is not an HDF5 file \(Keras publishes no md5 for it/);
+      expect(fs.existsSync(path.join(weightsDir(junkEnv), knownWeights(false, 'mobilenet_v2').fileName))).toBe(false);
+    } finally {
+      srv.close();
+    }
+  });
+
+  it('knows the official file, address and md5 of each backbone', () => {
+    expect(knownWeights(false, 'resnet50')).toMatchObject({ fileName: 'resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5', md5: '4d473c1dd8becc155b73f8504c6f6626', url: 'https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5' });
+    expect(knownWeights(false, 'efficientnet_b0')).toMatchObject({ fileName: 'efficientnetb0_notop.h5', md5: '50bc09e76180e00e4465e1a485ddc09d', url: 'https://storage.googleapis.com/keras-applications/efficientnetb0_notop.h5' });
+    expect(knownWeights(false, 'mobilenet_v2')).toMatchObject({ md5: null, url: 'https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5' });
+    expect(knownWeights(false)).toMatchObject({ fileName: 'xception_weights_tf_dim_ordering_tf_kernels_notop.h5', md5: 'b0042744bf5b25fce3cb969f33bebb97' });
+  });
+});
+
 describe('weights import', () => {
   it('accepts an unofficial file that loads into Xception, with a warning, and lists it', async () => {
     const env = envFor('import');
@@ -120,7 +154,8 @@ describe('weights import', () => {
     await writeXceptionWeightsFile(file, { seed: 3 });
     const r = await importWeights(file, { env });
     expect(r.official).toBeNull();
-    expect(r.warning).toMatch(/not one of the official Keras Xception files/);
+    expect(r.warning).toMatch(/not one of the official Keras weights files; it loads into xception/);
+    expect(r.backbone).toBe('xception');
     expect(r.file).toBe(path.join(weightsDir(env), 'imported', 'mine.h5'));
     expect(fs.readFileSync(r.file).equals(fs.readFileSync(file))).toBe(true);
     const list = await listWeights(env);
@@ -131,7 +166,30 @@ describe('weights import', () => {
     const env = envFor('import-bad');
     const file = path.join(dir, 'junk.h5');
     fs.writeFileSync(file, 'not hdf5 at all');
-    await expect(importWeights(file, { env })).rejects.toThrow(new RegExp(`${file.replace(/[.]/g, '\\.')} is not an official Keras Xception file .*does not load into Xception`));
+    await expect(importWeights(file, { env })).rejects.toThrow(new RegExp(`${file.replace(/[.]/g, '\\.')} is not an official Keras weights file .*does not load into any built-in backbone`));
     expect(fs.existsSync(path.join(weightsDir(env), 'imported'))).toBe(false);
   });
+
+  it('recognises the network of an unofficial file by loading it, and takes a MobileNetV2 file by its official name (Keras publishes no md5 for it)', async () => {
+    const env = envFor('import-mobilenet');
+    const mine = path.join(dir, 'my-resnet.h5');
+    await writeBuiltinWeightsFile('resnet50', mine, { seed: 5 });
+    const r = await importWeights(mine, { env });
+    expect(r).toMatchObject({ backbone: 'resnet50', official: null });
+    expect(r.warning).toMatch(/loads into resnet50.*--backbone resnet50/);
+
+    const named = path.join(dir, 'mn', knownWeights(false, 'mobilenet_v2').fileName);
+    fs.mkdirSync(path.dirname(named), { recursive: true });
+    await writeBuiltinWeightsFile('mobilenet_v2', named, { seed: 6 });
+    const m = await importWeights(named, { env });
+    expect(m).toMatchObject({ backbone: 'mobilenet_v2', official: 'mobilenet_v2-notop', file: path.join(weightsDir(env), knownWeights(false, 'mobilenet_v2').fileName) });
+    expect(m.warning).toBeUndefined();
+    const list = await listWeights(env);
+    expect(list.find((w) => w.id === 'mobilenet_v2-notop')).toMatchObject({ backbone: 'mobilenet_v2', source: 'studio-cache', md5: null });
+    // extract --backbone mobilenet_v2 then finds it with no --weights.
+    const chosen = await resolveBackbone({ backbone: 'mobilenet_v2' }, env);
+    expect(chosen.spec).toMatchObject({ kind: 'mobilenet_v2', weightsFile: m.file, inputSize: 224 });
+    expect(chosen.record).toMatchObject({ kind: 'mobilenet_v2', name: 'MobileNetV2 (ImageNet, official Keras weights)', preprocess: 'tf' });
+    await expect(resolveBackbone({ backbone: 'efficientnet_b0' }, env)).rejects.toThrow(/no EfficientNetB0 weights.*efficientnetb0_notop\.h5.*xstudio weights fetch --backbone efficientnet_b0/);
+  }, 60_000);
 });

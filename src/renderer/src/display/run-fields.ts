@@ -1,6 +1,6 @@
 // The run form's text fields: each one parsed and checked as it is typed, with
 // a message in words beside it. The limits are those of the core's run
-// configuration schema (src/main/ml/run-config.ts), so a form that passes here
+// configuration schema (src/shared/run-config.ts), so a form that passes here
 // is accepted by startRun.
 import type { RunConfig } from '../../../shared/api.ts';
 

@@ -62,6 +62,24 @@ describe('useTrainingStore', () => {
     expect(training.extractError).toMatch(/out of memory/);
   });
 
+  it('measures a fine-tuning run first, shows how long it will take and starts it only when confirmed', async () => {
+    const training = useTrainingStore();
+    await training.load();
+    training.updateForm((f) => {
+      f.config.fineTune.epochs = 2;
+    });
+    const asked: string[] = [];
+    training.setConfirmStart(async (e) => (asked.push(e.message), false));
+    expect(await training.startRun()).toBeNull();
+    expect(fake.inputsOf('estimateRun')[0]).toMatchObject({ config: { fineTune: { epochs: 2 } } });
+    expect(asked).toEqual(['fine-tuning will take about 3 s']);
+    expect(training.estimate?.totalSeconds).toBe(6);
+    expect(fake.inputsOf('startRun')).toHaveLength(0);
+    training.setConfirmStart(async () => true);
+    expect(await training.startRun()).not.toBeNull();
+    expect(fake.inputsOf('startRun')).toHaveLength(1);
+  });
+
   it('says why a run could not start', async () => {
     const training = useTrainingStore();
     await training.load();

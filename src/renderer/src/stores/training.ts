@@ -11,6 +11,7 @@ import type {
   RunBatchEvent,
   RunConfig,
   RunEpochEvent,
+  RunEstimate,
   RunQueue,
   RunSummary,
   WeightsStatus,
@@ -66,7 +67,17 @@ export const useTrainingStore = defineStore('training', () => {
   // The job started here, or any one running (started before a reload, or elsewhere).
   const extractionJob = computed(() => jobs.activeOf('extract') ?? (extractionJobId.value ? (jobs.jobs[extractionJobId.value] ?? null) : null));
   const weightsJob = computed(() => jobs.activeOf('weights-fetch') ?? (weightsJobId.value ? (jobs.jobs[weightsJobId.value] ?? null) : null));
-  const officialWeightsPresent = computed(() => weights.value?.files.some((f) => f.variant === 'notop' && f.present) ?? false);
+  /** Asks before fine-tuning starts; tests replace it. */
+  let confirmStart = async (e: RunEstimate): Promise<boolean> =>
+    globalThis.confirm ? globalThis.confirm(`${e.message}.${e.long ? ' That is more than an hour.' : ''} Start the run?`) : true;
+  function setConfirmStart(f: (e: RunEstimate) => Promise<boolean>): void {
+    confirmStart = f;
+  }
+
+  // The chosen built-in backbone's official weights (either file: the one with the top is cut at its pooling).
+  const officialWeightsPresent = computed(() => weights.value?.files.some((f) => f.backbone === extraction.value.backbone && f.present) ?? false);
+  /** The last pre-run fine-tuning estimate (shown, and confirmed before the run starts). */
+  const estimate = ref<RunEstimate | null>(null);
 
   async function attempt<T>(fn: () => Promise<T>, onError: (message: string) => void): Promise<T | null> {
     try {
@@ -103,7 +114,7 @@ export const useTrainingStore = defineStore('training', () => {
   // ── weights ──
   async function fetchWeights(): Promise<void> {
     weightsError.value = null;
-    const ref_ = await attempt(() => getStudioApi().fetchWeights({}), (m) => (weightsError.value = m));
+    const ref_ = await attempt(() => getStudioApi().fetchWeights({ backbone: extraction.value.backbone === 'layers-model' ? undefined : extraction.value.backbone }), (m) => (weightsError.value = m));
     if (!ref_) return;
     weightsJobId.value = ref_.jobId;
     const job = await jobs.waitFor(ref_.jobId);
@@ -173,6 +184,12 @@ export const useTrainingStore = defineStore('training', () => {
     runError.value = null;
     try {
       const f = form.value;
+      estimate.value = null;
+      if (f.config.fineTune.epochs > 0) {
+        // Measure a few fine-tuning steps first and say how long it will take; the user confirms.
+        estimate.value = await getStudioApi().estimateRun({ split: f.split || undefined, backbone: f.backbone || undefined, config: f.config });
+        if (estimate.value && !(await confirmStart(estimate.value))) return null;
+      }
       const run = await getStudioApi().startRun({
         name: f.name.trim() || undefined,
         split: f.split || undefined,
@@ -315,7 +332,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   return {
     reset, backend, backendError, weights, weightsError, weightsJobId, weightsJob, features, extraction, extractionJobId, extractionJob, extractError,
-    defaults, form, runError, starting, queue, live, officialWeightsPresent,
-    load, loadBackend, loadFeatures, loadWeights, fetchWeights, importWeights, updateExtraction, startExtraction, cancelExtraction, updateForm, resetForm, startRun, cancelRun, connect,
+    defaults, form, runError, starting, queue, live, officialWeightsPresent, estimate,
+    load, loadBackend, loadFeatures, loadWeights, fetchWeights, importWeights, updateExtraction, startExtraction, cancelExtraction, updateForm, resetForm, startRun, cancelRun, connect, setConfirmStart,
   };
 });

@@ -106,7 +106,7 @@ export class FakeStudioApi {
   }
   addRun(id: number, name: string, lr: number): RunDetail {
     const run: RunDetail = {
-      id, name, state: 'done', createdAt: id, startedAt: id, finishedAt: id + 1000, split: 'main', backbone: 'xception', randomInit: true, epochs: 2, bestEpoch: 2,
+      id, name, state: 'done', createdAt: id, startedAt: id, finishedAt: id + 1000, split: 'main', backbone: 'xception', randomInit: true, modelParams: 21_222_000, epochs: 2, bestEpoch: 2,
       val: { loss: 0.3, accuracy: 0.9 }, test: null, labelsChangedSince: false, error: null, queuePosition: null,
       config: { seed: 1, head: { hidden: [256, 128], dropout: 0.5, activation: 'relu', optimizer: { kind: 'sgd', lr }, schedule: { kind: 'constant' }, batchSize: 32, epochs: 2, l2: 0, classWeights: null, earlyStopping: null }, fineTune: { epochs: 0, optimizer: { kind: 'sgd', lr: 0.005 }, batchSize: 16, trainableFrom: 'all', freezeBatchNorm: true, augmentation: null } },
       classes: ['cat', 'dog'],
@@ -202,12 +202,20 @@ export class FakeStudioApi {
       return s;
     },
     getBackend: async () => ({ chosen: 'wasm', label: 'CPU (WebAssembly) — slow', slow: true, gpuName: null, reason: 'the native packages are not installed', simd: true, backends: [] }),
-    getWeightsStatus: async () => ({ cacheDir: '/c', files: [{ variant: 'notop', fileName: 'x_notop.h5', present: false, path: null, bytes: null, expectedMd5: 'b0' }] }),
+    getWeightsStatus: async () => ({
+      cacheDir: '/c',
+      files: [{ backbone: 'xception', variant: 'notop', fileName: 'x_notop.h5', present: false, path: null, bytes: null, expectedMd5: 'b0' }],
+      backbones: [{ name: 'xception', displayName: 'Xception', inputSize: 299, minInputSize: 71, featureDim: 2048, preprocess: 'tf', params: 20_861_480, imagenetTop1: 0.79, blocks: { first: 1, last: 14, describe: 'block1…block14' } }],
+    }),
     getFeatureStatus: async () => ({ backbones: [], latest: null, totalImages: this.images.length }),
     startExtraction: async () => ({ jobId: 'extract-1' }),
     listJobs: async () => this.jobs,
     cancelJob: async ({ jobId }) => ({ ...this.jobs.find((j) => j.id === jobId)!, state: 'cancelled' }),
     getRunDefaults: async () => this.addRunTemplate(),
+    estimateRun: async (req) => (req.config?.fineTune?.epochs ? {
+      backbone: 'xception:k', backboneName: 'Xception', backend: 'wasm', note: null, epochs: req.config.fineTune.epochs, trainImages: 4, valImages: 2, batchSize: 8,
+      stepsMeasured: 2, secondsPerBatch: 2, secondsPerEpoch: 3, totalSeconds: 3 * req.config.fineTune.epochs, long: false, message: 'fine-tuning will take about 3 s',
+    } : null),
     startRun: async (req) => {
       const run = this.addRun(this.runs.length + 1, req.name ?? `run-${this.runs.length + 1}`, 0.01);
       run.state = 'running';

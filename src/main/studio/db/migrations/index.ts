@@ -5,6 +5,7 @@ import { runs } from './003-runs.ts';
 import { speedIndexes } from './004-speed-indexes.ts';
 import { userDecisions } from './005-user-decisions.ts';
 import { jobOwners } from './006-job-owners.ts';
+import { builtinBackbones } from './007-builtin-backbones.ts';
 
 /** Every schema change, in order. Append only: never edit a migration that has shipped. */
-export const migrations: readonly Migration[] = [foundation, features, runs, speedIndexes, userDecisions, jobOwners];
+export const migrations: readonly Migration[] = [foundation, features, runs, speedIndexes, userDecisions, jobOwners, builtinBackbones];
