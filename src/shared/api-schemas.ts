@@ -153,6 +153,7 @@ export const callSchemas: Schemas = {
     mode: z.enum(['none', 'copy', 'link']).optional(),
   }).strict(),
   getRunReport: z.object({ id }).strict(),
+  getSuspects: empty,
   findSuspects: z.object({
     runId: id.optional(),
     folds: z.number().int().min(2).max(20).optional(),

@@ -273,6 +273,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         return ctx.suspects().saveOutcome(await job.done);
       },
       predictImages: (req) => predictFiles(ctx, req),
+      getSuspects: async () => ctx.suspects().current(),
       async confirmLabels({ imageIds }) {
         return { confirmed: ctx.suspects().confirm(imageIds) };
       },
