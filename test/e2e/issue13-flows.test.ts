@@ -266,4 +266,16 @@ describe.skipIf(notReady)('issue 13: broken flows', () => {
     await expect.poll(() => progress.textContent()).toContain(`1 / ${found.items.length} reviewed (0 relabelled, 1 confirmed)`);
     await screenshot(page, 'issue13-9-suspects-resumed');
   });
+
+  it('screenshots of every view at 1440 × 900 and 1920 × 1200', async () => {
+    for (const size of [{ width: 1440, height: 900 }, { width: 1920, height: 1200 }]) {
+      await page.setViewportSize(size);
+      for (const view of ['projects', 'gallery', 'splits', 'training', 'runs', 'suspects']) {
+        await nav(view);
+        await page.waitForTimeout(400);
+        await screenshot(page, `issue13-view-${view}-${size.width}x${size.height}`);
+      }
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
 });
