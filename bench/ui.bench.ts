@@ -220,7 +220,7 @@ async function liveCurvesAndJobs(): Promise<void> {
     const viewMs = (await shownAt) - endedAt;
     const load = (await import('node:os')).loadavg()[0];
     console.log(`\nlive curves of a 1,500-epoch run (12,000 batch events, ${fmt(runS)} s; load average ${fmt(load)}):`);
-    console.log(`${'longest main-thread task during the run'.padEnd(44)} ${fmt(longest).padStart(9)} ms   ${over} tasks over 50 ms (target: none over 50 ms)`);
+    console.log(`${'longest main-thread task during the run'.padEnd(44)} ${fmt(longest).padStart(9)} ms   ${over} long tasks of 50 ms or more (target: none over 50 ms)`);
     console.log(`${'job end → Training view shows its result'.padEnd(44)} ${fmt(viewMs).padStart(9)} ms   (an extraction ending; the page is told by job.finished)`);
     await context.close();
   } finally {
