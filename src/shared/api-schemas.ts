@@ -174,6 +174,7 @@ export const callSchemas: Schemas = {
     overwrite: z.boolean().optional(),
   }).strict(),
   getRunReport: z.object({ id }).strict(),
+  getSuspects: empty,
   findSuspects: z.object({
     runId: id.optional(),
     split: nonEmpty.optional(),

@@ -995,6 +995,8 @@ export interface StudioCalls {
   predictImages: Call<PredictRequest, PredictResult>;
   // suspects
   findSuspects: Call<SuspectsRequest, SuspectList>;
+  /** The stored list of the last search (without confirmed or since-relabelled images), or null when none was made. */
+  getSuspects: Call<Empty, SuspectList | null>;
   /** The user says these labels are right: they leave the suspects list. */
   confirmLabels: Call<{ imageIds: number[] }, { confirmed: number }>;
 }
@@ -1013,7 +1015,7 @@ const callNameSet: Record<CallName, true> = {
   getBackend: true, getWeightsStatus: true, fetchWeights: true, importWeights: true, getFeatureStatus: true, startExtraction: true,
   listJobs: true, cancelJob: true,
   getRunDefaults: true, startRun: true, estimateRun: true, listRuns: true, getRunQueue: true, getRun: true, cancelRun: true, compareRuns: true, evaluateRun: true, exportRun: true, getRunReport: true,
-  findSuspects: true, confirmLabels: true,
+  findSuspects: true, getSuspects: true, confirmLabels: true,
 };
 export const CALL_NAMES = Object.keys(callNameSet) as CallName[];
 

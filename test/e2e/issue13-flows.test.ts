@@ -246,4 +246,36 @@ describe.skipIf(notReady)('issue 13: broken flows', () => {
     // The core's call refuses both or neither source, in words.
     await expect(studio.api('predictImages', { files: [studio.imagesDir] })).rejects.toThrow(/exactly one of runId/);
   });
+
+  it('9. Suspects shows the stored list after a reload; a skip is "for later", a confirm is reviewed', async () => {
+    const { images: items } = await studio.api('queryImages', { classes: ['red'], limit: 2 });
+    await studio.api('setLabel', { imageIds: items.map((i) => i.id), className: 'blue' });
+    const found = await studio.api('findSuspects', { folds: 2 });
+    expect(found.items.length).toBeGreaterThan(1);
+    await page.reload();
+    await page.waitForSelector('#app > *');
+    await nav('suspects');
+    await page.waitForSelector('[data-testid="suspect-current"]');
+    expect(await page.locator('text=Needs extracted features and labels').count()).toBe(0);
+    const progress = page.locator('[data-testid="suspects-progress"]');
+    await expect.poll(() => progress.textContent()).toContain(`0 / ${found.items.length} reviewed`);
+    await page.keyboard.press('s');
+    await expect.poll(() => progress.textContent()).toContain('1 skipped for later');
+    expect(await progress.textContent()).toContain(`0 / ${found.items.length} reviewed`);
+    await page.keyboard.press('c');
+    await expect.poll(() => progress.textContent()).toContain(`1 / ${found.items.length} reviewed (0 relabelled, 1 confirmed)`);
+    await screenshot(page, 'issue13-9-suspects-resumed');
+  });
+
+  it('screenshots of every view at 1440 × 900 and 1920 × 1200', async () => {
+    for (const size of [{ width: 1440, height: 900 }, { width: 1920, height: 1200 }]) {
+      await page.setViewportSize(size);
+      for (const view of ['projects', 'gallery', 'splits', 'training', 'runs', 'suspects']) {
+        await nav(view);
+        await page.waitForTimeout(400);
+        await screenshot(page, `issue13-view-${view}-${size.width}x${size.height}`);
+      }
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
 });

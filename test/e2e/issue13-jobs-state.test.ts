@@ -42,7 +42,7 @@ describe.skipIf(notReady)('issue 13: jobs and per-project state', () => {
   it('5. lists a job started before the tab was closed, with progress, ETA and Cancel', async () => {
     await nav('training');
     await page.check('[data-testid="random-init"]');
-    await page.fill('input[aria-label="Input size"]', '299');
+    await page.fill('input[aria-label="Input size"]', '150');
     await page.press('input[aria-label="Input size"]', 'Tab');
     await page.click('[data-testid="start-extraction"]');
     await page.waitForSelector('[data-testid="extraction-progress"]');

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { writeMobileNetLike } from '../helpers/mobilenet-like.ts';
 import { e2eReady, launchBrowser, openStudioPage, screenshot, startStudio, type RunningStudio } from './harness.ts';
 
 const notReady = e2eReady();
@@ -107,6 +108,27 @@ describe.skipIf(notReady)('issue 13: splits toggle and undo', () => {
     expect(await page.locator('text=more than 100%').count()).toBe(0);
     await expect.poll(() => page.locator('[data-testid="split-problem"]').count()).toBe(0);
     await screenshot(page, 'issue13-7-percent');
+  });
+
+  it('chooses the feature extractor in the UI: a TF.js layers model by its model.json', async () => {
+    const modelJson = await writeMobileNetLike(path.join(studio.tempDir, 'mobilenet-like'), { inputSize: 32 });
+    await nav('training');
+    await page.selectOption('[data-testid="backbone-choice"]', 'layers-model');
+    expect(await page.locator('[data-testid="random-init"]').count()).toBe(0);
+    expect(await page.isDisabled('[data-testid="start-extraction"]')).toBe(true);
+    await page.fill('input[aria-label="Model JSON file"]', modelJson);
+    await page.selectOption('select[aria-label="Preprocessing"]', 'unit');
+    await page.fill('input[aria-label="Input size"]', '32');
+    await page.press('input[aria-label="Input size"]', 'Tab');
+    await page.click('[data-testid="start-extraction"]');
+    const latest = page.locator('[data-testid="features-latest"]');
+    await expect.poll(() => latest.textContent(), { timeout: 120_000 }).toMatch(/at 32 px/);
+    const features = await studio.api('getFeatureStatus');
+    expect(features.backbones[0]).toMatchObject({ kind: 'layers-model', inputSize: 32, randomInit: false });
+    expect(await latest.textContent()).toContain(features.backbones[0].name);
+    // The run form offers it by name.
+    expect(await page.locator('select[aria-label="Features for the run"] option').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining(features.backbones[0].name)]));
+    await screenshot(page, 'issue13-backbone-layers-model');
   });
 
   it('deletes a project from the Projects view (never its images, never the open one)', async () => {

@@ -149,6 +149,9 @@ describe.skipIf(notReady)('studio workflow in the browser', () => {
     const counter = page.locator('[data-testid="test-counter"]');
     await expect.poll(() => counter.textContent()).toContain('used 0 times');
     await page.click('[data-testid="evaluate-test"]');
+    // The test part is locked: the studio asks first, saying how often it was used.
+    expect(await page.locator('[data-testid="confirm-test-text"]').textContent()).toContain('used 0 times');
+    await page.click('[data-testid="confirm-evaluate-test"]');
     await expect.poll(() => counter.textContent(), { timeout: 60_000 }).toContain('used 1 time');
     expect(await counter.textContent()).toContain('locked');
     await page.waitForSelector('.evaluation h3:has-text("On test")');

@@ -156,7 +156,8 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
         return null;
       } finally {
         running--;
-        waiting.shift()?.();
+        // Newest first: after a long scroll the tiles on screen asked last, the ones scrolled past can wait.
+        waiting.pop()?.();
         onDemand.delete(hash);
       }
     })();

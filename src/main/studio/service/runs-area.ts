@@ -280,6 +280,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         return { ...list, items: list.items.slice(0, limit ?? 200) };
       },
       predictImages: (req) => predictFiles(ctx, req),
+      getSuspects: async () => ctx.suspects().current(),
       async confirmLabels({ imageIds }) {
         return { confirmed: ctx.suspects().confirm(imageIds) };
       },

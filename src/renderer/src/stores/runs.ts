@@ -185,7 +185,7 @@ export const useRunsStore = defineStore('runs', () => {
     getStudioApi().on('run.updated', (run) => {
       const known = runs.value.find((r) => r.id === run.id);
       pending.set(run.id, run);
-      if (known && known.state === run.state) {
+      if (known && known.state === run.state && (run.state === 'running' || run.state === 'queued')) {
         if (timer === null) timer = setTimeout(flush, 250);
         return;
       }

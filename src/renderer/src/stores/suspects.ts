@@ -22,7 +22,27 @@ export const useSuspectsStore = defineStore('suspects', () => {
 
   const items = computed<SuspectItem[]>(() => list.value?.items ?? []);
   const current = computed<SuspectItem | null>(() => items.value[cursor.value] ?? null);
-  const reviewed = computed(() => Object.keys(outcomes.value).length);
+  /** Relabelled or confirmed: a skip is "later", not a review (skipped images stay in the queue). */
+  const reviewed = computed(() => Object.values(outcomes.value).filter((o) => o.kind !== 'skipped').length);
+  const skippedCount = computed(() => Object.values(outcomes.value).filter((o) => o.kind === 'skipped').length);
+  let loadedFor: string | null = null;
+
+  /** The list stored by the last search, so a reload (or another day) resumes it. */
+  async function load(): Promise<void> {
+    const file = project.status?.file ?? null;
+    if (list.value && loadedFor === file) return;
+    try {
+      const stored = await getStudioApi().getSuspects();
+      loadedFor = file;
+      if (stored && !list.value) {
+        list.value = stored;
+        cursor.value = 0;
+        outcomes.value = {};
+      }
+    } catch (err) {
+      error.value = errorText(err);
+    }
+  }
   const changedCount = computed(() => Object.values(outcomes.value).filter((o) => o.kind === 'relabelled').length);
   const thumbUrl = (hash: string): string => getStudioApi().thumbUrl(hash);
   const imageUrl = (id: number): string => getStudioApi().imageUrl(id);
@@ -99,11 +119,12 @@ export const useSuspectsStore = defineStore('suspects', () => {
 
   /** Another project was opened: its suspects are not these. */
   function reset(): void {
+    loadedFor = null;
     list.value = null;
     cursor.value = 0;
     outcomes.value = {};
     error.value = null;
   }
 
-  return { reset, list, cursor, outcomes, computing, error, folds, runId, items, current, reviewed, changedCount, thumbUrl, imageUrl, compute, move, relabelTo, relabelByKey, acceptSuggestion, confirm, skip };
+  return { reset, load, skippedCount, list, cursor, outcomes, computing, error, folds, runId, items, current, reviewed, changedCount, thumbUrl, imageUrl, compute, move, relabelTo, relabelByKey, acceptSuggestion, confirm, skip };
 });

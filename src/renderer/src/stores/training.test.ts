@@ -44,6 +44,8 @@ describe('useTrainingStore', () => {
       fake.emit('run.epoch', { runId: run!.id, epochs: 3, etaSeconds: 3 - epoch, metrics: { epoch, phase: 'head', train: { loss: 1 / epoch, accuracy: 0.6 }, val: { loss: 1 / epoch, accuracy: 0.7 }, lr: 0.01, seconds: 1 } });
     }
     fake.emit('run.epoch', { runId: 999, epochs: 3, etaSeconds: null, metrics: { epoch: 3, phase: 'head', train: { loss: 0, accuracy: 1 }, val: null, lr: null, seconds: null } });
+    // Epoch events are coalesced: applied together at most four times a second.
+    await new Promise((r) => setTimeout(r, 300));
     expect(training.live?.curve.map((m) => m.epoch)).toEqual([1, 2]);
     expect(training.live?.etaSeconds).toBe(1);
     fake.emit('run.updated', { ...fake.summary(fake.runs[0]), state: 'done' });

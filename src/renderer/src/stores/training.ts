@@ -29,6 +29,23 @@ export interface RunForm {
   config: RunConfig;
 }
 
+/** A feature extractor the Features card offers (one entry per backbone kind the core extracts with). */
+export interface BackboneChoice {
+  id: ExtractionConfig['backbone'];
+  label: string;
+  /** What it needs before it can extract. */
+  needs: 'official-weights' | 'model-json';
+}
+
+/**
+ * The extractors of ExtractionConfig['backbone'], in the order shown. A new
+ * backbone the core ships (MobileNetV2, ResNet50, …) is one more entry here.
+ */
+export const BACKBONE_CHOICES: BackboneChoice[] = [
+  { id: 'xception', label: 'Xception (official Keras weights, 2048-d)', needs: 'official-weights' },
+  { id: 'layers-model', label: 'Any TF.js layers model (pick its model.json)', needs: 'model-json' },
+];
+
 export interface LiveRun {
   runId: number;
   name: string;
@@ -133,7 +150,11 @@ export const useTrainingStore = defineStore('training', () => {
   }
   async function startExtraction(): Promise<void> {
     extractError.value = null;
-    const ref_ = await attempt(() => getStudioApi().startExtraction(extraction.value), (m) => (extractError.value = m));
+    // Only what the chosen extractor takes: a random init or weights file is Xception's, a model.json the layers model's.
+    const { modelJson, preprocess, randomInit, weightsFile, ...common } = extraction.value;
+    const request: ExtractionConfig =
+      common.backbone === 'layers-model' ? { ...common, modelJson, preprocess: preprocess ?? 'unit' } : { ...common, randomInit, ...(weightsFile ? { weightsFile } : {}) };
+    const ref_ = await attempt(() => getStudioApi().startExtraction(request), (m) => (extractError.value = m));
     if (!ref_) return;
     extractionJobId.value = ref_.jobId;
     const job = await jobs.waitFor(ref_.jobId);

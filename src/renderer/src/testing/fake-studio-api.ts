@@ -166,6 +166,10 @@ export class FakeStudioApi {
       this.history.push(entry);
       return { historyId: entry.id, changed: changes.length, history: this.historyState(), classes: this.classes() };
     },
+    previewUndo: async () => {
+      const step = (entry: (typeof this.history)[number] | undefined) => (entry ? { historyId: 0, description: entry.description, images: entry.changes.length, classChanges: 0 } : null);
+      return { undo: step(this.history.filter((h) => !h.undone).at(-1)), redo: step(this.history.find((h) => h.undone)) };
+    },
     undo: async () => {
       const entry = this.history.filter((h) => !h.undone).at(-1);
       if (!entry) return { applied: false, description: null, imageIds: [], history: this.historyState(), classes: this.classes() };
