@@ -53,20 +53,32 @@ export function isSafeRelative(rel: string): boolean {
   return !rel.split(/[\\/]/).some((seg) => seg === '..');
 }
 
+/** What the import recorded of an image file (the target's size and mtime, symlinks followed). */
+export interface ImportedFile {
+  size: number;
+  mtimeMs: number;
+}
+
 /**
- * Resolves `file` through symlinks and returns the real path if it is a
- * regular file inside one of `allowedRoots` (also resolved), else null.
+ * Resolves `file` through symlinks and returns the real path if it may be
+ * served, else null. A file the studio wrote (thumbnail, report) must be
+ * inside one of `allowedRoots`. An image (`imageFormat` given) must still be
+ * that format by its bytes, and if it resolves outside its imported folder (a
+ * dataset assembled from symlinks, which is common) it must also still be the
+ * very file the import indexed — same size and mtime — so that a link swapped
+ * in after the import cannot expose another file of the machine.
  */
-export async function guardMediaFile(file: string, allowedRoots: readonly string[], imageFormat?: ImageFormat): Promise<string | null> {
+export async function guardMediaFile(file: string, allowedRoots: readonly string[], imageFormat?: ImageFormat, imported?: ImportedFile): Promise<string | null> {
   let real: string;
+  let st: fs.Stats;
   try {
     real = await fs.promises.realpath(file);
-    const st = await fs.promises.stat(real);
+    st = await fs.promises.stat(real);
     if (!st.isFile()) return null;
   } catch {
     return null;
   }
-  if (imageFormat) return (await sniffFile(real)) === imageFormat ? real : null;
+  if (imageFormat && (await sniffFile(real)) !== imageFormat) return null;
   for (const root of allowedRoots) {
     let realRoot: string;
     try {
@@ -76,6 +88,7 @@ export async function guardMediaFile(file: string, allowedRoots: readonly string
     }
     if (isInside(real, realRoot)) return real;
   }
+  if (imageFormat && imported && st.size === imported.size && Math.trunc(st.mtimeMs) === Math.trunc(imported.mtimeMs)) return real;
   return null;
 }
 

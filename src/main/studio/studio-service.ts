@@ -188,7 +188,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     async resolveMedia(request) {
       if (!project) return null;
       const image = await library.mediaFile(project, request);
-      if (image) return guardMediaFile(image.file, image.allowedRoots, image.imageFormat);
+      if (image) return guardMediaFile(image.file, image.allowedRoots, image.imageFormat, image.imported);
       const found = await runs.mediaFile(project, request);
       return found ? guardMediaFile(found.file, found.allowedRoots) : null;
     },

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ClassInfo, HistoryStep, ImageDetail, ImportRequest, ImportSummary, LabelChangeResult, UndoResult } from '../../../shared/api.ts';
 import { notFound } from '../../../shared/errors.ts';
-import { isSafeRelative, type MediaRequest } from '../../media-guard.ts';
+import { isSafeRelative, type ImportedFile, type MediaRequest } from '../../media-guard.ts';
 import { defaultActor } from '../labels/actor.ts';
 import { addClass, deleteClass, mergeClass, renameClass } from '../labels/classes.ts';
 import { listHistory, imageHistory } from '../labels/history.ts';
@@ -29,7 +29,7 @@ export interface LibraryArea {
   calls: ServiceArea;
   /** Thumbnails in the cache (best known now; a background re-count that changes it emits thumbnails.ready). */
   thumbnailsReady(project: Project): number;
-  mediaFile(project: Project, request: MediaRequest): Promise<{ file: string; allowedRoots: string[]; imageFormat?: ImageFormat } | null>;
+  mediaFile(project: Project, request: MediaRequest): Promise<{ file: string; allowedRoots: string[]; imageFormat?: ImageFormat; imported?: ImportedFile } | null>;
 }
 
 function labelSourceOf(r: ImportRequest): LabelSource {
@@ -259,10 +259,10 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
       }
       if (request.kind === 'image') {
         // Only a healthy image is served, and only while its bytes are still the format the import found (media-guard.ts).
-        const row = project.db.prepare(`SELECT r.path AS root, i.rel_path AS rel, i.format FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id = ? AND i.status = 'ok'`).get(request.id) as
-          | { root: string; rel: string; format: ImageFormat | null } | undefined;
+        const row = project.db.prepare(`SELECT r.path AS root, i.rel_path AS rel, i.format, i.size, i.mtime_ms AS mtimeMs FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id = ? AND i.status = 'ok'`).get(request.id) as
+          | { root: string; rel: string; format: ImageFormat | null; size: number; mtimeMs: number } | undefined;
         if (!row?.format || !isSafeRelative(row.rel)) return null;
-        return { file: path.join(row.root, ...row.rel.split('/')), allowedRoots: [row.root], imageFormat: row.format };
+        return { file: path.join(row.root, ...row.rel.split('/')), allowedRoots: [row.root], imageFormat: row.format, imported: { size: row.size, mtimeMs: row.mtimeMs } };
       }
       return null;
     },
