@@ -1,5 +1,5 @@
 // ESLint flat config. Beyond the usual rules it enforces the layering of
-// DESIGN.md with no-restricted-imports per folder, so CI checks it.
+// docs/ARCHITECTURE.md ("Which folder may import which") with no-restricted-imports per folder, so CI checks it.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
@@ -8,7 +8,7 @@ import globals from 'globals';
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'url', 'util', 'worker_threads', 'stream'];
 const electronOnly = {
   group: ['electron', 'electron/*'],
-  message: 'Only src/main/index.ts, src/main/ipc.ts and src/preload may import electron (DESIGN.md rule 2).',
+  message: 'Only src/main/index.ts, src/main/ipc.ts and src/preload may import electron (docs/ARCHITECTURE.md).',
 };
 
 export default tseslint.config(

@@ -1,5 +1,5 @@
 /**
- * THE contract between the renderer and the studio core (DESIGN.md rule 1).
+ * THE contract between the renderer and the studio core (docs/ARCHITECTURE.md, "The contract: one door").
  *
  * Every call is named in `StudioCalls` with its input and output types; every
  * event in `StudioEvents`. Both transports carry exactly these:
