@@ -4,11 +4,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import globals from 'globals';
+import importX from 'eslint-plugin-import-x';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'url', 'util', 'worker_threads', 'stream'];
 const electronOnly = {
   group: ['electron', 'electron/*'],
   message: 'Only src/main/index.ts, src/main/ipc.ts and src/preload may import electron (docs/ARCHITECTURE.md).',
+};
+
+const noRenderer = { group: ['**/renderer/**', 'vue', 'pinia'], message: 'The core does not import the renderer.' };
+const mlValuesStayInTheWorker = {
+  group: ['**/ml/**', '@tensorflow/*'],
+  allowTypeImports: true,
+  message: 'src/main/ml runs in the ML worker (it loads TF.js): outside it, import its types only and run it through the job runner (ctx.runner().run). Pure helpers the core needs live in src/main/common or src/shared.',
 };
 
 export default tseslint.config(
@@ -19,6 +27,14 @@ export default tseslint.config(
   {
     files: ['**/*.vue'],
     languageOptions: { parserOptions: { parser: tseslint.parser } },
+  },
+  // No import cycles anywhere in the code: a cycle means two files are one idea split badly
+  // (or an init-order bug waiting). Type-only imports count too: they still couple the files.
+  {
+    files: ['src/**/*.ts', 'src/**/*.vue'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.vue', '.js', '.mjs'] } }, 'import-x/extensions': ['.ts', '.vue', '.js', '.mjs'] },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     languageOptions: { globals: { ...globals.node } },
@@ -43,12 +59,36 @@ export default tseslint.config(
       }],
     },
   },
-  // The plain Node core, CLI, server and worker: never electron.
+  // The plain Node core, CLI and server: never electron, never the renderer, and
+  // no value from src/main/ml (the worker side: it loads TF.js; the core only
+  // runs it through the job runner, so `xstudio --help`, status and the server
+  // start without it). Types from ml/ are fine: they are erased.
   {
     files: ['src/main/**'],
-    ignores: ['src/main/index.ts', 'src/main/ipc.ts'],
+    ignores: ['src/main/index.ts', 'src/main/ipc.ts', 'src/main/ml/**', 'src/main/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [electronOnly, { group: ['**/renderer/**', 'vue', 'pinia'], message: 'The core does not import the renderer.' }] }],
+      'no-restricted-imports': ['error', { patterns: [electronOnly, noRenderer, mlValuesStayInTheWorker] }],
+    },
+  },
+  {
+    files: ['src/main/index.ts', 'src/main/ipc.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noRenderer, mlValuesStayInTheWorker] }],
+    },
+  },
+  // Tests of the core may drive the ML code directly to check what the core stored.
+  {
+    files: ['src/main/**/*.test.ts'],
+    ignores: ['src/main/ml/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [electronOnly, noRenderer] }],
+    },
+  },
+  // src/main/common: plain Node helpers and pure logic shared by the core and the worker.
+  {
+    files: ['src/main/common/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [electronOnly, noRenderer, { group: ['**/ml/**', '**/studio/**', 'better-sqlite3', '@tensorflow/*'], message: 'src/main/common is shared by the core and the worker: it imports neither, nor the ML stack, nor the project file.' }] }],
     },
   },
   // Issue 9: a deferred transaction that reads and then writes cannot wait for

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../src/main/ml/backend.ts';
-import { BUILTIN_FACTS, BUILTIN_NAMES, isBuiltinName, type BuiltinName } from '../src/main/ml/backbones/catalog.ts';
+import { BUILTIN_FACTS, BUILTIN_NAMES, isBuiltinName, type BuiltinName } from '../src/shared/backbone-catalog.ts';
 import { loadBackbone } from '../src/main/ml/backbone.ts';
 import { resolveBackbone } from '../src/main/studio/features/backbone-choice.ts';
 import { extractFeatures } from '../src/main/studio/features/extract-features.ts';

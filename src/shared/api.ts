@@ -690,7 +690,10 @@ export interface RunSummary {
   startedAt: number | null;
   finishedAt: number | null;
   split: string | null;
+  /** The backbone's name, for people ("Xception", "MobileNetV2 (random init)"). */
   backbone: string | null;
+  /** The feature set's key (what `train --backbone` and startRun take). */
+  backboneKey: string | null;
   randomInit: boolean;
   /** Parameters of the classifier the run exports (backbone + head); null for a backbone from a model file. */
   modelParams: number | null;

@@ -106,8 +106,9 @@ describe('xstudio extract / train --fine-tune-epochs 1 / export for every built-
         const ex = await xs<{ backbone: { key: string; name: string; kind: string; featureDim: number; randomInit: boolean; preprocess: string } }>(
           ['extract', '--project', projectFile, '--backbone', name, '--random-init', '--input-size', String(size), '--batch', '4', '--workers', '1'], backend);
         expect(ex.backbone).toMatchObject({ kind: name, featureDim: dim, randomInit: true, preprocess });
-        const t = await xs<{ run: number; fineTuned: boolean }>(['train', '--project', projectFile, '--backbone', ex.backbone.key, '--epochs', '2', '--fine-tune-epochs', '1', '--yes'], backend);
-        expect(t.fineTuned).toBe(true);
+        const t = await xs<{ run: number; curve: { phase: string }[]; config: { fineTune: { epochs: number } } }>(['train', '--project', projectFile, '--backbone', ex.backbone.key, '--epochs', '2', '--fine-tune-epochs', '1', '--yes'], backend);
+        expect(t.config.fineTune.epochs).toBe(1);
+        expect(t.curve.filter((e) => e.phase === 'fine-tune')).toHaveLength(1);
         // Said before the run starts (measured steps), then again by the run itself.
         expect(t.stderr).toMatch(new RegExp(`fine-tuning 1 epoch of 4 images on .* will take about .* on ${backend} .*measured over 2 steps`));
         expect(t.stderr.indexOf('measured over 2 steps')).toBeLessThan(t.stderr.indexOf('run '));
@@ -135,18 +136,20 @@ describe('xstudio extract / train --fine-tune-epochs 1 / export for every built-
     p.close();
     expect(kinds.map((k) => k.kind)).toEqual(['efficientnet_b0', 'mobilenet_v2', 'resnet50', 'xception']);
     for (const k of kinds) expect(k.n, k.kind).toBe(8);
-    const runs = await xs<{ runs: { id: number; backbone: string | null }[] }>(['runs', '--project', projectFile]);
-    const backbones = new Set(runs.runs.map((r) => r.backbone?.split(':')[0]));
+    const runs = await xs<{ runs: { id: number; backboneKey: string | null }[] }>(['runs', '--project', projectFile]);
+    const backbones = new Set(runs.runs.map((r) => r.backboneKey?.split(':')[0]));
     for (const [name] of CASES) expect(backbones.has(name), name).toBe(true);
     // Runs on two backbones compared: the backbone differs, and accuracy, time and model size are set side by side.
-    const mobile = runs.runs.find((r) => r.backbone?.startsWith('mobilenet_v2'))!;
-    const resnet = runs.runs.find((r) => r.backbone?.startsWith('resnet50'))!;
-    const cmp = await xs<{ configDiff: { key: string }[]; metricDiff: { metric: string; a: number | null; b: number | null }[] }>(['runs', 'compare', String(mobile.id), String(resnet.id), '--project', projectFile]);
+    const mobile = runs.runs.find((r) => r.backboneKey?.startsWith('mobilenet_v2'))!;
+    const resnet = runs.runs.find((r) => r.backboneKey?.startsWith('resnet50'))!;
+    type Compared = { id: number; backboneKey: string; val: { accuracy: number } | null; startedAt: number; finishedAt: number; modelParams: number | null };
+    const cmp = await xs<{ configDiff: { key: string }[]; runs: Compared[] }>(['runs', 'compare', String(mobile.id), String(resnet.id), '--project', projectFile]);
     expect(cmp.configDiff.map((d) => d.key)).toContain('backbone');
-    const metric = (k: string) => cmp.metricDiff.find((m) => m.metric === k)!;
-    expect(metric('val.accuracy').a).not.toBeNull();
-    expect(metric('seconds').a).toBeGreaterThan(0);
+    const [a, b] = cmp.runs;
+    expect([a.backboneKey.split(':')[0], b.backboneKey.split(':')[0]]).toEqual(['mobilenet_v2', 'resnet50']);
+    expect(a.val?.accuracy).not.toBeUndefined();
+    expect(a.finishedAt - a.startedAt).toBeGreaterThan(0);
     // 2,257,984 + the 1280-256-128-1 head; 23,587,712 + the 2048-256-128-1 head.
-    expect(metric('modelParams')).toMatchObject({ a: 2_257_984 + (1280 * 256 + 256) + (256 * 128 + 128) + 129, b: 23_587_712 + (2048 * 256 + 256) + (256 * 128 + 128) + 129 });
+    expect([a.modelParams, b.modelParams]).toEqual([2_257_984 + (1280 * 256 + 256) + (256 * 128 + 128) + 129, 23_587_712 + (2048 * 256 + 256) + (256 * 128 + 128) + 129]);
   });
 });

@@ -114,7 +114,7 @@ beforeAll(async () => {
   project = path.join(dir, 'p.xstudio');
   await cliJson(['import', root, '--labels', 'filename']);
   await cliJson(['split', '--train', '20', '--val', '10', '--test', '10', '--seed', '3', '--name', 'main']);
-  storeSyntheticFeatures(project, { dim: 8, seed: 5, separation: 4, classes: ['cat', 'dog'], key: 'synthetic:contract', flip: () => [] });
+  storeSyntheticFeatures(project, { dim: 8, seed: 5, separation: 4, classes: ['cat', 'dog'], key: 'synthetic:contract', flip: (rows) => rows.filter((r) => r.part !== 'test').slice(0, 3).map((r) => r.id) });
 }, 180_000);
 
 afterAll(() => {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { manifestCsv } from '../../src/main/ml/export/dataset.ts';
+import { manifestCsv } from '../../src/main/studio/runs/export-dataset.ts';
 import { exportLabels, setLabels } from '../../src/main/studio/labels/label-service.ts';
 import { importFolder } from '../../src/main/studio/library/import-folder.ts';
 import { readLabelCsv } from '../../src/main/studio/library/label-sources.ts';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { DenseWeights, HeadWeights } from './head.ts';
+import type { DenseWeights, HeadWeights } from '../common/head-weights.ts';
 
 /**
  * One SGD step of the head, forward and backward written out by hand.

@@ -16,24 +16,8 @@ import { dropoutRates, learningRateAt, type HeadConfig, type OptimizerConfig } f
  * a plain tf.layers model (Dense/Dropout, Keras names) for prediction and export.
  */
 
-export interface DenseWeights {
-  name: string;
-  inputDim: number;
-  units: number;
-  activation: 'relu' | 'elu' | 'tanh' | 'sigmoid' | 'softmax';
-  /** inputDim × units, row-major (Keras kernel layout). */
-  kernel: Float32Array;
-  bias: Float32Array;
-}
-
-export interface HeadWeights {
-  inputDim: number;
-  numClasses: number;
-  /** Dropout rate after each hidden layer (only used to rebuild the same architecture). */
-  dropout: number[];
-  /** Hidden layers then the output layer (1 sigmoid unit for 2 classes, softmax over N otherwise). */
-  layers: DenseWeights[];
-}
+export type { DenseWeights, HeadWeights } from '../common/head-weights.ts';
+import type { DenseWeights, HeadWeights } from '../common/head-weights.ts';
 
 export interface FeatureSet {
   /** n × dim, row-major. */

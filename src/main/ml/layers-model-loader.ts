@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors.ts';
-import { shardFiles } from './model-shards.ts';
+import { shardFiles } from '../common/model-shards.ts';
 
 /**
  * Loads a TF.js layers model (model.json + binary weight shards) from disk,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors.ts';
-import { BUILTIN_FACTS } from './backbones/catalog.ts';
+import { BUILTIN_FACTS } from '../../shared/backbone-catalog.ts';
 
 /**
  * Xception V1 in tf.layers, exactly as keras/applications/xception.py builds

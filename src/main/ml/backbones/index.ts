@@ -1,13 +1,13 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { KerasLayerWeights } from '../keras-h5.ts';
 import { buildXception } from '../xception.ts';
-import { BUILTIN_FACTS, type BuiltinFacts, type BuiltinName } from './catalog.ts';
+import { BUILTIN_FACTS, type BuiltinFacts, type BuiltinName } from '../../../shared/backbone-catalog.ts';
 import { adaptEfficientNetFileLayer, buildEfficientNetB0, efficientNetB0BlockOf } from './efficientnet-b0.ts';
 import type { BuildOptions } from './layers.ts';
 import { buildMobileNetV2, mobileNetV2BlockOf } from './mobilenet-v2.ts';
 import { buildResNet50, resNet50BlockOf } from './resnet50.ts';
 
-export { BUILTIN_FACTS, BUILTIN_NAMES, isBuiltinName, type BuiltinFacts, type BuiltinName } from './catalog.ts';
+export { BUILTIN_FACTS, BUILTIN_NAMES, isBuiltinName, type BuiltinFacts, type BuiltinName } from '../../../shared/backbone-catalog.ts';
 
 /**
  * The built-in backbones: Keras applications rebuilt in tf.layers with

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExportCheck } from '../../../shared/api.ts';
 import type { PreprocessMode } from '../preprocess.ts';
-import type { ExportMetadata } from './metadata.ts';
+import type { ExportMetadata } from '../../common/export-metadata.ts';
 
 /**
  * What every model export carries beside the model: labels.txt (class names

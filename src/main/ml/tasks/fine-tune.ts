@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadBackbone, type BackboneSpec } from '../backbone.ts';
 import { saveLayersModel } from '../export/tfjs.ts';
-import { writeAtomically } from '../export/atomic.ts';
+import { writeAtomically } from '../../common/atomic-write.ts';
 import { fineTune, measureFineTune, type FineTuneEstimate, type FineTuneImage } from '../finetune.ts';
 import { initHeadWeights, type EpochMetrics, type HeadWeights } from '../head.ts';
 import { loadLayersModelFromDisk } from '../layers-model-loader.ts';

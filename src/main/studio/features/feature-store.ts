@@ -1,5 +1,5 @@
 import { StudioError } from '../../../shared/errors.ts';
-import type { BuiltinName } from '../../ml/backbones/catalog.ts';
+import type { BuiltinName } from '../../../shared/backbone-catalog.ts';
 import type { Project } from '../project.ts';
 
 /** A backbone as the project remembers it (table `backbones`). */

@@ -1,5 +1,5 @@
 import { StudioError } from '../../../shared/errors.ts';
-import { BUILTIN_FACTS, isBuiltinName } from '../../ml/backbones/catalog.ts';
+import { BUILTIN_FACTS, isBuiltinName } from '../../../shared/backbone-catalog.ts';
 import type { Project } from '../project.ts';
 import { evaluationPredictions, latestEvaluation, requireRun, type Part, type RunRecord } from './run-store.ts';
 

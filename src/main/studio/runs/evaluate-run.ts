@@ -1,5 +1,5 @@
 import { StudioError } from '../../../shared/errors.ts';
-import { headFromJson } from '../../ml/head-io.ts';
+import { headFromJson } from '../../common/head-io.ts';
 import type { Evaluation } from '../../../shared/api.ts';
 import type { PreprocessMode } from '../../ml/preprocess.ts';
 import fs from 'node:fs';
@@ -10,7 +10,8 @@ import { fineTunedModel } from './fine-tune-stage.ts';
 import { getSplit, recordTestEvaluation } from '../splits/split-service.ts';
 import { imagePaths } from './run-data.ts';
 import { markInterruptedRuns, requireRun, runImages } from './run-store.ts';
-import { headCheckpointPath, storeEvaluation } from './train-run.ts';
+import { headCheckpointPath } from './run-paths.ts';
+import { storeEvaluation } from './run-evaluations.ts';
 
 
 /**

@@ -7,8 +7,9 @@ import { getBackbone } from '../features/feature-store.ts';
 import type { Project } from '../project.ts';
 import { imagePaths, specFromRecord } from './run-data.ts';
 import { addArtefact, addEpoch, requireRun, runImages, updateRun } from './run-store.ts';
-import type { RunProgress, TrainRequest } from './train-run.ts';
-import { runDir, storeEvaluation } from './train-run.ts';
+import { runDir } from './run-paths.ts';
+import { storeEvaluation } from './run-evaluations.ts';
+import type { RunProgress, TrainRequest } from './train-request.ts';
 
 export function fineTunedModelPath(project: Project, runId: number): string {
   return path.join(runDir(project, runId), 'fine-tuned', 'model.json');

@@ -1,7 +1,7 @@
 import type { Part, RunState } from '../../../shared/api.ts';
 import { StudioError } from '../../../shared/errors.ts';
 import type { EpochMetrics } from '../../ml/head.ts';
-import type { PredictionMetrics } from '../../ml/evaluate.ts';
+import type { PredictionMetrics } from '../../common/metrics.ts';
 import type { RunConfig } from '../../../shared/run-config.ts';
 import type { Project } from '../project.ts';
 

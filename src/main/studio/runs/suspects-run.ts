@@ -1,5 +1,5 @@
 import { parseRunConfig } from '../../../shared/run-config.ts';
-import { rankSuspects } from '../../ml/suspects.ts';
+import { rankSuspects } from '../../common/suspect-ranking.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';
 import { partFeatures, resolveBackbone, resolveSplit, splitMembers } from './run-data.ts';

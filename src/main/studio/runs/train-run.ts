@@ -1,42 +1,18 @@
-import path from 'node:path';
 import { StudioError } from '../../../shared/errors.ts';
-import { argmaxRow, evaluatePredictions } from '../../ml/evaluate.ts';
-import type { HeadWeights } from '../../ml/head.ts';
-import { saveHead } from '../../ml/head-io.ts';
-import type { RunConfig } from '../../../shared/run-config.ts';
+import type { HeadWeights } from '../../common/head-weights.ts';
+import { saveHead } from '../../common/head-io.ts';
 import type { TrainHeadPartial, TrainHeadPayload, TrainHeadTaskResult } from '../../ml/tasks/train-head.ts';
-import type { JobRunner } from '../jobs/job-runner.ts';
 import type { JobProgress } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
 import { partFeatures, resolveBackbone, resolveSplit, splitMembers } from './run-data.ts';
 import { inTurn, waitForOtherProcesses } from './run-queue.ts';
-import { addArtefact, addEpoch, addEvaluation, createRun, getRun, markInterruptedRuns, updateRun, type RunRecord, type StoredPrediction } from './run-store.ts';
+import { addArtefact, addEpoch, createRun, getRun, markInterruptedRuns, updateRun, type RunRecord } from './run-store.ts';
 import { fineTuneStage } from './fine-tune-stage.ts';
+import { headCheckpointPath } from './run-paths.ts';
+import { storeEvaluation } from './run-evaluations.ts';
+import type { RunProgress, TrainRequest } from './train-request.ts';
 
-export interface RunProgress {
-  runId: number;
-  stage: 'head' | 'fine-tune' | 'evaluate';
-  message: string;
-  epoch?: number;
-  epochs?: number;
-  loss?: number;
-  valLoss?: number | null;
-  valAccuracy?: number | null;
-  etaSeconds?: number | null;
-  kind: 'epoch' | 'batch' | 'state';
-}
-
-export interface TrainRequest {
-  split?: string;
-  name?: string;
-  backbone?: string;
-  config: RunConfig;
-  runner: JobRunner;
-  onProgress?(p: RunProgress): void;
-  /** Called once the run record exists (the UI shows it queued at once). */
-  onCreated?(run: RunRecord): void;
-  signal?: AbortSignal;
-}
+export type { RunProgress, TrainRequest } from './train-request.ts';
 
 export interface TrainOutcome {
   run: number;
@@ -49,13 +25,7 @@ export interface TrainOutcome {
   randomInitBackbone: boolean;
 }
 
-export function runDir(project: Project, runId: number): string {
-  return project.sideDir('runs', String(runId));
-}
-
-export function headCheckpointPath(project: Project, runId: number): string {
-  return path.join(runDir(project, runId), 'head-best.json');
-}
+export { headCheckpointPath, runDir } from './run-paths.ts';
 
 /**
  * Creates a run and trains it: stage 1 (the head on cached features) in a
@@ -176,24 +146,5 @@ export async function trainRun(project: Project, req: TrainRequest): Promise<Tra
   });
 }
 
-/** Stores an evaluation and its per-image predictions; returns the metrics. */
-export function storeEvaluation(
-  project: Project,
-  runId: number,
-  part: 'train' | 'val' | 'test',
-  model: 'head' | 'fine-tuned',
-  ids: number[],
-  y: Int32Array,
-  probs: Float32Array,
-  C: number,
-): ReturnType<typeof evaluatePredictions> & { evaluationId: number } {
-  const metrics = evaluatePredictions(probs, y, C);
-  const predictions: StoredPrediction[] = ids.map((imageId, i) => {
-    const predicted = argmaxRow(probs, i, C);
-    return { imageId, trueClass: y[i], predicted, correct: predicted === y[i], probs: Array.from(probs.subarray(i * C, (i + 1) * C)) };
-  });
-  const evaluationId = addEvaluation(project, runId, part, model, metrics, predictions);
-  return { ...metrics, evaluationId };
-}
 
 export type { HeadWeights };

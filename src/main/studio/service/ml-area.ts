@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, ImageFeaturesResult, WeightsStatus } from '../../../shared/api.ts';
 import { builtinBackboneInfos, type BackboneRequest } from '../features/backbone-choice.ts';
+import { BUILTIN_FACTS } from '../../../shared/backbone-catalog.ts';
 import { listBackbones, latestBackbone } from '../features/feature-store.ts';
 import { fetchWeights } from '../weights/fetch-weights.ts';
 import { KNOWN_WEIGHTS } from '../weights/known-weights.ts';
@@ -84,7 +85,7 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
     },
     getWeightsStatus: () => weightsStatus(),
     async fetchWeights({ top, url, md5, backbone }) {
-      const job = ctx.jobs.start('weights-fetch', `Downloading the ${backbone ?? 'xception'} weights${top ? ' (with top)' : ''}`, (h) =>
+      const job = ctx.jobs.start('weights-fetch', `Downloading the ${BUILTIN_FACTS[backbone ?? 'xception'].displayName} weights${top ? ' (with top)' : ''}`, (h) =>
         fetchWeights({ top, url, md5, backbone, signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total ?? 0, unit: 'bytes' }) }), { unit: 'bytes' });
       return { jobId: job.id };
     },

@@ -12,7 +12,7 @@ import { contentHash } from '../library/image-probe.ts';
 import { thumbnailPath } from '../thumbnails/make-thumbnails.ts';
 import { StudioError } from '../../../shared/errors.ts';
 import type { MediaRequest } from '../../media-guard.ts';
-import type { PredictionMetrics } from '../../ml/evaluate.ts';
+import type { PredictionMetrics } from '../../common/metrics.ts';
 import { parseRunConfig, type RunConfig } from '../../../shared/run-config.ts';
 import type { Project } from '../project.ts';
 import { getRun, latestEvaluation, listRunRecords, markInterruptedRuns, requireRun, runEpochs, updateRun, type RunRecord } from '../runs/run-store.ts';
@@ -51,6 +51,7 @@ export function runSummary(project: Project, r: RunRecord, positions = queuePosi
     finishedAt: r.finishedAt,
     split: r.splitName,
     backbone: r.backboneName ?? r.backboneKey,
+    backboneKey: r.backboneKey,
     randomInit: r.randomInit,
     modelParams: modelParams(r),
     epochs: totalEpochs(r.config),

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/errors.ts';
-import type { BuiltinName } from '../../ml/backbones/catalog.ts';
+import type { BuiltinName } from '../../../shared/backbone-catalog.ts';
 import { knownWeights } from './known-weights.ts';
 import { fileDigest, findOfficialWeights, weightsDir } from './weights-cache.ts';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/errors.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
-import type { BuiltinName } from '../../ml/backbones/catalog.ts';
+import type { BuiltinName } from '../../../shared/backbone-catalog.ts';
 import { knownByFileName, knownByMd5 } from './known-weights.ts';
 import { fileDigest, weightsDir } from './weights-cache.ts';
 

@@ -1,4 +1,4 @@
-import { BUILTIN_FACTS as BUILTIN_BACKBONES, BUILTIN_NAMES, type BuiltinName } from '../../ml/backbones/catalog.ts';
+import { BUILTIN_FACTS as BUILTIN_BACKBONES, BUILTIN_NAMES, type BuiltinName } from '../../../shared/backbone-catalog.ts';
 
 /**
  * The official Keras weights files of every built-in backbone, as published

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { studioCacheDir } from '../paths.ts';
-import type { BuiltinName } from '../../ml/backbones/catalog.ts';
+import type { BuiltinName } from '../../../shared/backbone-catalog.ts';
 import { KNOWN_WEIGHTS, knownWeights, type KnownWeights } from './known-weights.ts';
 
 /** studioCacheDir()/weights: downloaded and imported weights files. */

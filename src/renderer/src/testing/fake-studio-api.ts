@@ -106,7 +106,7 @@ export class FakeStudioApi {
   }
   addRun(id: number, name: string, lr: number): RunDetail {
     const run: RunDetail = {
-      id, name, state: 'done', createdAt: id, startedAt: id, finishedAt: id + 1000, split: 'main', backbone: 'xception', randomInit: true, modelParams: 21_222_000, epochs: 2, bestEpoch: 2,
+      id, name, state: 'done', createdAt: id, startedAt: id, finishedAt: id + 1000, split: 'main', backbone: 'Xception (random init)', backboneKey: 'xception:random-init:0', randomInit: true, modelParams: 21_222_000, epochs: 2, bestEpoch: 2,
       val: { loss: 0.3, accuracy: 0.9 }, test: null, labelsChangedSince: false, error: null, queuePosition: null,
       config: { seed: 1, head: { hidden: [256, 128], dropout: 0.5, activation: 'relu', optimizer: { kind: 'sgd', lr }, schedule: { kind: 'constant' }, batchSize: 32, epochs: 2, l2: 0, classWeights: null, earlyStopping: null }, fineTune: { epochs: 0, optimizer: { kind: 'sgd', lr: 0.005 }, batchSize: 16, trainableFrom: 'all', freezeBatchNorm: true, augmentation: null } },
       classes: ['cat', 'dog'],

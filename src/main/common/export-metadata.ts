@@ -1,5 +1,4 @@
-import type { PreprocessMode } from '../preprocess.ts';
-import { preprocessDescription } from '../preprocess.ts';
+import { preprocessDescription, type PreprocessMode } from '../../shared/preprocess-modes.ts';
 
 /**
  * metadata.json of an export: everything a consumer needs to feed the model

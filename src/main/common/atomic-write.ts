@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { StudioError } from '../../../shared/errors.ts';
+import { StudioError } from '../../shared/errors.ts';
 
 /**
  * Writes an export under a temporary name beside the destination and renames

@@ -1,4 +1,4 @@
-import type { PreprocessMode } from '../preprocess.ts';
+import type { PreprocessMode } from './preprocess-modes.ts';
 
 /**
  * What the studio knows about each built-in backbone without building it:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePredictions, rocAucOf } from './evaluate.ts';
+import { evaluatePredictions, rocAucOf } from './metrics.ts';
 
 describe('evaluatePredictions', () => {
   it('computes accuracy, confusion, precision/recall/F1 and loss', () => {

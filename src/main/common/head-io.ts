@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors.ts';
-import type { DenseWeights, HeadWeights } from './head.ts';
+import type { DenseWeights, HeadWeights } from './head-weights.ts';
 
 /**
  * Head weights on disk (checkpoints in runs/<id>/): one JSON file, floats as
