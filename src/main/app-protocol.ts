@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { guardMediaFile, mediaContentType, parseMediaPath, REPORT_CSP, type MediaRequest } from './media-guard.ts';
+import { guardMediaFile, mediaHeaders, parseMediaPath, type MediaRequest } from './media-guard.ts';
 import { APP_HOST, APP_SCHEME } from './security-policy.ts';
 
 const APP_TYPES: Record<string, string> = {
@@ -81,9 +81,9 @@ export function createMediaHandler(resolveMedia: (request: MediaRequest) => Prom
     const request = u.host === 'media' ? parseMediaPath(u.pathname) : null;
     const file = request ? await resolveMedia(request) : null;
     if (!request || !file) return notFound();
-    const body = await fs.promises.readFile(file);
-    const headers: Record<string, string> = { 'content-type': mediaContentType(file), 'x-content-type-options': 'nosniff' };
-    if (request.kind === 'report') headers['content-security-policy'] = REPORT_CSP;
-    return new Response(body, { status: 200, headers });
+    // The same headers as browser mode: the sniffed type, nosniff, a CSP under which nothing runs.
+    const headers = await mediaHeaders(request, file);
+    if (!headers) return notFound();
+    return new Response(await fs.promises.readFile(file), { status: 200, headers });
   };
 }

@@ -97,10 +97,6 @@ const TYPES: Record<string, string> = {
   '.tif': 'image/tiff', '.tiff': 'image/tiff', '.bmp': 'image/bmp', '.html': 'text/html; charset=utf-8',
 };
 
-/** By extension: for files the studio wrote itself (thumbnails, reports). */
-export function mediaContentType(file: string): string {
-  return TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-}
 
 const FORMAT_TYPES: Record<ImageFormat, string> = {
   jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', bmp: 'image/bmp',
@@ -137,3 +133,23 @@ export const REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-
 
 /** CSP for an image or thumbnail: nothing may load or run, should a browser ever render it as a document. */
 export const IMAGE_CSP = "default-src 'none'; sandbox";
+
+/**
+ * The headers of a media response, the same through both transports (browser
+ * mode's /media/ and the desktop's xstudio-media:): the type of the format
+ * sniffed from the bytes (never the file name), nosniff, a CSP under which
+ * nothing runs, inline only for images. null: not servable (404).
+ */
+export async function mediaHeaders(request: MediaRequest, file: string): Promise<Record<string, string> | null> {
+  const type = await mediaResponseType(request, file);
+  if (!type) return null;
+  const headers: Record<string, string> = {
+    'content-type': type,
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': request.kind === 'report' ? REPORT_CSP : IMAGE_CSP,
+    // Thumbnails are named by content hash: they never change.
+    'cache-control': request.kind === 'thumb' ? 'private, max-age=31536000, immutable' : 'private, no-cache',
+  };
+  if (request.kind !== 'report') headers['content-disposition'] = 'inline';
+  return headers;
+}

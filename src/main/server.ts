@@ -28,7 +28,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, HTTP_MEDIA_PREFIX, httpStatusFor, isCallName, type CallName } from '../shared/api.ts';
 import { parseCallInput } from '../shared/api-schemas.ts';
 import { serializeError, StudioError, type SerializedError } from '../shared/errors.ts';
-import { IMAGE_CSP, mediaResponseType, parseMediaPath, REPORT_CSP } from './media-guard.ts';
+import { mediaHeaders, parseMediaPath } from './media-guard.ts';
 import { hostGuard } from './server-host.ts';
 import { buildCsp, PAGE_CSP_DIRECTIVES } from './security-policy.ts';
 import type { Studio } from './studio/studio-service.ts';
@@ -198,21 +198,12 @@ export async function startServer(studio: Studio, options: ServerOptions = {}): 
       res.end('not found\n');
       return;
     }
-    const type = await mediaResponseType(request, file);
-    if (!type) {
+    const headers = await mediaHeaders(request, file);
+    if (!headers) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('not found\n');
       return;
     }
-    const headers: Record<string, string> = {
-      'content-type': type,
-      'x-content-type-options': 'nosniff',
-      // An image can never run script on the studio's origin, whatever a browser makes of its bytes.
-      'content-security-policy': request.kind === 'report' ? REPORT_CSP : IMAGE_CSP,
-      // Thumbnails are named by content hash: they never change.
-      'cache-control': request.kind === 'thumb' ? 'private, max-age=31536000, immutable' : 'private, no-cache',
-    };
-    if (request.kind !== 'report') headers['content-disposition'] = 'inline';
     await streamFile(req, res, file, headers);
   };
 

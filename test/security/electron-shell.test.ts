@@ -147,10 +147,27 @@ describe('the page protocol (xstudio://app/)', () => {
   });
 });
 
+/** A real 1×1 PNG: the media protocol serves only bytes that are an image. */
+const ONE_PIXEL_PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082', 'hex');
+
 describe('the media protocol (xstudio-media://)', () => {
+  it('gives an image the type sniffed from its bytes, nosniff, a CSP under which nothing runs, inline; an HTML file named .png is not served', async () => {
+    const image = path.join(tmp, 'real.png');
+    fs.writeFileSync(image, ONE_PIXEL_PNG);
+    const page = path.join(tmp, 'page.png');
+    fs.writeFileSync(page, '<html><script>alert(1)</script></html>');
+    const serve = createMediaHandler(async (r) => (r.kind === 'image' ? (r.id === 1 ? image : page) : null));
+    const ok = await serve(new Request('xstudio-media://media/image/1'));
+    expect(ok.status).toBe(200);
+    expect(Object.fromEntries(ok.headers)).toMatchObject({
+      'content-type': 'image/png', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; sandbox", 'content-disposition': 'inline',
+    });
+    expect((await serve(new Request('xstudio-media://media/image/2'))).status).toBe(404);
+  });
+
   it('serves what the guarded resolver returns and nothing else: no path, no other host, no file outside the project', async () => {
     const inside = path.join(tmp, 'inside.png');
-    fs.writeFileSync(inside, 'png');
+    fs.writeFileSync(inside, ONE_PIXEL_PNG);
     const asked: MediaRequest[] = [];
     // Stands in for Studio.resolveMedia: the real one is covered with a project below.
     const serve = createMediaHandler(async (r) => (asked.push(r), r.kind === 'image' && r.id === 1 ? inside : null));
