@@ -182,7 +182,7 @@ describe('sibling: disk full outside the project file', () => {
     const p = new Project(path.join(tmp.dir, 'thumbs-full.xstudio'));
     try {
       await importFolder(p, path.dirname(folder));
-      const spy = enospc(/thumbs.*\.tmp-/);
+      const spy = enospc(/thumbs.*\.partial-/);
       let message = '';
       try {
         await makeThumbnails(p, { concurrency: 1 });
@@ -203,7 +203,7 @@ describe('sibling: disk full outside the project file', () => {
     const p = new Project(file);
     const out = path.join(tmp.dir, 'labels-full.csv');
     fs.writeFileSync(out, 'previous export\n');
-    const spy = enospc(/labels-full\.csv\.tmp-/);
+    const spy = enospc(/labels-full\.csv\.partial-/);
     try {
       expect(() => exportLabels(p, out)).toThrow(/cannot write .*labels-full\.csv: the disk is full; the file already there was kept unchanged/);
     } finally {
@@ -211,6 +211,6 @@ describe('sibling: disk full outside the project file', () => {
       p.close();
     }
     expect(fs.readFileSync(out, 'utf8')).toBe('previous export\n');
-    expect(fs.readdirSync(tmp.dir).filter((f) => f.includes('labels-full.csv.tmp'))).toEqual([]);
+    expect(fs.readdirSync(tmp.dir).filter((f) => f.includes('labels-full.csv.partial'))).toEqual([]);
   });
 });

@@ -2,6 +2,48 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors.ts';
 
+let partials = 0;
+
+/**
+ * The one temporary-name scheme of the studio: a hidden file beside the
+ * destination, named for the process and a counter, so concurrent writers
+ * (workers, the CLI beside the app) never share one.
+ */
+export function partialNameFor(dest: string): string {
+  return path.join(path.dirname(dest), `.${path.basename(dest)}.partial-${process.pid}-${++partials}`);
+}
+
+/**
+ * Every small file the studio writes (JSON, CSV, HTML, thumbnails, copied
+ * weights): written under a partial name beside it and renamed, so a reader
+ * never sees half a file and a failure (disk full) keeps the previous one
+ * whole. `data` may be a function that writes the partial file itself.
+ */
+export function writeFileAtomicSync(file: string, data: string | Uint8Array | ((tmp: string) => void)): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = partialNameFor(file);
+  try {
+    if (typeof data === 'function') data(tmp);
+    else fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  const tmp = partialNameFor(file);
+  try {
+    await fs.promises.writeFile(tmp, data);
+    await fs.promises.rename(tmp, file);
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
 /**
  * Writes an export under a temporary name beside the destination and renames
  * it when complete, so a reader never sees half an export and a failure
@@ -18,7 +60,7 @@ export async function writeAtomically<T>(dest: string, kind: 'file' | 'dir', wri
   if (fs.existsSync(abs) && kind === 'file' && fs.statSync(abs).isDirectory()) {
     throw new StudioError('conflict', `--out ${abs} is a folder; this export writes one file`);
   }
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.partial-${process.pid}-${Date.now()}`);
+  const tmp = partialNameFor(abs);
   if (kind === 'dir') fs.mkdirSync(tmp);
   try {
     const r = await write(tmp);

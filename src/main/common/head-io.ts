@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { StudioError } from '../../shared/errors.ts';
+import { writeFileAtomicSync } from './atomic-write.ts';
 import type { DenseWeights, HeadWeights } from './head-weights.ts';
 
 /**
@@ -57,15 +57,9 @@ export function headFromJson(text: string, source = 'head weights'): HeadWeights
   };
 }
 
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
 
 export function saveHead(file: string, w: HeadWeights): void {
-  writeFileAtomic(file, headToJson(w));
+  writeFileAtomicSync(file, headToJson(w));
 }
 
 export function loadHead(file: string): HeadWeights {

@@ -1,3 +1,4 @@
+import { writeFileAtomicSync } from '../../common/atomic-write.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { invalidArgument, StudioError } from '../../../shared/errors.ts';
@@ -114,13 +115,10 @@ export function exportLabels(project: Project, outFile: string, opts: { includeU
   const classes: Record<string, number> = {};
   for (const r of rows) if (r.label !== null) classes[r.label] = (classes[r.label] ?? 0) + 1;
   const text = csvText([['path', 'label', 'source', 'root'], ...rows.map((r) => [r.path, r.label, r.source, r.root])]);
-  const tmp = `${file}.tmp-${process.pid}`;
   try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  } catch (err) {
     // Written beside and renamed: a full disk leaves any earlier export whole.
-    fs.rmSync(tmp, { force: true });
+    writeFileAtomicSync(file, text);
+  } catch (err) {
     throw new StudioError('conflict', `cannot write ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (err as Error).message}; ${fs.existsSync(file) ? 'the file already there was kept unchanged' : 'nothing was written'}`);
   }
   return { file, rows: rows.length, classes };

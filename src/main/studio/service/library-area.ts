@@ -4,6 +4,7 @@
  * class operations. Each call is a thin wrapper over the core (library/,
  * labels/, thumbnails/) plus the events the UI needs.
  */
+import { writeFileAtomic } from '../../common/atomic-write.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ClassInfo, HistoryStep, ImageDetail, ImportRequest, ImportSummary, LabelChangeResult, UndoResult } from '../../../shared/api.ts';
@@ -18,7 +19,7 @@ import { importFolder } from '../library/import-folder.ts';
 import type { LabelSource } from '../library/label-sources.ts';
 import type { ImageFormat } from '../library/image-formats.ts';
 import type { Project } from '../project.ts';
-import { makeThumbnails, openImage, thumbnailDir, thumbnailPath, THUMB_SIZE } from '../thumbnails/make-thumbnails.ts';
+import { makeThumbnails, thumbnailDir, thumbnailPath, renderThumbnail } from '../thumbnails/make-thumbnails.ts';
 import type { ServiceArea, ServiceContext } from './context.ts';
 import { imageRecord, queryImageIds, queryImages } from '../library/image-query.ts';
 import { judge, probabilitiesRecord, runPredictions } from '../runs/run-predictions.ts';
@@ -145,11 +146,7 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
                                         WHERE i.hash = ? AND i.status = 'ok' ORDER BY i.id LIMIT 1`).get(hash) as { root: string; rel: string } | undefined;
         if (!row || !isSafeRelative(row.rel)) return null;
         const buf = await fs.promises.readFile(path.join(row.root, ...row.rel.split('/')));
-        const jpeg = await openImage(buf).rotate().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 80 }).toBuffer();
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-        await fs.promises.writeFile(tmp, jpeg);
-        await fs.promises.rename(tmp, target);
+        await writeFileAtomic(target, await renderThumbnail(buf));
         return target;
       } catch {
         // An image sharp cannot decode has no thumbnail; the background job records why.

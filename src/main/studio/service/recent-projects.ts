@@ -1,3 +1,4 @@
+import { writeFileAtomicSync } from '../../common/atomic-write.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RecentProject } from '../../../shared/api.ts';
@@ -27,20 +28,14 @@ export class RecentProjects {
   touch(file: string): void {
     const abs = path.resolve(file);
     const entries = [{ file: abs, openedAt: Date.now() }, ...this.read().filter((r) => r.file !== abs)].slice(0, MAX_RECENT);
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ recent: entries }, null, 2));
-    fs.renameSync(tmp, this.file);
+    writeFileAtomicSync(this.file, JSON.stringify({ recent: entries }, null, 2));
   }
 
   /** Drops a file from the list (its project was deleted). */
   forget(file: string): void {
     const abs = path.resolve(file);
     const entries = this.read().filter((r) => path.resolve(r.file) !== abs);
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ recent: entries }, null, 2));
-    fs.renameSync(tmp, this.file);
+    writeFileAtomicSync(this.file, JSON.stringify({ recent: entries }, null, 2));
   }
 
   private read(): { file: string; openedAt: number }[] {

@@ -4,6 +4,7 @@
  * list, detail with curves — over src/main/studio/runs. Comparison,
  * evaluation, export, reports and suspects call the core as it provides them.
  */
+import { writeFileAtomicSync } from '../../common/atomic-write.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DisagreementItem, Evaluation, EpochMetrics, PredictRequest, PredictResult, RunDetail, RunSummary } from '../../../shared/api.ts';
@@ -265,9 +266,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         const run = requireRun(project, id);
         const { buildReport } = await import('../runs/export-run.ts');
         const file = reportFile(project, id);
-        const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, await buildReport(project, run));
-        fs.renameSync(tmp, file);
+        writeFileAtomicSync(file, await buildReport(project, run));
         return { runId: id, file };
       },
       async findSuspects({ runId, folds, limit, split, backbone }) {

@@ -1,3 +1,4 @@
+import { writeFileAtomicSync } from '../../common/atomic-write.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +62,16 @@ export function openImage(input: Buffer | string): sharp.Sharp {
   return sharp(buf, { failOn: 'warning' });
 }
 
+/**
+ * The one thumbnail pipeline, for the background job and for a tile asked for
+ * before the job reached it: EXIF orientation applied, fitted inside size ×
+ * size, transparency flattened on white (a JPEG has no alpha: without this a
+ * transparent PNG's tile came out black), JPEG quality 80.
+ */
+export function renderThumbnail(input: Buffer | string, size = THUMB_SIZE): Promise<Buffer> {
+  return openImage(input).rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 80 }).toBuffer();
+}
+
 export async function makeThumbnails(project: Project, options: ThumbnailOptions = {}): Promise<ThumbnailResult> {
   const db = project.db;
   const size = options.size ?? THUMB_SIZE;
@@ -120,14 +131,11 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
           done++;
           continue;
         }
-        const jpeg = await openImage(input).rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
-        const tmp = `${out}.tmp-${process.pid}-${next}`;
+        const jpeg = await renderThumbnail(input, size);
         try {
-          fs.writeFileSync(tmp, jpeg);
-          fs.renameSync(tmp, out);
+          writeFileAtomicSync(out, jpeg);
         } catch (err) {
           // A write that fails (disk full) says nothing about the image: never mark it failed for it.
-          fs.rmSync(tmp, { force: true });
           writeFailure ??= new StudioError('conflict', `cannot write thumbnail ${out}: ${errText(err)}. The ${result.made} thumbnails made before it are kept and no image was marked failed; free some space and run thumbnails again.`);
           return;
         }

@@ -1,3 +1,4 @@
+import { writeFileAtomicSync } from '../../common/atomic-write.ts';
 import type { WeightsImport } from '../../../shared/api.ts';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -55,10 +56,7 @@ export async function importWeights(source: string, o: { runner?: JobRunner; env
     }
   }
   if (path.resolve(target) !== abs) {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    const tmp = `${target}.import-${process.pid}`;
-    fs.copyFileSync(abs, tmp);
-    fs.renameSync(tmp, target);
+    writeFileAtomicSync(target, (tmp) => fs.copyFileSync(abs, tmp));
   }
   return { file: target, md5, bytes: fs.statSync(target).size, official: official?.id ?? null, backbone, ...(warning ? { warning } : {}) };
 }
