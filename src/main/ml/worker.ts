@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { serializeError, StudioError } from '../../shared/errors.ts';
-import { tasks } from './tasks/index.ts';
+import { isTaskKind, loadTask, tasks } from './tasks/index.ts';
 import type { FromWorker, ToWorker } from './tasks/task.ts';
 
 function send(msg: FromWorker): void {
@@ -22,9 +22,8 @@ async function runOne(id: number, kind: string, payload: unknown): Promise<void>
   const controller = new AbortController();
   controllers.set(id, controller);
   try {
-    const load = tasks[kind];
-    if (!load) throw new StudioError('invalid-argument', `unknown task kind "${kind}"; known: ${Object.keys(tasks).join(', ')}`);
-    const handler = await load();
+    if (!isTaskKind(kind)) throw new StudioError('invalid-argument', `unknown task kind "${kind}"; known: ${Object.keys(tasks).join(', ')}`);
+    const handler = await loadTask(kind);
     const result = await handler(payload, {
       progress: (progress) => send({ type: 'progress', id, progress }),
       emit: (data) => send({ type: 'partial', id, data }),

@@ -8,10 +8,10 @@ import type { TaskHandler } from './task.ts';
  */
 
 /** Returns its payload: proves the round trip (typed arrays included). */
-export const echoTask: TaskHandler<unknown, unknown> = async (payload) => payload;
+export const echoTask: TaskHandler<{ data?: Float32Array }, { data?: Float32Array }> = async (payload) => payload;
 
 /** Counts to `n`, one step every `stepMs`, reporting progress and emitting each number. */
-export const countTask: TaskHandler<{ n: number; stepMs?: number }, { counted: number; pid: number }> = async ({ n, stepMs = 10 }, ctx) => {
+export const countTask: TaskHandler<{ n: number; stepMs?: number }, { counted: number; pid: number }, { value: number }> = async ({ n, stepMs = 10 }, ctx) => {
   for (let i = 1; i <= n; i++) {
     await new Promise((r) => setTimeout(r, stepMs));
     if (ctx.signal.aborted) throw new StudioError('cancelled', 'count cancelled');
@@ -22,7 +22,7 @@ export const countTask: TaskHandler<{ n: number; stepMs?: number }, { counted: n
 };
 
 /** Dies the way a worker can die: a thrown error, an exit code, or a signal (as the OOM killer would). */
-export const crashTask: TaskHandler<{ how: 'throw' | 'exit' | 'sigkill'; after?: number }, never> = async ({ how, after = 0 }, ctx) => {
+export const crashTask: TaskHandler<{ how: 'throw' | 'exit' | 'sigkill'; after?: number }, never, { value: number }> = async ({ how, after = 0 }, ctx) => {
   for (let i = 1; i <= after; i++) {
     ctx.emit({ value: i });
     ctx.progress({ done: i, total: after + 1, unit: 'steps' });

@@ -35,7 +35,7 @@ export interface ExtractTaskResult extends PipelineStats {
  * emitting every batch of features as soon as it exists: the core stores it
  * at once, so cancel or a crash loses at most the batch in flight.
  */
-export const extractTask: TaskHandler<ExtractPayload, ExtractTaskResult> = async (payload, ctx) => {
+export const extractTask: TaskHandler<ExtractPayload, ExtractTaskResult, ExtractPartial> = async (payload, ctx) => {
   const backend = await selectBackend();
   const t0 = performance.now();
   const backbone = await cachedBackbone(payload.spec);

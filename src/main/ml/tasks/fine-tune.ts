@@ -39,7 +39,7 @@ export interface FineTuneTaskResult {
 }
 
 /** Stage 2 in the worker: backbone + head end to end on images. */
-export const fineTuneTask: TaskHandler<FineTunePayload, FineTuneTaskResult> = async (p, ctx) => {
+export const fineTuneTask: TaskHandler<FineTunePayload, FineTuneTaskResult, FineTunePartial> = async (p, ctx) => {
   const backend = await fineTuneBackend();
   ctx.emit({ type: 'backend', backend: backend.name, note: backend.note } satisfies FineTunePartial);
   const backbone = await loadBackbone(p.spec);

@@ -10,7 +10,7 @@ import type { TaskHandler } from './task.ts';
  * `runner.run('<kind>', payload, { onProgress, onPartial, signal })`
  * (src/main/studio/jobs/job-runner.ts).
  */
-export const tasks: Record<string, () => Promise<TaskHandler>> = {
+export const tasks = {
   'diag-echo': () => import('./diagnostics.ts').then((m) => m.echoTask),
   'diag-count': () => import('./diagnostics.ts').then((m) => m.countTask),
   'diag-crash': () => import('./diagnostics.ts').then((m) => m.crashTask),
@@ -29,3 +29,32 @@ export const tasks: Record<string, () => Promise<TaskHandler>> = {
   'predict-export': () => import('./export.ts').then((m) => m.predictExportTask),
   'image-features': () => import('./image-features.ts').then((m) => m.imageFeaturesTask),
 };
+// Every entry is a loader of a task handler (checked here rather than by `satisfies`, which would widen each handler's type).
+const _everyEntryIsATask: Record<string, () => Promise<TaskHandler<never, unknown, unknown>>> = tasks;
+void _everyEntryIsATask;
+
+/**
+ * The worker protocol, typed by the registry above: each kind's payload,
+ * result and streamed partials, read from its handler's type. The job runner
+ * takes these (`runner.run('extract', payload, { onPartial })`), so a payload
+ * or a result of the wrong shape is a compile error, with no cast of worker data.
+ */
+export type TaskKind = keyof typeof tasks;
+type HandlerOf<K extends TaskKind> = Awaited<ReturnType<(typeof tasks)[K]>>;
+export type TaskPayload<K extends TaskKind> = Parameters<HandlerOf<K>>[0];
+export type TaskResult<K extends TaskKind> = Awaited<ReturnType<HandlerOf<K>>>;
+export type TaskPartial<K extends TaskKind> = HandlerOf<K> extends TaskHandler<never, unknown, infer E> ? E : never;
+
+export function isTaskKind(kind: string): kind is TaskKind {
+  return Object.prototype.hasOwnProperty.call(tasks, kind);
+}
+
+/**
+ * The worker's side of the wire: a message names a kind and carries a
+ * structured-clone payload, typed by the runner that sent it (TaskPayload).
+ * This is the one place the handler is seen as taking `unknown`: the
+ * process boundary itself.
+ */
+export async function loadTask(kind: TaskKind): Promise<TaskHandler<unknown, unknown, unknown>> {
+  return (await tasks[kind]()) as unknown as TaskHandler<unknown, unknown, unknown>;
+}

@@ -16,7 +16,7 @@ export interface TaskProgress {
   detail?: unknown;
 }
 
-export interface TaskContext {
+export interface TaskContext<E = never> {
   /** Reports progress; the runner adds rate (items/s) and ETA. */
   progress(p: TaskProgress): void;
   /**
@@ -24,13 +24,13 @@ export interface TaskContext {
    * features, an epoch's metrics). The core stores partials as they come, so
    * a cancelled or crashed job keeps what it finished.
    */
-  emit(partial: unknown): void;
+  emit(partial: E): void;
   /** Aborted when the core asks the task to stop (it may also just kill the process). */
   signal: AbortSignal;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TaskHandler<P = any, R = any> = (payload: P, ctx: TaskContext) => Promise<R>;
+/** A task: payload P in, result R out, partial results E streamed on the way (never, when it streams none). */
+export type TaskHandler<P, R, E = never> = (payload: P, ctx: TaskContext<E>) => Promise<R>;
 
 /** Messages core → worker. */
 export type ToWorker = { type: 'run'; id: number; kind: string; payload: unknown } | { type: 'cancel'; id: number };

@@ -24,7 +24,7 @@ export interface TrainHeadTaskResult {
 }
 
 /** Stage 1 in the worker: the head on cached features. */
-export const trainHeadTask: TaskHandler<TrainHeadPayload, TrainHeadTaskResult> = async (p, ctx) => {
+export const trainHeadTask: TaskHandler<TrainHeadPayload, TrainHeadTaskResult, TrainHeadPartial> = async (p, ctx) => {
   const backend = await selectBackend();
   const t0 = performance.now();
   let lastReport = 0;

@@ -1,5 +1,5 @@
 import { StudioError } from '../../../shared/errors.ts';
-import type { ExtractPartial, ExtractPayload, ExtractTaskResult } from '../../ml/tasks/extract.ts';
+import type { ExtractPartial, ExtractPayload } from '../../ml/tasks/extract.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
 import { ProgressMeter, type JobProgress } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
@@ -108,7 +108,7 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
   let meter: ProgressMeter | undefined;
   let identityChecked = false;
   try {
-    const info = await runner.run<{ name: string; cores: number }>('backend-info', {}, { signal: inner.signal });
+    const info = await runner.run('backend-info', {}, { signal: inner.signal });
     backend = info.name;
     const perCore = backend === 'wasm' || backend === 'cpu';
     const batchSize = o.batchSize ?? DEFAULT_BATCH;
@@ -123,8 +123,7 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
       const progress = meter.update({ done: doneTotal, total: todo.length, unit: 'images', message: `${workers} worker${workers > 1 ? 's' : ''} on ${backend}` });
       o.onProgress?.(progress);
     };
-    const onPartial = (data: unknown): void => {
-      const p = data as ExtractPartial;
+    const onPartial = (p: ExtractPartial): void => {
       if (p.type === 'backbone') {
         if (identityChecked) return;
         if (p.inputSize !== record.inputSize || p.preprocess !== record.preprocess || p.preprocessVersion !== record.preprocessVersion) {
@@ -154,7 +153,7 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
     for (let i = 0; i < todo.length; i += chunkSize) chunks.push(todo.slice(i, i + chunkSize));
     const lane = async (): Promise<void> => {
       for (let chunk = chunks.shift(); chunk && !inner.signal.aborted; chunk = chunks.shift()) {
-        const r = await runner.run<ExtractTaskResult>('extract', { spec: resolved.spec, items: chunk, batchSize } satisfies ExtractPayload, {
+        const r = await runner.run('extract', { spec: resolved.spec, items: chunk, batchSize } satisfies ExtractPayload, {
           signal: inner.signal,
           onPartial,
           // The first report of a worker (model loaded, nothing done) starts the clock of the rate.

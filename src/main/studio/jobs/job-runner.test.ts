@@ -21,16 +21,16 @@ describe('JobRunner', () => {
   it('runs a task in a worker process; typed arrays cross as they are', async () => {
     runner = new JobRunner({ maxWorkers: 1 });
     const data = new Float32Array([1.5, -2, 3.25]);
-    const back = await runner.run<{ data: Float32Array }>('diag-echo', { data });
+    const back = await runner.run('diag-echo', { data });
     expect(back.data).toBeInstanceOf(Float32Array);
-    expect([...back.data]).toEqual([1.5, -2, 3.25]);
+    expect([...(back.data ?? [])]).toEqual([1.5, -2, 3.25]);
   });
 
   it('reports progress with rate and ETA, and delivers partials in order before the result', async () => {
     runner = new JobRunner({ maxWorkers: 1 });
     const progress: JobProgress[] = [];
     const partials: number[] = [];
-    const result = await runner.run<{ counted: number; pid: number }>('diag-count', { n: 8, stepMs: 15 }, {
+    const result = await runner.run('diag-count', { n: 8, stepMs: 15 }, {
       onProgress: (p) => progress.push(p),
       onPartial: (d) => void partials.push((d as { value: number }).value),
     });
@@ -46,7 +46,7 @@ describe('JobRunner', () => {
 
   it('queues jobs beyond the worker limit and reuses the worker', async () => {
     runner = new JobRunner({ maxWorkers: 1 });
-    const jobs = [1, 2, 3].map((n) => runner!.run<{ counted: number; pid: number }>('diag-count', { n, stepMs: 5 }));
+    const jobs = [1, 2, 3].map((n) => runner!.run('diag-count', { n, stepMs: 5 }));
     expect(runner.stats).toMatchObject({ running: 1, queued: 2 });
     const results = await Promise.all(jobs);
     expect(results.map((r) => r.counted)).toEqual([1, 2, 3]);
@@ -55,7 +55,7 @@ describe('JobRunner', () => {
 
   it('runs jobs in parallel on several workers', async () => {
     runner = new JobRunner({ maxWorkers: 2 });
-    const results = await Promise.all([runner.run<{ pid: number }>('diag-count', { n: 3 }), runner.run<{ pid: number }>('diag-count', { n: 3 })]);
+    const results = await Promise.all([runner.run('diag-count', { n: 3 }), runner.run('diag-count', { n: 3 })]);
     expect(results[0].pid).not.toBe(results[1].pid);
   });
 
@@ -106,18 +106,19 @@ describe('JobRunner', () => {
     runner = new JobRunner({ maxWorkers: 1 });
     await expect(runner.run('diag-crash', { how: 'exit' })).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('worker exited with code 3') });
     await expect(runner.run('diag-crash', { how: 'throw' })).rejects.toMatchObject({ code: 'invalid-argument', message: 'diag-crash was asked to throw' });
-    await expect(runner.run('no-such-task', {})).rejects.toMatchObject({ message: expect.stringContaining('unknown task kind "no-such-task"') });
+    // A kind the protocol does not know (a newer core and an older worker): refused in words.
+    await expect(runner.run('no-such-task' as 'diag-echo', {})).rejects.toMatchObject({ message: expect.stringContaining('unknown task kind "no-such-task"') });
   });
 });
 
 describe('JobRunner idle workers', () => {
   it('ends a worker left idle past the timeout; the next job gets a new one', async () => {
     runner = new JobRunner({ maxWorkers: 1, idleTimeoutMs: 200 });
-    const first = await runner.run<{ pid: number }>('diag-count', { n: 1 });
+    const first = await runner.run('diag-count', { n: 1 });
     for (let i = 0; i < 100 && alive(first.pid); i++) await new Promise((r) => setTimeout(r, 50));
     expect(alive(first.pid)).toBe(false);
     expect(runner.stats.workers).toBe(0);
-    const second = await runner.run<{ pid: number }>('diag-count', { n: 1 });
+    const second = await runner.run('diag-count', { n: 1 });
     expect(second.pid).not.toBe(first.pid);
   });
 });

@@ -2,13 +2,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { StudioError, type StudioErrorCode } from '../../../shared/errors.ts';
 import type { FromWorker, ToWorker } from '../../ml/tasks/task.ts';
+import type { TaskKind, TaskPartial, TaskPayload, TaskResult } from '../../ml/tasks/index.ts';
 import { ProgressMeter, type JobProgress } from './progress-meter.ts';
 import { resolveWorkerEntry, type WorkerEntry } from './worker-entry.ts';
 
-export interface RunOptions {
+export interface RunOptions<E = unknown> {
   onProgress?(p: JobProgress): void;
   /** Called for each partial result, in order, before the job resolves. May return a promise (awaited before the job settles). */
-  onPartial?(data: unknown): void | Promise<void>;
+  onPartial?(data: E): void | Promise<void>;
   /** Abort = cancel: a queued job is dropped, a running one has its worker killed. Rejects with code 'cancelled'. */
   signal?: AbortSignal;
   /** What the job does, for messages: 'extracting features'. Defaults from the kind. */
@@ -86,15 +87,16 @@ export class JobRunner {
     this.entry = { ...entry, env: { ...entry.env, ...options.env } };
   }
 
-  /** Runs `kind` with `payload` in a worker; resolves with the task's result. */
-  run<R = unknown>(kind: string, payload: unknown, opts: RunOptions = {}): Promise<R> {
+  /** Runs `kind` with `payload` in a worker; resolves with the task's result. Typed by the worker protocol (ml/tasks/index.ts). */
+  run<K extends TaskKind>(kind: K, payload: TaskPayload<K>, opts: RunOptions<TaskPartial<K>> = {}): Promise<TaskResult<K>> {
     if (this.closed) return Promise.reject(new StudioError('internal', 'the job runner is closed'));
-    return new Promise<R>((resolve, reject) => {
+    return new Promise<TaskResult<K>>((resolve, reject) => {
       const job: Job = {
         id: this.nextId++,
         kind,
         payload,
-        opts,
+        // The job list holds jobs of every kind: each keeps the options it was given, seen from here as taking any partial.
+        opts: opts as RunOptions,
         label: opts.label ?? LABELS[kind] ?? `running task "${kind}"`,
         pendingPartials: [],
         resolve: resolve as (v: unknown) => void,

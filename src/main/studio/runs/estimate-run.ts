@@ -39,8 +39,7 @@ export async function estimateRun(project: Project, req: { split?: string; backb
     trainCount: train.length,
     valCount,
   };
-  const e = await req.runner.run<{ backend: string; note: string | null; secondsPerBatch: number; batchesPerEpoch: number; secondsPerEpoch: number; totalSeconds: number; steps: number; batchSize: number }>(
-    'estimate-fine-tune', payload, { signal: req.signal, label: `timing fine-tuning steps of ${backbone.name}` });
+  const e = await req.runner.run('estimate-fine-tune', payload, { signal: req.signal, label: `timing fine-tuning steps of ${backbone.name}` });
   return {
     backbone: backbone.key,
     backboneName: backbone.name,

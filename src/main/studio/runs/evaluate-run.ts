@@ -42,7 +42,7 @@ export async function evaluateRun(project: Project, runId: number, on: 'val' | '
     if (!backbone) throw new StudioError('not-found', `backbone ${run.backboneKey} of run ${runId} is no longer in the project`);
     const paths = imagePaths(project, members.map((m) => m.imageId));
     ids = members.map((m) => m.imageId).filter((id) => paths.has(id) && fs.existsSync(paths.get(id)!));
-    const r = await runner.run<{ probs: Float32Array }>('evaluate-images', {
+    const r = await runner.run('evaluate-images', {
       modelJson: tuned, files: ids.map((id) => paths.get(id)!), inputSize: backbone.inputSize, preprocess: backbone.preprocess as PreprocessMode, numClasses: C,
     }, { signal, label: `evaluating run ${runId} on ${on}` });
     probs = r.probs;
@@ -52,7 +52,7 @@ export async function evaluateRun(project: Project, runId: number, on: 'val' | '
     ids = f.ids;
     if (ids.length === 0) throw new StudioError('not-found', `run ${runId}: none of the ${members.length} ${on} images has features for backbone ${run.backboneKey}; run xstudio extract`);
     const weights = headFromJson(fs.readFileSync(checkpoint, 'utf8'), checkpoint);
-    const r = await runner.run<{ probs: Float32Array }>('predict-head', { weights, x: f.matrix, n: ids.length }, { signal, label: `evaluating run ${runId} on ${on}` });
+    const r = await runner.run('predict-head', { weights, x: f.matrix, n: ids.length }, { signal, label: `evaluating run ${runId} on ${on}` });
     probs = r.probs;
     model = 'head';
   }

@@ -9,7 +9,7 @@ import { classifierMetadata, type ExportMetadata } from '../../common/export-met
 import { renderReport, type ReportMistake } from './report-html.ts';
 import { loadHead } from '../../common/head-io.ts';
 import type { PreprocessMode } from '../../ml/preprocess.ts';
-import type { ExportCheckInput, ExportModelPayload, ExportModelResult } from '../../ml/tasks/export.ts';
+import type { ExportCheckInput, ExportModelPayload } from '../../ml/tasks/export.ts';
 import { getBackbone, loadFeatures } from '../features/feature-store.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';
@@ -125,7 +125,7 @@ export async function exportRun(
       studioVersion: studioVersion(),
       check: checkInput(project, run, o.format, tuned !== null),
     };
-    const r = await o.runner.run<ExportModelResult>('export', payload, { signal: o.signal, label: `exporting run ${run.id} as ${o.format}` });
+    const r = await o.runner.run('export', payload, { signal: o.signal, label: `exporting run ${run.id} as ${o.format}` });
     check = r.check;
     writeMs = r.writeMs;
   }

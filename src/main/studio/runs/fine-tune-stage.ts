@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/errors.ts';
 import type { HeadWeights } from '../../ml/head.ts';
-import type { FineTunePartial, FineTunePayload, FineTuneTaskResult } from '../../ml/tasks/fine-tune.ts';
+import type { FineTunePayload } from '../../ml/tasks/fine-tune.ts';
 import { getBackbone } from '../features/feature-store.ts';
 import type { Project } from '../project.ts';
 import { imagePaths, specFromRecord } from './run-data.ts';
@@ -48,15 +48,14 @@ export async function fineTuneStage(project: Project, runId: number, head: HeadW
     seed: req.config.seed,
     outDir: path.dirname(fineTunedModelPath(project, runId)),
   };
-  const result = await req.runner.run<FineTuneTaskResult>('fine-tune', payload, {
+  const result = await req.runner.run('fine-tune', payload, {
     signal: req.signal,
     label: `fine-tuning run ${runId}`,
     onProgress: (p) => {
       const d = p.detail as { epoch?: number; loss?: number } | undefined;
       say({ stage: 'fine-tune', kind: 'batch', message: p.message ?? '', epoch: d?.epoch, epochs: cfg.epochs, loss: d?.loss, etaSeconds: p.etaSeconds });
     },
-    onPartial: (data) => {
-      const part = data as FineTunePartial;
+    onPartial: (part) => {
       if (part.type === 'backend') {
         if (part.note) say({ stage: 'fine-tune', kind: 'state', message: `note: ${part.note}` });
       } else if (part.type === 'estimate') {

@@ -60,8 +60,7 @@ export async function findSuspects(
   y.set(tr.y, 0);
   y.set(va.y, tr.y.length);
   const folds = o.folds ?? 5;
-  const r = await o.runner.run<{ probs: Float32Array; backend: string }>(
-    'suspects',
+  const r = await o.runner.run('suspects',
     { x, y, dim, numClasses: classes.length, folds, config: config.head, seed: config.seed },
     { signal: o.signal, label: 'cross-validating heads for suspected label errors', onProgress: (p) => o.onProgress?.(p.message ?? `${p.done}/${p.total} folds`) },
   );

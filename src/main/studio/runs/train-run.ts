@@ -1,7 +1,7 @@
 import { StudioError } from '../../../shared/errors.ts';
 import type { HeadWeights } from '../../common/head-weights.ts';
 import { saveHead } from '../../common/head-io.ts';
-import type { TrainHeadPartial, TrainHeadPayload, TrainHeadTaskResult } from '../../ml/tasks/train-head.ts';
+import type { TrainHeadPayload } from '../../ml/tasks/train-head.ts';
 import type { JobProgress } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
 import { partFeatures, resolveBackbone, resolveSplit, splitMembers } from './run-data.ts';
@@ -90,15 +90,14 @@ export async function trainRun(project: Project, req: TrainRequest): Promise<Tra
       const checkpoint = headCheckpointPath(project, run.id);
       const epochs = req.config.head.epochs;
       const t0 = Date.now();
-      const result = await req.runner.run<TrainHeadTaskResult>('train-head', payload, {
+      const result = await req.runner.run('train-head', payload, {
         signal: req.signal,
         label: `training the head of run ${run.id}`,
         onProgress: (p: JobProgress) => {
           const d = p.detail as { epoch?: number; loss?: number } | undefined;
           say({ stage: 'head', kind: 'batch', message: p.message ?? '', epoch: d?.epoch, epochs, loss: d?.loss, etaSeconds: p.etaSeconds });
         },
-        onPartial: (data) => {
-          const part = data as TrainHeadPartial;
+        onPartial: (part) => {
           if (part.type !== 'epoch') return;
           addEpoch(project, run.id, 'head', part.metrics);
           if (part.best) {

@@ -4,14 +4,13 @@
  * pool), and the job list / cancel shared by all long work.
  */
 import path from 'node:path';
-import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, ImageFeaturesResult, WeightsStatus } from '../../../shared/api.ts';
+import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, WeightsStatus } from '../../../shared/api.ts';
 import { builtinBackboneInfos, type BackboneRequest } from '../features/backbone-choice.ts';
 import { BUILTIN_FACTS } from '../../../shared/backbone-catalog.ts';
 import { listBackbones, latestBackbone } from '../features/feature-store.ts';
 import { fetchWeights } from '../weights/fetch-weights.ts';
 import { KNOWN_WEIGHTS } from '../weights/known-weights.ts';
 import { listWeights, weightsDir } from '../weights/weights-cache.ts';
-import type { BackendListing } from '../../ml/backend.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { ServiceArea, ServiceContext } from './context.ts';
 
@@ -24,7 +23,7 @@ const BADGES: Record<string, { label: string; slow: boolean }> = {
 
 async function backendStatus(runner: JobRunner): Promise<BackendStatus> {
   // Asked of a worker: the server process never loads tfjs (see tasks/list-backends.ts).
-  const l = await runner.run<BackendListing>('list-backends', {}, { label: 'listing the ML backends' });
+  const l = await runner.run('list-backends', {}, { label: 'listing the ML backends' });
   const badge = BADGES[l.chosen] ?? { label: l.chosen, slow: true };
   return {
     chosen: l.chosen,
@@ -133,7 +132,7 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
       const { resolveBackbone } = await import('../features/backbone-choice.ts');
       const { spec } = await resolveBackbone(backboneRequestOf(c));
       const job = ctx.jobs.start('extract', `Computing features of ${files.length} file(s)`, (h) =>
-        ctx.runner().run<ImageFeaturesResult>('image-features', { spec: seed !== undefined && spec.kind === 'xception' ? { ...spec, seed } : spec, files: files.map((f) => path.resolve(f)), batchSize: c.batchSize }, {
+        ctx.runner().run('image-features', { spec: seed !== undefined && spec.kind === 'xception' ? { ...spec, seed } : spec, files: files.map((f) => path.resolve(f)), batchSize: c.batchSize }, {
           signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total, unit: 'images' }),
         }), { unit: 'images' });
       return job.done;

@@ -350,7 +350,7 @@ async function predictFiles(ctx: ServiceContext, req: PredictRequest): Promise<P
       await job.done;
     }
   } else modelPath = path.resolve(req.model!);
-  const result = await ctx.runner().run<PredictResult>('predict-export', { model: modelPath, images }, { label: 'classifying images' });
+  const result = await ctx.runner().run('predict-export', { model: modelPath, images }, { label: 'classifying images' });
   if (!project) return result;
   const { openImage, THUMB_SIZE } = await import('../thumbnails/make-thumbnails.ts');
   const predictions = await Promise.all(result.predictions.map(async (pr) => {

@@ -39,7 +39,7 @@ export async function importWeights(source: string, o: { runner?: JobRunner; env
     const runner = o.runner ?? new JobRunner({ maxWorkers: 1, env });
     const want = o.backbone ?? byName?.backbone;
     try {
-      const r = await runner.run<{ backbone: BuiltinName }>('check-weights', { file: abs, backbone: want }, { label: `checking ${abs} against ${want ?? 'the built-in backbones'}` });
+      const r = await runner.run('check-weights', { file: abs, backbone: want }, { label: `checking ${abs} against ${want ?? 'the built-in backbones'}` });
       backbone = r.backbone;
     } catch (e) {
       const msg = (e as Error).message;
