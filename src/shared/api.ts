@@ -393,6 +393,14 @@ export interface BackendStatus {
   /** WebAssembly SIMD, when the chosen backend is wasm; else null. */
   simd: boolean | null;
   backends: { name: string; available: boolean; reason: string | null }[];
+  /**
+   * Which engine does which work. inference: frozen networks (extraction,
+   * features, evaluating and predicting with fine-tuned runs, predict on
+   * exports, Try it) — 'onnxruntime' (CPU) or 'tfjs-<backend>'; training: heads
+   * and fine-tuning, always 'tfjs-<backend>'. XSTUDIO_BACKEND=onnx forces ONNX
+   * Runtime for inference; gpu|node|wasm|cpu force that TF.js backend for both.
+   */
+  engines: { inference: string; training: string; inferenceReason: string };
 }
 
 export interface WeightsFile {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { StudioError } from '../../shared/errors.ts';
 import { loadKerasWeightsInto, readKerasWeights } from './keras-h5.ts';
 import { loadLayersModelFromDisk } from './layers-model-loader.ts';
+import { subBatchFor } from './memory-bound.ts';
 import { applyPreprocess, PREPROCESS_VERSION, type PreprocessMode } from './preprocess.ts';
 import { buildXception, XCEPTION_DEFAULT_INPUT } from './xception.ts';
 
@@ -72,13 +73,24 @@ function makePredict(model: tf.LayersModel, inputSize: number, featureDim: numbe
     if (x.length !== n * per) {
       throw new StudioError('invalid-argument', `predict: expected ${n} × ${inputSize}×${inputSize}×3 = ${n * per} values, got ${x.length}`);
     }
-    return tf.tidy(() => {
+    // Sub-batches under the activation budget (memory-bound.ts): batch 32 at 299 held 2.4 GB at once.
+    const sub = Math.min(n, subBatch);
+    if (sub === n) return forward(x, n);
+    const out = new Float32Array(n * featureDim);
+    for (let s = 0; s < n; s += sub) {
+      const m = Math.min(sub, n - s);
+      out.set(forward(x.subarray(s * per, (s + m) * per), m), s * featureDim);
+    }
+    return out;
+  };
+  const subBatch = subBatchFor(model);
+  const forward = (x: Float32Array, n: number): Float32Array =>
+    tf.tidy(() => {
       const input = tf.tensor4d(x, [n, inputSize, inputSize, 3]);
       const out = model.predict(input) as tf.Tensor;
       // Copy out of the backend's memory before the tensors are released.
       return Float32Array.from(out.reshape([n, featureDim]).dataSync() as Float32Array);
     });
-  };
   return { predict, predictPixels: (pixels, n) => predict(applyPreprocess(mode, pixels), n) };
 }
 

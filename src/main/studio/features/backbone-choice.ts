@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../../shared/errors.ts';
 import type { BackboneSpec } from '../../ml/backbone.ts';
+import { inferenceEngine, type InferenceEngineKind } from '../../ml/engine-choice.ts';
 import { shardFiles } from '../../ml/model-shards.ts';
 import { PREPROCESS_VERSION, type PreprocessMode } from '../../ml/preprocess.ts';
 import { XCEPTION_DEFAULT_INPUT, XCEPTION_MIN_INPUT } from '../../ml/xception.ts';
@@ -28,6 +29,8 @@ export const RANDOM_INIT_SEED = 0;
 export interface ResolvedBackbone {
   spec: BackboneSpec;
   record: Omit<BackboneRecord, 'createdAt' | 'backboneId' | 'featureDim'>;
+  /** The engine the features are computed on; part of the key (engine-choice.ts). */
+  engine: InferenceEngineKind;
 }
 
 /**
@@ -38,6 +41,14 @@ export interface ResolvedBackbone {
  * feature layer, input size, preprocessing mode and version.
  */
 export async function resolveBackbone(req: BackboneRequest, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedBackbone> {
+  // Features from ONNX Runtime and TF.js agree to ~1e-6 but are not bit-equal:
+  // the engine is part of the key, so a cache never silently mixes the two.
+  const engine = inferenceEngine(env).engine;
+  const r = await resolveUntagged(req, env);
+  return { ...r, engine, record: { ...r.record, key: `${r.record.key}:engine=${engine}` } };
+}
+
+async function resolveUntagged(req: BackboneRequest, env: NodeJS.ProcessEnv): Promise<Omit<ResolvedBackbone, 'engine'>> {
   if (req.backboneModel) return resolveLayersModel(req);
   if (req.backbone && req.backbone !== 'xception') throw new StudioError('invalid-argument', `--backbone expects "xception", got "${req.backbone}" (use --backbone-model <model.json> for another network)`);
   if (req.featureLayer) throw new StudioError('invalid-argument', '--feature-layer applies to --backbone-model only (Xception gives its 2048-d average-pooled feature)');
@@ -77,7 +88,7 @@ export async function resolveBackbone(req: BackboneRequest, env: NodeJS.ProcessE
   };
 }
 
-async function resolveLayersModel(req: BackboneRequest): Promise<ResolvedBackbone> {
+async function resolveLayersModel(req: BackboneRequest): Promise<Omit<ResolvedBackbone, 'engine'>> {
   if (req.weights || req.randomInit) throw new StudioError('invalid-argument', '--weights and --random-init apply to Xception only; a --backbone-model carries its own weights');
   const modelJson = path.resolve(req.backboneModel!);
   if (!req.preprocess) throw new StudioError('invalid-argument', `--backbone-model ${modelJson}: say how its inputs are scaled with --preprocess tf|torch|caffe|unit`);

@@ -42,6 +42,12 @@ export interface ExtractResult {
 }
 
 const DEFAULT_BATCH = 4;
+/**
+ * Worker processes on ONNX Runtime, each with cores / ONNX_WORKERS intra-op
+ * threads. Measured in bench/extract.bench.ts (one run, both splits): see
+ * the comment there for the figures.
+ */
+export const ONNX_WORKERS = 1;
 /** Batches per chunk handed to a worker at a time. */
 const CHUNK_BATCHES = 4;
 
@@ -109,10 +115,15 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
   let identityChecked = false;
   try {
     const info = await runner.run<{ name: string; cores: number }>('backend-info', {}, { signal: inner.signal });
-    backend = info.name;
-    const perCore = backend === 'wasm' || backend === 'cpu';
+    const onnx = resolved.engine === 'onnxruntime';
+    backend = onnx ? 'onnxruntime' : info.name;
+    // TF.js wasm/cpu are single-threaded: one worker per core. ONNX Runtime
+    // threads inside one process: ONNX_WORKERS workers share the cores as
+    // intra-op threads (the split bench/extract.bench.ts measured best).
+    const perCore = !onnx && (backend === 'wasm' || backend === 'cpu');
     const batchSize = o.batchSize ?? DEFAULT_BATCH;
-    workers = Math.max(1, Math.min(o.workers ?? (perCore ? info.cores : 1), runner.maxWorkers, Math.ceil(todo.length / batchSize)));
+    workers = Math.max(1, Math.min(o.workers ?? (onnx ? ONNX_WORKERS : perCore ? info.cores : 1), runner.maxWorkers, Math.ceil(todo.length / batchSize)));
+    const threads = onnx ? Math.max(1, Math.floor(info.cores / workers)) : undefined;
 
     let doneTotal = 0;
     const pids = new Set<number>();
@@ -127,6 +138,9 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
       const p = data as ExtractPartial;
       if (p.type === 'backbone') {
         if (identityChecked) return;
+        if (p.engine !== resolved.engine) {
+          throw new StudioError('internal', `backbone ${key}: the key is for features from ${resolved.engine}, the worker ran ${p.engine}`);
+        }
         if (p.inputSize !== record.inputSize || p.preprocess !== record.preprocess || p.preprocessVersion !== record.preprocessVersion) {
           throw new StudioError('internal', `backbone ${key}: the worker loaded input ${p.inputSize} / ${p.preprocess} v${p.preprocessVersion}, expected ${record.inputSize} / ${record.preprocess} v${record.preprocessVersion}`);
         }
@@ -154,7 +168,7 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
     for (let i = 0; i < todo.length; i += chunkSize) chunks.push(todo.slice(i, i + chunkSize));
     const lane = async (): Promise<void> => {
       for (let chunk = chunks.shift(); chunk && !inner.signal.aborted; chunk = chunks.shift()) {
-        const r = await runner.run<ExtractTaskResult>('extract', { spec: resolved.spec, items: chunk, batchSize } satisfies ExtractPayload, {
+        const r = await runner.run<ExtractTaskResult>('extract', { spec: resolved.spec, items: chunk, batchSize, engine: resolved.engine, threads } satisfies ExtractPayload, {
           signal: inner.signal,
           onPartial,
           // The first report of a worker (model loaded, nothing done) starts the clock of the rate.

@@ -201,7 +201,7 @@ export class FakeStudioApi {
       s.testLocked = true;
       return s;
     },
-    getBackend: async () => ({ chosen: 'wasm', label: 'CPU (WebAssembly) — slow', slow: true, gpuName: null, reason: 'the native packages are not installed', simd: true, backends: [] }),
+    getBackend: async () => ({ chosen: 'wasm', label: 'CPU (WebAssembly) — slow', slow: true, gpuName: null, reason: 'the native packages are not installed', simd: true, backends: [], engines: { inference: 'onnxruntime', training: 'tfjs-wasm', inferenceReason: 'no CUDA: ONNX Runtime on the CPU' } }),
     getWeightsStatus: async () => ({ cacheDir: '/c', files: [{ variant: 'notop', fileName: 'x_notop.h5', present: false, path: null, bytes: null, expectedMd5: 'b0' }] }),
     getFeatureStatus: async () => ({ backbones: [], latest: null, totalImages: this.images.length }),
     startExtraction: async () => ({ jobId: 'extract-1' }),

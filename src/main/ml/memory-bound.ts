@@ -1,0 +1,35 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * Floats held by the largest layer output for one image: the unit of the
+ * memory bound below.
+ */
+export function largestActivation(model: tf.LayersModel): number {
+  let max = 0;
+  for (const layer of model.layers) {
+    const shapes = (Array.isArray(layer.outputShape[0]) || layer.outputShape.length === 0 ? layer.outputShape : [layer.outputShape]) as (number | null)[][];
+    for (const s of shapes) {
+      const n = s.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+      if (n > max) max = n;
+    }
+  }
+  return max;
+}
+
+/**
+ * Activation memory allowed to one forward call. ONNX Runtime's arena keeps
+ * its high-water mark, so a batch of 32 Xception images at 299 (1.4 M floats
+ * in the largest layer, ~4 such tensors live) would hold ~0.7 GB of
+ * activations on its own; batches are cut into sub-batches under this budget,
+ * which keeps the worker's peak under 1 GB whatever batch the user asks for.
+ * The TF.js path (backbone.ts) cuts its batches the same way: the WebAssembly
+ * heap never shrinks, so its peak is that of the largest forward call.
+ */
+export const ACTIVATION_BUDGET_BYTES = 256 * 1024 * 1024;
+/** Live tensors of the largest size at once (input, output, a scratch buffer, a residual): an estimate, checked by the peak-memory lines of bench/extract.bench.ts. */
+const LIVE_TENSORS = 4;
+
+export function subBatchFor(model: tf.LayersModel, budget = ACTIVATION_BUDGET_BYTES): number {
+  return Math.max(1, Math.floor(budget / (largestActivation(model) * 4 * LIVE_TENSORS)));
+}
+

@@ -1,0 +1,126 @@
+import os from 'node:os';
+import { StudioError } from '../../shared/errors.ts';
+import type { Backbone } from './backbone.ts';
+import { OnnxExportError } from './export/onnx/errors.ts';
+import { tfjsModelToOnnx } from './export/onnx/graph.ts';
+import { subBatchFor } from './memory-bound.ts';
+
+/**
+ * ONNX Runtime (onnxruntime-node, CPU) as the inference engine of a frozen
+ * network. The graph is the studio's own TF.js model (whatever loadBackbone
+ * built: Xception, a layers model, a built-in backbone) written to ONNX in
+ * memory by the exporter's writer; nothing is converted on disk and the user
+ * does nothing. Why: the TF.js WebAssembly backend is single-threaded in
+ * Node and has no AVX-512 kernels; ONNX Runtime runs the same graph with
+ * MLAS on every core (issue 12 measured 13 % of peak against 83 %).
+ *
+ * The input is the preprocessed NHWC batch the extraction pipeline already
+ * makes, so the two engines see the very same numbers.
+ */
+
+type Ort = typeof import('onnxruntime-node');
+type Session = import('onnxruntime-node').InferenceSession;
+
+export const ONNX_ENGINE = 'onnxruntime';
+
+let ortModule: Promise<Ort> | undefined;
+export function loadOrt(): Promise<Ort> {
+  ortModule ??= import('onnxruntime-node').catch((e: unknown) => {
+    ortModule = undefined;
+    throw new StudioError('unavailable', `ONNX Runtime (onnxruntime-node) failed to load: ${(e as Error).message.split('\n')[0]}`);
+  });
+  return ortModule;
+}
+
+/** The bytes are built once per network (backbone key + input size) and process. */
+const graphs = new Map<string, Uint8Array>();
+const sessions = new Map<string, Promise<Session>>();
+
+export function backboneOnnx(backbone: Pick<Backbone, 'id' | 'inputSize' | 'preprocess' | 'model'>): Uint8Array {
+  const key = `${backbone.id}@${backbone.inputSize}`;
+  let bytes = graphs.get(key);
+  if (!bytes) {
+    try {
+      bytes = tfjsModelToOnnx(backbone.model, { preprocess: backbone.preprocess, classes: [], features: true, inputName: 'input', outputName: 'features' });
+    } catch (e) {
+      if (e instanceof OnnxExportError) {
+        throw new StudioError('unavailable', `the ONNX inference engine cannot run backbone ${backbone.id}: ${e.message}. Run it on TF.js with XSTUDIO_BACKEND=wasm (or node, gpu)`);
+      }
+      throw e;
+    }
+    graphs.set(key, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * Intra-op threads of one session. The default splits the machine's cores
+ * evenly between the worker processes (bench/extract.bench.ts measures the
+ * splits: on 2 cores one worker × 2 threads and two workers × 1 thread are
+ * within noise, and one worker holds one copy of the weights).
+ */
+export function defaultThreads(workers = 1): number {
+  return Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, workers)));
+}
+
+export interface OnnxFeatureEngine {
+  engine: typeof ONNX_ENGINE;
+  threads: number;
+  subBatch: number;
+  /** n preprocessed NHWC images → n × featureDim. */
+  predict(batch: Float32Array, n: number): Promise<Float32Array>;
+}
+
+export async function onnxEngine(
+  backbone: Pick<Backbone, 'id' | 'inputSize' | 'preprocess' | 'model' | 'featureDim'>,
+  o: { threads?: number; budgetBytes?: number } = {},
+): Promise<OnnxFeatureEngine> {
+  const ort = await loadOrt();
+  const threads = o.threads ?? defaultThreads();
+  const key = `${backbone.id}@${backbone.inputSize}:t=${threads}`;
+  let session = sessions.get(key);
+  if (!session) {
+    const bytes = backboneOnnx(backbone);
+    session = ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      executionProviders: ['cpu'],
+    });
+    sessions.set(key, session);
+    session.catch(() => sessions.delete(key));
+  }
+  const s = await session;
+  const { inputSize, featureDim } = backbone;
+  const per = inputSize * inputSize * 3;
+  const subBatch = subBatchFor(backbone.model, o.budgetBytes);
+  return {
+    engine: ONNX_ENGINE,
+    threads,
+    subBatch,
+    async predict(batch, n) {
+      if (batch.length !== n * per) throw new StudioError('invalid-argument', `predict: expected ${n} × ${inputSize}×${inputSize}×3 = ${n * per} values, got ${batch.length}`);
+      const out = new Float32Array(n * featureDim);
+      for (let start = 0; start < n; start += subBatch) {
+        const m = Math.min(subBatch, n - start);
+        const input = new ort.Tensor('float32', batch.subarray(start * per, (start + m) * per), [m, inputSize, inputSize, 3]);
+        const r = await s.run({ [s.inputNames[0]]: input });
+        const data = r[s.outputNames[0]].data as Float32Array;
+        if (data.length !== m * featureDim) throw new StudioError('internal', `ONNX Runtime returned ${data.length} values for ${m} images × ${featureDim}`);
+        out.set(data, start * featureDim);
+      }
+      return out;
+    },
+  };
+}
+
+/** Frees the sessions of a network (a replaced backbone in a long-lived worker). */
+export async function releaseOnnx(backboneId: string): Promise<void> {
+  for (const [k, s] of [...sessions]) {
+    if (!k.startsWith(`${backboneId}@`)) continue;
+    sessions.delete(k);
+    await s.then((x) => x.release(), () => {});
+  }
+  for (const k of [...graphs.keys()]) if (k.startsWith(`${backboneId}@`)) graphs.delete(k);
+}
