@@ -1,108 +1,227 @@
-// Feature extraction speed: Xception (random-init weights: same compute as
-// the real ones) at 299×299 on the chosen backend.
-//   forward only   images/s of backbone.predict at batch 1, 4, 8 (decoded tensors ready)
-//   pipeline       files on disk → features stored in the project, 1 worker and one per core
-//   ratios         pipeline / forward-only (target ≥ 0.9), N workers / 1 worker (target ≥ 1.8 on 2 cores)
-//   cached         wall time of a second, fully cached extract (in-process and as a CLI command)
-// Defaults are modest; XSTUDIO_BENCH_IMAGES=N sets the image count, XSTUDIO_BENCH_SIZE the input size.
+// Feature extraction speed, per network and per inference engine, against the
+// machine's peak measured in the same run on the same engine:
+//   peak           GFLOP/s of a large float32 matmul: ONNX Runtime MatMul with
+//                  every core as intra-op threads; TF.js WebAssembly matMul in
+//                  this process (single-threaded in Node) × the cores, since its
+//                  pipeline runs one worker per core
+//   forward only   photos/s of the engine on preprocessed batches in memory
+//                  (ONNX Runtime: all cores in one session; TF.js: one process × cores)
+//   pipeline       files on disk → decoded → features stored in the project, through
+//                  the job runner's workers (decode overlapped with the forward pass)
+//   share of peak  photos/s × GFLOP per photo / peak; pipeline / forward-only (target ≥ 0.9)
+//   split          ONNX Runtime with 1 worker × N threads against N workers × 1 thread:
+//                  the measurement behind ONNX_WORKERS in extract-features.ts
+//   memory         peak RSS (VmHWM) of a fresh process running one batch of 32 at 299
+//                  on each engine (target < 1 GB; the unbounded TF.js call held 2.4 GB)
+// Networks: Xception at 299 and MobileNetV2 at 224, random weights (the same
+// compute as the real ones). XSTUDIO_BENCH_MODELS=xception,mobilenetv2 chooses,
+// XSTUDIO_BENCH_ENGINES=onnx,wasm too; XSTUDIO_BENCH_IMAGES scales the image counts.
+//
+// Why ONNX_WORKERS = 1 (2 cores, AVX-512, loaded by other jobs; see the split
+// lines of a run): one worker with 2 intra-op threads and two workers with one
+// thread each are within noise of each other for Xception, and one worker
+// keeps one copy of the weights and one arena (half the memory); MobileNetV2's
+// small kernels scale less well across threads, so there the 2 × 1 split can
+// be ahead — the lines say by how much on the machine at hand.
+import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { selectBackend } from '../src/main/ml/backend.ts';
-import { loadBackbone } from '../src/main/ml/backbone.ts';
-import { resolveBackbone } from '../src/main/studio/features/backbone-choice.ts';
+import { useBackend } from '../src/main/ml/backend.ts';
+import { loadBackbone, type Backbone } from '../src/main/ml/backbone.ts';
+import { GraphBuilder, valueInfo } from '../src/main/ml/export/onnx/builder.ts';
+import { encodeModel, ONNX_IR_VERSION, ONNX_OPSET } from '../src/main/ml/export/onnx/proto.ts';
+import { onnxEngine, releaseOnnx } from '../src/main/ml/onnx-engine.ts';
 import { extractFeatures } from '../src/main/studio/features/extract-features.ts';
+import { resolveBackbone, type BackboneRequest } from '../src/main/studio/features/backbone-choice.ts';
 import { JobRunner } from '../src/main/studio/jobs/job-runner.ts';
 import { importFolder } from '../src/main/studio/library/import-folder.ts';
 import { Project } from '../src/main/studio/project.ts';
 import { colorFor, writeImage } from '../test/helpers/make-images.ts';
+import { saveLayersModel } from '../test/helpers/mobilenet-like.ts';
+import { buildMobileNetV2 } from '../test/helpers/mobilenet-v2.ts';
+import { modelFlops } from './flops.ts';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cores = os.availableParallelism();
+const scale = Number(process.env.XSTUDIO_BENCH_IMAGES_SCALE ?? 1);
 
 function line(label: string, value: string, note = ''): void {
-  console.log(`${label.padEnd(44)} ${value.padStart(14)}  ${note}`);
+  console.log(`${label.padEnd(46)} ${value.padStart(16)}  ${note}`);
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(0)} % of peak`;
+
+/** GFLOP/s of ONNX Runtime MatMul n×n · n×n with `threads` intra-op threads. */
+async function onnxPeak(threads: number, n = 2048): Promise<number> {
+  const ort = await import('onnxruntime-node');
+  const g = new GraphBuilder();
+  g.reserve('a');
+  g.reserve('b');
+  g.inputs.push(valueInfo('a', [n, n]), valueInfo('b', [n, n]));
+  g.node('MatMul', ['a', 'b'], {}, 'c', 'c');
+  g.outputs.push(valueInfo('c', [n, n]));
+  const bytes = encodeModel({ irVersion: ONNX_IR_VERSION, producerName: 'bench', producerVersion: '', metadataProps: [], opsetImport: [{ domain: '', version: ONNX_OPSET }], graph: { name: 'matmul', node: g.nodes, initializer: [], input: g.inputs, output: g.outputs } });
+  const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  const a = new ort.Tensor('float32', new Float32Array(n * n).map((_, i) => (i % 7) / 7), [n, n]);
+  const feeds = { a, b: a };
+  await s.run(feeds);
+  let best = 0;
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    await s.run(feeds);
+    best = Math.max(best, (2 * n ** 3) / ((performance.now() - t) / 1000) / 1e9);
+  }
+  await s.release();
+  return best;
+}
+
+/** GFLOP/s of TF.js matMul n×n · n×n on the active backend (WebAssembly, one thread). */
+function tfjsPeak(n = 1024): number {
+  const a = tf.randomUniform([n, n]);
+  tf.tidy(() => tf.matMul(a, a).dataSync());
+  let best = 0;
+  for (let r = 0; r < 4; r++) {
+    const t = performance.now();
+    tf.tidy(() => tf.matMul(a, a).dataSync());
+    best = Math.max(best, (2 * n ** 3) / ((performance.now() - t) / 1000) / 1e9);
+  }
+  a.dispose();
+  return best;
+}
+
+interface Net {
+  name: string;
+  size: number;
+  request: BackboneRequest;
+  load(): Promise<Backbone>;
+  /** Images in the pipeline runs, per engine (sized for a few seconds each on 2 cores). */
+  images: { onnx: number; wasm: number };
+}
+
+/** Forward-only photos/s at batch `b` in this process. */
+async function forwardRate(predict: (x: Float32Array, n: number) => Float32Array | Promise<Float32Array>, size: number, b: number, seconds: number): Promise<number> {
+  const x = new Float32Array(b * size * size * 3).map((_, i) => ((i * 7919) % 255) / 127.5 - 1);
+  await predict(x, b); // warm-up (kernels, arena)
+  let n = 0;
+  const t = performance.now();
+  while (performance.now() - t < seconds * 1000 || n < 2 * b) {
+    await predict(x, b);
+    n += b;
+  }
+  return n / ((performance.now() - t) / 1000);
+}
+
+function peakRssMb(engine: string, size: number, batch: number): number | null {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'peak-memory.ts'), engine, String(size), String(batch)], { encoding: 'utf8', env: process.env });
+  const m = /VmHWM_MB=(\d+)/.exec(r.stdout);
+  if (!m) {
+    console.log(`  (peak memory ${engine}: ${r.stderr.trim().split('\n').pop()})`);
+    return null;
+  }
+  return Number(m[1]);
 }
 
 export async function run(): Promise<void> {
-  const size = Number(process.env.XSTUDIO_BENCH_SIZE ?? 299);
-  const cores = os.availableParallelism();
-  const count = Number(process.env.XSTUDIO_BENCH_IMAGES ?? 8 * cores);
-  const batchSizes = [1, 4, 8];
-  const pipelineBatch = 4;
-
+  const models = (process.env.XSTUDIO_BENCH_MODELS ?? 'xception,mobilenetv2').split(',');
+  const engines = (process.env.XSTUDIO_BENCH_ENGINES ?? 'onnx,wasm').split(',');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xstudio-bench-extract-'));
   process.env.XSTUDIO_CACHE ??= path.join(dir, 'cache');
+  await useBackend('wasm');
+  const batch = 4;
+  const projects = new Map<number, { project: Project; file: string }>();
   try {
-    for (let i = 0; i < count; i++) await writeImage(path.join(dir, 'images', `c${i % 2}`, `${i}.jpg`), { width: 200, height: 200, color: colorFor(i) });
-    const projectFile = path.join(dir, 'bench.xstudio');
-    const project = new Project(projectFile);
-    await importFolder(project, path.join(dir, 'images'));
-
-    const backend = await selectBackend();
-    console.log(`backend ${backend.name}${backend.simd ? ' (SIMD)' : ''}, ${cores} cores, Xception at ${size}×${size}, ${count} images (200×200 JPEG)\n`);
-
-    // Forward only, in this process: the baseline.
-    const backbone = await loadBackbone({ kind: 'xception', randomInit: true, inputSize: size });
-    const per = size * size * 3;
-    const forward: Record<number, number> = {};
-    for (const b of batchSizes) {
-      const x = new Float32Array(b * per);
-      for (let i = 0; i < x.length; i++) x[i] = ((i * 7919) % 255) / 127.5 - 1;
-      backbone.predict(x, b); // warm-up (kernels, memory)
-      const reps = Math.max(2, Math.round(Math.min(count, 8) / b));
-      const t = performance.now();
-      for (let r = 0; r < reps; r++) backbone.predict(x, b);
-      forward[b] = (reps * b) / ((performance.now() - t) / 1000);
-      line(`forward only, batch ${b}`, `${forward[b].toFixed(2)} img/s`, b === 1 ? '(baseline)' : `× ${(forward[b] / forward[1]).toFixed(2)} vs batch 1`);
+    console.log(`${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); pipeline batch ${batch}; images 400×300 JPEG; shared machine: figures move with its load\n`);
+    const peak: Record<string, number> = {};
+    if (engines.includes('onnx')) {
+      peak.onnx = await onnxPeak(cores);
+      line(`peak: ONNX Runtime MatMul 2048², ${cores} threads`, `${peak.onnx.toFixed(1)} GFLOP/s`);
     }
-    backbone.dispose();
+    if (engines.includes('wasm')) {
+      const one = tfjsPeak();
+      peak.wasm = one * cores;
+      line('peak: TF.js wasm matMul 1024², 1 thread', `${one.toFixed(1)} GFLOP/s`, `× ${cores} workers = ${peak.wasm.toFixed(1)} GFLOP/s${peak.onnx ? ` (${(peak.wasm / peak.onnx).toFixed(2)} × ONNX Runtime's)` : ''}`);
+    }
 
-    // Pipeline: workers are started and their backbone loaded first (an
-    // extract of nothing), so the figures compare steady-state throughput
-    // with the forward-only baseline, which excludes loading too.
-    const { spec } = await resolveBackbone({ randomInit: true, inputSize: size });
-    const clear = (): void => void project.db.prepare('DELETE FROM features').run();
-    const pipeline = async (workers: number): Promise<{ rate: number; wall: number; loadSeconds: number; forward: number; wait: number }> => {
-      const runner = new JobRunner({ maxWorkers: workers });
-      try {
-        const tl = performance.now();
-        await Promise.all(Array.from({ length: workers }, () => runner.run('extract', { spec, items: [], batchSize: pipelineBatch })));
-        const loadSeconds = (performance.now() - tl) / 1000;
-        const t = performance.now();
-        const r = await extractFeatures(project, { randomInit: true, inputSize: size, batchSize: pipelineBatch, workers, runner });
-        const wall = (performance.now() - t) / 1000;
-        if (r.extracted !== count) throw new Error(`expected ${count} extracted, got ${r.extracted}`);
-        return { rate: r.imagesPerSecond ?? 0, wall, loadSeconds, forward: r.forwardSeconds, wait: r.decodeWaitSeconds };
-      } finally {
-        await runner.close();
-      }
+    const mnDir = path.join(dir, 'mobilenetv2');
+    const nets: Net[] = [];
+    if (models.includes('xception')) {
+      nets.push({ name: 'Xception', size: 299, request: { randomInit: true, inputSize: 299 }, load: () => loadBackbone({ kind: 'xception', randomInit: true, inputSize: 299 }), images: { onnx: Math.round(48 * scale), wasm: Math.round(12 * scale) } });
+    }
+    if (models.includes('mobilenetv2')) {
+      const m = buildMobileNetV2({ inputSize: 224 });
+      const file = await saveLayersModel(m, mnDir);
+      m.dispose();
+      nets.push({ name: 'MobileNetV2', size: 224, request: { backboneModel: file, preprocess: 'tf' }, load: () => loadBackbone({ kind: 'layers-model', modelJson: file, preprocess: 'tf' }), images: { onnx: Math.round(400 * scale), wasm: Math.round(64 * scale) } });
+    }
+    const maxImages = Math.max(...nets.flatMap((n) => [n.images.onnx, n.images.wasm]));
+    for (let i = 0; i < maxImages; i++) await writeImage(path.join(dir, 'images', String(i % 8), `${i}.jpg`), { width: 400, height: 300, color: colorFor(i) });
+    const projectOf = async (count: number): Promise<Project> => {
+      const known = projects.get(count);
+      if (known) return known.project;
+      const folder = path.join(dir, `set-${count}`);
+      fs.mkdirSync(folder);
+      for (let i = 0; i < count; i++) fs.symlinkSync(path.join(dir, 'images', String(i % 8), `${i}.jpg`), path.join(folder, `${i}.jpg`));
+      const file = path.join(dir, `bench-${count}.xstudio`);
+      const project = new Project(file);
+      await importFolder(project, folder);
+      projects.set(count, { project, file });
+      return project;
     };
-    console.log('');
-    const one = await pipeline(1);
-    line('pipeline, 1 worker (files → features stored)', `${one.rate.toFixed(2)} img/s`, `ratio to forward-only batch ${pipelineBatch}: ${(one.rate / forward[pipelineBatch]).toFixed(2)} (target ≥ 0.9); wall ${one.wall.toFixed(1)} s + ${one.loadSeconds.toFixed(1)} s worker start and model load`);
-    line('  of which waiting for decoded images', `${one.wait.toFixed(2)} s`, `vs ${one.forward.toFixed(1)} s in the forward pass (first batch included: nothing to overlap it with)`);
-    clear();
-    const many = await pipeline(cores);
-    line(`pipeline, ${cores} workers`, `${many.rate.toFixed(2)} img/s`, `× ${(many.rate / one.rate).toFixed(2)} vs 1 worker (target ≥ 1.8 on 2 cores); wall ${many.wall.toFixed(1)} s + ${many.loadSeconds.toFixed(1)} s start and load`);
+
+    for (const net of nets) {
+      const backbone = await net.load();
+      const gflop = modelFlops(backbone.model) / 1e9;
+      console.log(`\n${net.name} at ${net.size}: ${gflop.toFixed(2)} GFLOP per photo`);
+      for (const engine of engines) {
+        const env = { ...process.env, XSTUDIO_BACKEND: engine };
+        const p = peak[engine];
+        const { spec } = await resolveBackbone(net.request, env);
+        // Forward only, in this process.
+        let forward: number;
+        if (engine === 'onnx') {
+          const e = await onnxEngine(backbone, { threads: cores });
+          forward = await forwardRate((x, n) => e.predict(x, n), net.size, batch, 4);
+          await releaseOnnx(backbone.id);
+          line(`  ONNX Runtime forward only (${cores} threads)`, `${forward.toFixed(2)} photos/s`, `${(forward * gflop).toFixed(1)} GFLOP/s = ${pct((forward * gflop) / p)}`);
+        } else {
+          const one = await forwardRate((x, n) => backbone.predict(x, n), net.size, batch, 4);
+          forward = one * cores;
+          line(`  TF.js wasm forward only (1 thread × ${cores})`, `${forward.toFixed(2)} photos/s`, `${one.toFixed(2)} per process; ${(forward * gflop).toFixed(1)} GFLOP/s = ${pct((forward * gflop) / p)}`);
+        }
+        // The whole pipeline, through the workers; for ONNX Runtime both splits of the cores.
+        const splits = engine === 'onnx' ? [1, cores] : [cores];
+        const project = await projectOf(engine === 'onnx' ? net.images.onnx : net.images.wasm);
+        for (const workers of splits) {
+          project.db.prepare('DELETE FROM features').run();
+          const threads = engine === 'onnx' ? Math.max(1, Math.floor(cores / workers)) : undefined;
+          const runner = new JobRunner({ maxWorkers: workers, env });
+          try {
+            // Workers started and the network loaded first (an extract of nothing): steady state against steady state.
+            await Promise.all(Array.from({ length: workers }, () => runner.run('extract', { spec, items: [], batchSize: batch, engine: engine === 'onnx' ? 'onnxruntime' : 'tfjs', threads })));
+            const t = performance.now();
+            const r = await extractFeatures(project, { ...net.request, batchSize: batch, workers, runner, env });
+            const wall = (performance.now() - t) / 1000;
+            const rate = r.extracted / wall;
+            const label = engine === 'onnx' ? `  ONNX Runtime pipeline, ${workers} worker${workers > 1 ? 's' : ''} × ${threads} thread${threads! > 1 ? 's' : ''}` : `  TF.js wasm pipeline, ${workers} workers`;
+            line(label, `${rate.toFixed(2)} photos/s`, `${pct((rate * gflop) / p)}; ${(rate / forward).toFixed(2)} × forward-only (target ≥ 0.9); ${r.extracted} photos in ${wall.toFixed(1)} s, decode wait ${r.decodeWaitSeconds.toFixed(2)} s`);
+          } finally {
+            await runner.close();
+          }
+        }
+      }
+      backbone.dispose();
+    }
 
     console.log('');
-    const t = performance.now();
-    const cached = await extractFeatures(project, { randomInit: true, inputSize: size });
-    const inProcess = performance.now() - t;
-    if (cached.extracted !== 0) throw new Error('second extract computed features');
-    line('second extract, fully cached (in process)', `${inProcess.toFixed(0)} ms`, `${cached.cached} cached, no worker started`);
-    project.close();
-    const t2 = performance.now();
-    const cli = spawnSync(process.execPath, [path.join(repo, 'bin/xstudio.mjs'), 'extract', '--project', projectFile, '--random-init', '--input-size', String(size), '--json'], { env: process.env, encoding: 'utf8' });
-    const cliMs = performance.now() - t2;
-    if (cli.status !== 0) throw new Error(cli.stderr);
-    const t3 = performance.now();
-    spawnSync(process.execPath, [path.join(repo, 'bin/xstudio.mjs'), '--help'], { encoding: 'utf8' });
-    const helpMs = performance.now() - t3;
-    line('second extract, fully cached (xstudio CLI)', `${cliMs.toFixed(0)} ms`, `baseline xstudio --help: ${helpMs.toFixed(0)} ms (ratio ${(cliMs / helpMs).toFixed(2)})`);
+    for (const engine of engines) {
+      const mb = peakRssMb(engine, 299, 32);
+      if (mb !== null) line(`peak RSS, Xception 299, one batch of 32, ${engine}`, `${mb} MB`, `target < 1024 MB (${(mb / 1024).toFixed(2)} of it)`);
+    }
   } finally {
+    for (const { project } of projects.values()) project.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -183,6 +183,19 @@ export async function selectBackend(env: NodeJS.ProcessEnv = process.env): Promi
   throw new StudioError('unavailable', `no TF.js backend could be initialised: ${skipped.join('; ')}`);
 }
 
+/**
+ * Holds the weights of a network that ONNX Runtime will run in TF.js' plain
+ * JavaScript backend: they are read once (for the ONNX writer) and never run
+ * through TF.js, and JS arrays go back to the system when freed, where the
+ * WebAssembly heap only grows (it added ~400 MB to an extraction worker).
+ * `selected` is left alone: the next selectBackend() sees that the active
+ * backend is not its choice and activates its choice again (training).
+ */
+export async function useBackendForWeights(): Promise<void> {
+  tf.enableProdMode();
+  if (!(await tf.setBackend('cpu'))) throw new StudioError('unavailable', 'backend cpu: the pure JS backend did not initialise');
+}
+
 /** Activates a given backend (tests switch between 'cpu' and 'wasm' this way). */
 export async function useBackend(kind: BackendKind): Promise<BackendInfo> {
   const a = await activate(kind);

@@ -1,7 +1,8 @@
 import type { ImageFeaturesResult } from '../../shared/api.ts';
 import fs from 'node:fs';
 import { StudioError } from '../../shared/errors.ts';
-import { selectBackend } from './backend.ts';
+import { selectBackend, useBackendForWeights } from './backend.ts';
+import { inferenceEngine } from './engine-choice.ts';
 import { loadBackbone, type BackboneSpec } from './backbone.ts';
 import { frozenRunner } from './inference.ts';
 import { releaseOnnx } from './onnx-engine.ts';
@@ -24,6 +25,7 @@ export async function computeImageFeatures(
   const missing = files.find((f) => !fs.existsSync(f));
   if (missing) throw new StudioError('not-found', `image ${missing} not found`);
   const backend = await selectBackend();
+  if (inferenceEngine().engine === 'onnxruntime') await useBackendForWeights();
   const backbone = await loadBackbone(spec);
   try {
     const runner = await frozenRunner(backbone);

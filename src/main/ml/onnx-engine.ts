@@ -3,7 +3,7 @@ import { StudioError } from '../../shared/errors.ts';
 import type { Backbone } from './backbone.ts';
 import { OnnxExportError } from './export/onnx/errors.ts';
 import { tfjsModelToOnnx } from './export/onnx/graph.ts';
-import { subBatchFor } from './memory-bound.ts';
+import { collectGarbage, subBatchFor } from './memory-bound.ts';
 
 /**
  * ONNX Runtime (onnxruntime-node, CPU) as the inference engine of a frozen
@@ -32,25 +32,23 @@ export function loadOrt(): Promise<Ort> {
   return ortModule;
 }
 
-/** The bytes are built once per network (backbone key + input size) and process. */
-const graphs = new Map<string, Uint8Array>();
+/**
+ * Sessions are cached by network (backbone key + input size) and thread
+ * count for the life of the process; the ONNX bytes are built once per
+ * session and dropped once ONNX Runtime holds the graph (~90 MB for
+ * Xception, a copy the worker need not keep).
+ */
 const sessions = new Map<string, Promise<Session>>();
 
 export function backboneOnnx(backbone: Pick<Backbone, 'id' | 'inputSize' | 'preprocess' | 'model'>): Uint8Array {
-  const key = `${backbone.id}@${backbone.inputSize}`;
-  let bytes = graphs.get(key);
-  if (!bytes) {
-    try {
-      bytes = tfjsModelToOnnx(backbone.model, { preprocess: backbone.preprocess, classes: [], features: true, inputName: 'input', outputName: 'features' });
-    } catch (e) {
-      if (e instanceof OnnxExportError) {
-        throw new StudioError('unavailable', `the ONNX inference engine cannot run backbone ${backbone.id}: ${e.message}. Run it on TF.js with XSTUDIO_BACKEND=wasm (or node, gpu)`);
-      }
-      throw e;
+  try {
+    return tfjsModelToOnnx(backbone.model, { preprocess: backbone.preprocess, classes: [], features: true, inputName: 'input', outputName: 'features' });
+  } catch (e) {
+    if (e instanceof OnnxExportError) {
+      throw new StudioError('unavailable', `the ONNX inference engine cannot run backbone ${backbone.id}: ${e.message}. Run it on TF.js with XSTUDIO_BACKEND=wasm (or node, gpu)`);
     }
-    graphs.set(key, bytes);
+    throw e;
   }
-  return bytes;
 }
 
 /**
@@ -81,6 +79,7 @@ export async function onnxEngine(
   let session = sessions.get(key);
   if (!session) {
     const bytes = backboneOnnx(backbone);
+    collectGarbage();
     session = ort.InferenceSession.create(bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
@@ -122,5 +121,4 @@ export async function releaseOnnx(backboneId: string): Promise<void> {
     sessions.delete(k);
     await s.then((x) => x.release(), () => {});
   }
-  for (const k of [...graphs.keys()]) if (k.startsWith(`${backboneId}@`)) graphs.delete(k);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import { selectBackend, type BackendInfo } from '../backend.ts';
+import { selectBackend, useBackendForWeights, type BackendInfo } from '../backend.ts';
 import { loadBackbone, type Backbone, type BackboneSpec } from '../backbone.ts';
-import type { InferenceEngineKind } from '../engine-choice.ts';
+import { inferenceEngine, type InferenceEngineKind } from '../engine-choice.ts';
 import { runExtractPipeline, type PipelineItem, type PipelineStats } from '../extract-pipeline.ts';
 import { frozenRunner } from '../inference.ts';
 import { releaseOnnx } from '../onnx-engine.ts';
@@ -45,6 +45,7 @@ export interface ExtractTaskResult extends PipelineStats {
 export const extractTask: TaskHandler<ExtractPayload, ExtractTaskResult> = async (payload, ctx) => {
   const backend = await selectBackend();
   const t0 = performance.now();
+  if ((payload.engine ?? inferenceEngine().engine) === 'onnxruntime') await useBackendForWeights();
   const backbone = await cachedBackbone(payload.spec);
   const runner = await frozenRunner(backbone, { engine: payload.engine, threads: payload.threads });
   const loadMs = performance.now() - t0;
