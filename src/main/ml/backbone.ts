@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { StudioError } from '../../shared/errors.ts';
 import { loadKerasWeightsInto, readKerasWeights } from './keras-h5.ts';
 import { loadLayersModelFromDisk } from './layers-model-loader.ts';
-import { subBatchFor } from './memory-bound.ts';
+import { evenSubBatches, subBatchFor } from './memory-bound.ts';
 import { applyPreprocess, PREPROCESS_VERSION, type PreprocessMode } from './preprocess.ts';
 import { buildXception, XCEPTION_DEFAULT_INPUT } from './xception.ts';
 
@@ -74,12 +74,12 @@ function makePredict(model: tf.LayersModel, inputSize: number, featureDim: numbe
       throw new StudioError('invalid-argument', `predict: expected ${n} × ${inputSize}×${inputSize}×3 = ${n * per} values, got ${x.length}`);
     }
     // Sub-batches under the activation budget (memory-bound.ts): batch 32 at 299 held 2.4 GB at once.
-    const sub = Math.min(n, subBatch);
-    if (sub === n) return forward(x, n);
+    if (n <= subBatch) return forward(x, n);
     const out = new Float32Array(n * featureDim);
-    for (let s = 0; s < n; s += sub) {
-      const m = Math.min(sub, n - s);
+    let s = 0;
+    for (const m of evenSubBatches(n, subBatch)) {
       out.set(forward(x.subarray(s * per, (s + m) * per), m), s * featureDim);
+      s += m;
     }
     return out;
   };

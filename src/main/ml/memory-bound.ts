@@ -62,3 +62,16 @@ export function subBatchFor(model: tf.LayersModel, budget = ACTIVATION_BUDGET_BY
   return Math.max(1, Math.floor(budget / (largestActivation(model) * 4 * LIVE_TENSORS)));
 }
 
+
+/**
+ * Sub-batch sizes for n images under a limit, as even as possible (4 under a
+ * limit of 3 is 2 + 2, not 3 + 1): each distinct batch shape costs a kernel
+ * set-up on first use (XNNPACK operators, ONNX Runtime's memory plan), and a
+ * lone image per call runs slower per image.
+ */
+export function evenSubBatches(n: number, limit: number): number[] {
+  const parts = Math.ceil(n / Math.max(1, limit));
+  const base = Math.floor(n / parts);
+  const extra = n % parts;
+  return Array.from({ length: parts }, (_, i) => base + (i < extra ? 1 : 0));
+}

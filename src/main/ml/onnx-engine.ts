@@ -3,7 +3,7 @@ import { StudioError } from '../../shared/errors.ts';
 import type { Backbone } from './backbone.ts';
 import { OnnxExportError } from './export/onnx/errors.ts';
 import { tfjsModelToOnnx } from './export/onnx/graph.ts';
-import { collectGarbage, subBatchFor } from './memory-bound.ts';
+import { collectGarbage, evenSubBatches, subBatchFor } from './memory-bound.ts';
 
 /**
  * ONNX Runtime (onnxruntime-node, CPU) as the inference engine of a frozen
@@ -101,13 +101,14 @@ export async function onnxEngine(
     async predict(batch, n) {
       if (batch.length !== n * per) throw new StudioError('invalid-argument', `predict: expected ${n} × ${inputSize}×${inputSize}×3 = ${n * per} values, got ${batch.length}`);
       const out = new Float32Array(n * featureDim);
-      for (let start = 0; start < n; start += subBatch) {
-        const m = Math.min(subBatch, n - start);
+      let start = 0;
+      for (const m of evenSubBatches(n, subBatch)) {
         const input = new ort.Tensor('float32', batch.subarray(start * per, (start + m) * per), [m, inputSize, inputSize, 3]);
         const r = await s.run({ [s.inputNames[0]]: input });
         const data = r[s.outputNames[0]].data as Float32Array;
         if (data.length !== m * featureDim) throw new StudioError('internal', `ONNX Runtime returned ${data.length} values for ${m} images × ${featureDim}`);
         out.set(data, start * featureDim);
+        start += m;
       }
       return out;
     },
@@ -121,4 +122,49 @@ export async function releaseOnnx(backboneId: string): Promise<void> {
     sessions.delete(k);
     await s.then((x) => x.release(), () => {});
   }
+}
+
+export interface OnnxClassifier {
+  /** n raw RGB 0–255 NHWC images (decodeImage output) → n × C probabilities in class order. */
+  probs(pixels: Float32Array, n: number): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+/**
+ * A whole classifier (a fine-tuned run's model, a TF.js or Keras export) on
+ * ONNX Runtime: written by the exporter's writer in classifier mode, so the
+ * preprocessing runs inside the graph and a one-unit sigmoid comes out as
+ * [1 − p, p], exactly as outputToProbs gives it. Not cached: each call site
+ * opens one model for a batch of files and releases it. Throws 'unavailable'
+ * when the writer cannot convert a layer (callers fall back to TF.js).
+ */
+export async function onnxClassifier(model: import('@tensorflow/tfjs').LayersModel, o: { preprocess: Backbone['preprocess']; numClasses: number; inputSize: number; threads?: number }): Promise<OnnxClassifier> {
+  const ort = await loadOrt();
+  let bytes: Uint8Array | null;
+  try {
+    bytes = tfjsModelToOnnx(model, { preprocess: o.preprocess, classes: Array.from({ length: o.numClasses }, (_, i) => `class${i}`) });
+  } catch (e) {
+    if (e instanceof OnnxExportError) throw new StudioError('unavailable', `the ONNX inference engine cannot run this classifier: ${e.message}`);
+    throw e;
+  }
+  collectGarbage();
+  const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: o.threads ?? defaultThreads(), interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  bytes = null;
+  const { inputSize, numClasses } = o;
+  const per = inputSize * inputSize * 3;
+  const subBatch = subBatchFor(model);
+  return {
+    async probs(pixels, n) {
+      if (pixels.length !== n * per) throw new StudioError('invalid-argument', `predict: expected ${n} × ${inputSize}×${inputSize}×3 = ${n * per} values, got ${pixels.length}`);
+      const out = new Float32Array(n * numClasses);
+      let start = 0;
+      for (const m of evenSubBatches(n, subBatch)) {
+        const r = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', pixels.subarray(start * per, (start + m) * per), [m, inputSize, inputSize, 3]) });
+        out.set(r[s.outputNames[0]].data as Float32Array, start * numClasses);
+        start += m;
+      }
+      return out;
+    },
+    release: () => s.release(),
+  };
 }
