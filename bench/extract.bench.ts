@@ -6,8 +6,8 @@
 //                  tfjs-backend-wasm runs MatMul and a lone Conv2D at ~2 GFLOP/s (its
 //                  BatchMatMul is a plain loop), so "its peak" would flatter it
 //   forward only   photos/s of the engine on preprocessed batches in memory, in the
-//                  split the pipeline uses (ONNX Runtime: 1 process × N threads, or
-//                  1 thread × N processes; TF.js: one single-threaded process × N)
+//                  split the pipeline uses, measured as it runs: N processes side by
+//                  side (bench/forward-child.ts), never one process × N
 //   pipeline       files on disk → decoded → features stored in the project, through
 //                  the job runner's workers (decode overlapped with the forward pass)
 //   share of peak  photos/s × GFLOP per photo / peak; pipeline / forward-only (target ≥ 0.9)
@@ -19,14 +19,15 @@
 // compute as the real ones). XSTUDIO_BENCH_MODELS=xception,mobilenetv2 chooses,
 // XSTUDIO_BENCH_ENGINES=onnx,wasm too; XSTUDIO_BENCH_IMAGES scales the image counts.
 //
-// Why ONNX_WORKERS = 1 (2 cores, AVX-512, loaded by other jobs; see the split
-// lines of a run): one worker with 2 intra-op threads and two workers with one
-// thread each are within noise of each other for Xception, and one worker
-// keeps one copy of the weights and one arena (half the memory); MobileNetV2's
-// small kernels scale less well across threads, so there the 2 × 1 split can
-// be ahead — the lines say by how much on the machine at hand.
+// Why one single-threaded ONNX Runtime worker per core (extract-features.ts
+// onnxWorkers): on this 2-core machine, shared with other engineers' jobs, it
+// beat one worker with 2 intra-op threads on both networks in every run
+// (figures in the report of issue 12 and in each run's split lines). An
+// intra-op pool waits at each op for its slowest thread, and a core taken by
+// another process for a time slice makes that wait the norm; processes never
+// wait for each other. On an idle machine the two splits come closer.
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +36,6 @@ import { useBackend } from '../src/main/ml/backend.ts';
 import { loadBackbone, type Backbone } from '../src/main/ml/backbone.ts';
 import { GraphBuilder, valueInfo } from '../src/main/ml/export/onnx/builder.ts';
 import { encodeModel, ONNX_IR_VERSION, ONNX_OPSET } from '../src/main/ml/export/onnx/proto.ts';
-import { onnxEngine, releaseOnnx } from '../src/main/ml/onnx-engine.ts';
 import { extractFeatures } from '../src/main/studio/features/extract-features.ts';
 import type { BackboneRequest } from '../src/main/studio/features/backbone-choice.ts';
 import { JobRunner } from '../src/main/studio/jobs/job-runner.ts';
@@ -107,22 +107,41 @@ interface Net {
   name: string;
   size: number;
   request: BackboneRequest;
+  /** For bench/forward-child.ts: 'xception' or the model.json path. */
+  model: string;
   load(): Promise<Backbone>;
   /** Images in the pipeline runs, per engine (sized for a few seconds each on 2 cores). */
   images: { onnx: number; wasm: number };
 }
 
-/** Forward-only photos/s at batch `b` in this process. */
-async function forwardRate(predict: (x: Float32Array, n: number) => Float32Array | Promise<Float32Array>, size: number, b: number, seconds: number): Promise<number> {
-  const x = new Float32Array(b * size * size * 3).map((_, i) => ((i * 7919) % 255) / 127.5 - 1);
-  await predict(x, b); // warm-up (kernels, arena)
-  let n = 0;
-  const t = performance.now();
-  while (performance.now() - t < seconds * 1000 || n < 2 * b) {
-    await predict(x, b);
-    n += b;
-  }
-  return n / ((performance.now() - t) / 1000);
+/**
+ * Forward-only photos/s of `processes` processes side by side (each loads the
+ * network, then all start together): the pipeline's split measured as it runs.
+ */
+async function forwardSideBySide(engine: string, model: string, size: number, threads: number, processes: number, batch: number, seconds = 6): Promise<number> {
+  const children = Array.from({ length: processes }, () => spawn(process.execPath, ['--import', 'tsx', path.join(here, 'forward-child.ts'), engine, model, String(size), String(threads), String(seconds), String(batch)], { env: process.env, stdio: ['pipe', 'pipe', 'pipe'] }));
+  const outputs = children.map((c) => {
+    let out = '';
+    let err = '';
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const ready = new Promise<void>((resolve, reject) => {
+      c.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('READY')) resolve();
+      });
+      c.on('exit', () => (out.includes('READY') ? undefined : reject(new Error(`forward child failed: ${err.trim().split('\n').pop()}`))));
+    });
+    const done = new Promise<number>((resolve, reject) => c.on('exit', () => {
+      const m = /RATE=([\d.]+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+      else reject(new Error(`forward child failed: ${err.trim().split('\n').pop()}`));
+    }));
+    return { ready, done };
+  });
+  await Promise.all(outputs.map((o) => o.ready));
+  for (const c of children) c.stdin.write('go\n');
+  const rates = await Promise.all(outputs.map((o) => o.done));
+  return rates.reduce((a, b) => a + b, 0);
 }
 
 function peakRssMb(engine: string, size: number, batch: number): number | null {
@@ -158,13 +177,13 @@ export async function run(): Promise<void> {
     const mnDir = path.join(dir, 'mobilenetv2');
     const nets: Net[] = [];
     if (models.includes('xception')) {
-      nets.push({ name: 'Xception', size: 299, request: { randomInit: true, inputSize: 299 }, load: () => loadBackbone({ kind: 'xception', randomInit: true, inputSize: 299 }), images: { onnx: Math.round(64 * scale), wasm: Math.round(24 * scale) } });
+      nets.push({ name: 'Xception', size: 299, model: 'xception', request: { randomInit: true, inputSize: 299 }, load: () => loadBackbone({ kind: 'xception', randomInit: true, inputSize: 299 }), images: { onnx: Math.round(64 * scale), wasm: Math.round(24 * scale) } });
     }
     if (models.includes('mobilenetv2')) {
       const m = buildMobileNetV2({ inputSize: 224 });
       const file = await saveLayersModel(m, mnDir);
       m.dispose();
-      nets.push({ name: 'MobileNetV2', size: 224, request: { backboneModel: file, preprocess: 'tf' }, load: () => loadBackbone({ kind: 'layers-model', modelJson: file, preprocess: 'tf' }), images: { onnx: Math.round(600 * scale), wasm: Math.round(96 * scale) } });
+      nets.push({ name: 'MobileNetV2', size: 224, model: file, request: { backboneModel: file, preprocess: 'tf' }, load: () => loadBackbone({ kind: 'layers-model', modelJson: file, preprocess: 'tf' }), images: { onnx: Math.round(600 * scale), wasm: Math.round(96 * scale) } });
     }
     const maxImages = Math.max(...nets.flatMap((n) => [n.images.onnx, n.images.wasm]));
     for (let i = 0; i < maxImages; i++) await writeImage(path.join(dir, 'images', String(i % 8), `${i}.jpg`), { width: 400, height: 300, color: colorFor(i) });
@@ -188,24 +207,17 @@ export async function run(): Promise<void> {
       for (const engine of engines) {
         const env = { ...process.env, XSTUDIO_BACKEND: engine };
         const p = peak[engine];
-        // Forward only, in this process, for each split the pipeline runs.
+        // Forward only, for each split the pipeline runs, as it runs (N processes side by side).
         const forwardBy = new Map<number, number>();
-        if (engine === 'onnx') {
-          for (const threads of [cores, 1]) {
-            const e = await onnxEngine(backbone, { threads });
-            const rate = await forwardRate((x, n) => e.predict(x, n), net.size, batch, 4);
-            await releaseOnnx(backbone.id);
-            const workers = cores / threads;
-            forwardBy.set(workers, rate * workers);
-            line(`  ONNX Runtime forward only, ${threads} thread${threads > 1 ? 's' : ''}${workers > 1 ? ` × ${workers}` : ''}`, `${(rate * workers).toFixed(2)} photos/s`, `${((rate * workers) * gflop).toFixed(1)} GFLOP/s = ${pct((rate * workers * gflop) / p)}${workers > 1 ? ` (${rate.toFixed(2)} per process)` : ''}`);
-          }
-        } else {
-          const one = await forwardRate((x, n) => backbone.predict(x, n), net.size, batch, 4);
-          forwardBy.set(cores, one * cores);
-          line(`  TF.js wasm forward only (1 thread × ${cores})`, `${(one * cores).toFixed(2)} photos/s`, `${one.toFixed(2)} per process; ${(one * cores * gflop).toFixed(1)} GFLOP/s = ${pct((one * cores * gflop) / p)}`);
+        const splits = engine === 'onnx' ? [1, cores] : [cores];
+        for (const workers of splits) {
+          const threads = engine === 'onnx' ? Math.max(1, Math.floor(cores / workers)) : 1;
+          const rate = await forwardSideBySide(engine, net.model, net.size, threads, workers, batch);
+          forwardBy.set(workers, rate);
+          const name = engine === 'onnx' ? 'ONNX Runtime' : 'TF.js wasm';
+          line(`  ${name} forward only, ${workers} process${workers > 1 ? 'es' : ''} × ${threads} thread${threads > 1 ? 's' : ''}`, `${rate.toFixed(2)} photos/s`, `${(rate * gflop).toFixed(1)} GFLOP/s = ${pct((rate * gflop) / p)}`);
         }
         // The whole pipeline, through the workers; for ONNX Runtime both splits of the cores.
-        const splits = engine === 'onnx' ? [1, cores] : [cores];
         const project = await projectOf(engine === 'onnx' ? net.images.onnx : net.images.wasm);
         for (const workers of splits) {
           for (const { project: q } of projects.values()) q.db.prepare('DELETE FROM features').run();

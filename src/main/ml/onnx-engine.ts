@@ -52,10 +52,11 @@ export function backboneOnnx(backbone: Pick<Backbone, 'id' | 'inputSize' | 'prep
 }
 
 /**
- * Intra-op threads of one session. The default splits the machine's cores
- * evenly between the worker processes (bench/extract.bench.ts measures the
- * splits: on 2 cores one worker × 2 threads and two workers × 1 thread are
- * within noise, and one worker holds one copy of the weights).
+ * Intra-op threads of a session when the caller does not say: every core
+ * for a lone process (features of a few files, predict, evaluating a run).
+ * Extraction passes its own (extract-features.ts onnxWorkers: one
+ * single-threaded worker per core, which bench/extract.bench.ts measured
+ * ahead of one multi-threaded worker).
  */
 export function defaultThreads(workers = 1): number {
   return Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, workers)));

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { StudioError } from '../../../shared/errors.ts';
 import type { ExtractPartial, ExtractPayload, ExtractTaskResult } from '../../ml/tasks/extract.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
@@ -46,30 +44,19 @@ export interface ExtractResult {
 const DEFAULT_BATCH = 4;
 /**
  * How ONNX Runtime shares the cores, measured by bench/extract.bench.ts (both
- * splits in one run; figures in its header): a big network (Xception, 16.7
- * GFLOP and 88 MB of weights) runs best as ONE worker with every core as
- * intra-op threads (1 × 2 was 1.17 × the speed of 2 × 1 on 2 cores, with one
- * copy of the weights); a small one (MobileNetV2, 0.6 GFLOP, 14 MB) has ops
- * too small to split across threads and runs best as one single-threaded
- * worker per core (2 × 1 was 1.8 × 1 × 2). The core decides before loading
- * the network, so the weights' size on disk stands for its size.
+ * splits in one run, on 2 cores shared with other work): one single-threaded
+ * worker per core beat one worker with every core as intra-op threads on both
+ * networks — Xception at 299: 8.5 against 7.7 photos/s; MobileNetV2 at 224:
+ * 166 against 89. An intra-op thread pool waits at every op for its slowest
+ * thread, and on a machine where another process holds a core for a time
+ * slice that wait is most of the time (a single thread ran Xception at 12.4
+ * photos/s on its own, two threads at 7.1); separate processes never wait for
+ * each other. Cost: one copy of the weights per worker (each under 1 GB).
  */
-export const ONNX_BIG_NETWORK_BYTES = 40 * 1024 * 1024;
-export function onnxWorkers(weightsBytes: number, cores: number): number {
-  return weightsBytes >= ONNX_BIG_NETWORK_BYTES ? 1 : cores;
+export function onnxWorkers(cores: number): { workers: number; threads: number } {
+  return { workers: cores, threads: 1 };
 }
 
-function weightsBytes(spec: ExtractPayload['spec']): number {
-  // Random-init Xception has no file: it is Xception-sized all the same.
-  if (spec.kind === 'xception') return spec.weightsFile && fs.existsSync(spec.weightsFile) ? fs.statSync(spec.weightsFile).size : 88 * 1024 * 1024;
-  const dir = path.dirname(spec.modelJson);
-  try {
-    const manifest = (JSON.parse(fs.readFileSync(spec.modelJson, 'utf8')) as { weightsManifest?: { paths: string[] }[] }).weightsManifest ?? [];
-    return manifest.flatMap((g) => g.paths).reduce((sum, p) => sum + (fs.statSync(path.resolve(dir, p), { throwIfNoEntry: false })?.size ?? 0), 0);
-  } catch {
-    return 0;
-  }
-}
 /** Batches per chunk handed to a worker at a time. */
 const CHUNK_BATCHES = 4;
 
@@ -143,7 +130,8 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
     // threads inside a process: onnxWorkers() says how the cores are shared.
     const perCore = !onnx && (backend === 'wasm' || backend === 'cpu');
     const batchSize = o.batchSize ?? DEFAULT_BATCH;
-    workers = Math.max(1, Math.min(o.workers ?? (onnx ? onnxWorkers(weightsBytes(resolved.spec), info.cores) : perCore ? info.cores : 1), runner.maxWorkers, Math.ceil(todo.length / batchSize)));
+    workers = Math.max(1, Math.min(o.workers ?? (onnx ? onnxWorkers(info.cores).workers : perCore ? info.cores : 1), runner.maxWorkers, Math.ceil(todo.length / batchSize)));
+    // Fewer workers than the split asks for (a small job, --workers): the cores left go to threads.
     const threads = onnx ? Math.max(1, Math.floor(info.cores / workers)) : undefined;
 
     let doneTotal = 0;
