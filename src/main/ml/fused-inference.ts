@@ -180,11 +180,29 @@ export function fusedPredictor(model: tf.LayersModel): FusedPredictor | null {
   }
 
   const inputId = (model.inputs[0] as unknown as SymbolicLike).id;
+  // How many steps read each value: an intermediate is released after its
+  // last reader, as tfjs-layers' executor does (holding every activation of
+  // Xception until the end added ~440 MB to the WebAssembly heap).
+  const readers = new Map<number, number>();
+  for (const st of steps) for (const id of st.kind === 'layer' ? st.inputs : [st.input]) readers.set(id, (readers.get(id) ?? 0) + 1);
   return {
     folded: { batchNorms, activations },
     predict(x) {
       return tf.tidy(() => {
         const values = new Map<number, tf.Tensor>([[inputId, x]]);
+        const left = new Map(readers);
+        const release = (ids: number[]): void => {
+          for (const id of ids) {
+            const n = left.get(id)! - 1;
+            left.set(id, n);
+            if (n === 0 && id !== inputId && id !== outputId) {
+              const t = values.get(id);
+              values.delete(id);
+              // A layer may pass its input through as its output (Dropout, identity layers): keep a tensor another value still is.
+              if (t && ![...values.values()].includes(t)) t.dispose();
+            }
+          }
+        };
         for (const s of steps) {
           if (s.kind === 'layer') {
             const ins = s.inputs.map((id) => values.get(id)!);
@@ -203,6 +221,7 @@ export function fusedPredictor(model: tf.LayersModel): FusedPredictor | null {
             }
             values.set(s.output, y);
           }
+          release(s.kind === 'layer' ? s.inputs : [s.input]);
         }
         return values.get(outputId)!;
       });
