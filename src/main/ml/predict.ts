@@ -121,7 +121,12 @@ async function openOnnx(file: string): Promise<OpenedExport> {
 }
 
 /** Opens any image-classifier export (tfjs folder or model.json, Keras HDF5, ONNX) with its runtime. */
-export async function openExport(modelPath: string): Promise<OpenedExport> {
+/**
+ * `ownRuntime`: run a TF.js or Keras export with TF.js itself, never the ONNX
+ * engine — an export's self-check must prove the file works in its format's
+ * runtime; predict and Try it take the fastest engine.
+ */
+export async function openExport(modelPath: string, o: { ownRuntime?: boolean } = {}): Promise<OpenedExport> {
   const abs = path.resolve(modelPath);
   if (!fs.existsSync(abs)) throw new StudioError('not-found', `--model ${abs} does not exist`);
   const onnx = isOnnx(abs);
@@ -136,7 +141,7 @@ export async function openExport(modelPath: string): Promise<OpenedExport> {
   const per = inputSize * inputSize * 3;
   // A TF.js or Keras export is still run by ONNX Runtime on the CPU (converted in
   // memory): the format says how the model is stored, not what runs it fastest.
-  const viaOnnx = await onnxOrNull(model, mode, C, inputSize);
+  const viaOnnx = o.ownRuntime ? null : await onnxOrNull(model, mode, C, inputSize);
   if (viaOnnx) {
     return {
       meta, file, runtime: `onnxruntime (in memory, from ${file.endsWith('.h5') ? 'keras-h5' : 'tfjs'})`, inputSize,
@@ -214,11 +219,16 @@ async function onnxOrNull(model: tf.LayersModel, mode: PreprocessMode, numClasse
   }
 }
 
-/** n × C probabilities of a classifier model (image input) on image files; used to evaluate fine-tuned runs. */
-export async function classifierProbs(model: tf.LayersModel, files: string[], inputSize: number, mode: PreprocessMode, numClasses: number, batchSize = 8): Promise<Float32Array> {
+/**
+ * n × C probabilities of a classifier model (image input) on image files; used
+ * to evaluate fine-tuned runs (on the inference engine). `tfjsOnly`: TF.js
+ * itself, for the exports' self-check reference (an ONNX export checked
+ * against the same writer's in-memory graph would check nothing).
+ */
+export async function classifierProbs(model: tf.LayersModel, files: string[], inputSize: number, mode: PreprocessMode, numClasses: number, batchSize = 8, o: { tfjsOnly?: boolean } = {}): Promise<Float32Array> {
   const per = inputSize * inputSize * 3;
   const probs = new Float32Array(files.length * numClasses);
-  const onnx = await onnxOrNull(model, mode, numClasses, inputSize);
+  const onnx = o.tfjsOnly ? null : await onnxOrNull(model, mode, numClasses, inputSize);
   try {
     for (let s = 0; s < files.length; s += batchSize) {
       const chunk = files.slice(s, s + batchSize);
