@@ -55,6 +55,6 @@ export function inferenceEngine(env: NodeJS.ProcessEnv = process.env): Inference
     return { engine: 'tfjs', forced: true, reason: `forced by XSTUDIO_BACKEND=${forced} (TF.js for inference and training)` };
   }
   if (cudaLikely()) return { engine: 'tfjs', forced: false, reason: 'CUDA present: TF.js on the GPU (tfjs-node-gpu)' };
-  if (installed('onnxruntime-node')) return { engine: 'onnxruntime', forced: false, reason: 'no CUDA: ONNX Runtime on the CPU (multi-threaded, AVX-512/AVX2 kernels)' };
+  if (installed('onnxruntime-node')) return { engine: 'onnxruntime', forced: false, reason: 'no CUDA: ONNX Runtime on the CPU (MLAS kernels for the CPU at hand, AVX-512 included)' };
   return { engine: 'tfjs', forced: false, reason: 'onnxruntime-node is not installed: TF.js on the CPU' };
 }
