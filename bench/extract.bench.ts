@@ -20,12 +20,12 @@
 // XSTUDIO_BENCH_ENGINES=onnx,wasm too; XSTUDIO_BENCH_IMAGES scales the image counts.
 //
 // Why one single-threaded ONNX Runtime worker per core (extract-features.ts
-// onnxWorkers): on this 2-core machine, shared with other engineers' jobs, it
-// beat one worker with 2 intra-op threads on both networks in every run
-// (figures in the report of issue 12 and in each run's split lines). An
-// intra-op pool waits at each op for its slowest thread, and a core taken by
-// another process for a time slice makes that wait the norm; processes never
-// wait for each other. On an idle machine the two splits come closer.
+// onnxWorkers, where the figures of five runs are): MobileNetV2's pipeline was
+// 1.4–3.4 × faster that way than with one two-threaded worker in every run;
+// Xception's two splits were within this shared machine's noise (ahead in 3
+// of 5 runs). An intra-op pool waits at each op for its slowest thread, and a
+// core taken by another process makes that wait long; processes never wait
+// for each other.
 import * as tf from '@tensorflow/tfjs';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -44,14 +44,16 @@ export interface ExtractResult {
 const DEFAULT_BATCH = 4;
 /**
  * How ONNX Runtime shares the cores, measured by bench/extract.bench.ts (both
- * splits in one run, on 2 cores shared with other work): one single-threaded
- * worker per core beat one worker with every core as intra-op threads on both
- * networks — Xception at 299: 8.5 against 7.7 photos/s; MobileNetV2 at 224:
- * 166 against 89. An intra-op thread pool waits at every op for its slowest
- * thread, and on a machine where another process holds a core for a time
- * slice that wait is most of the time (a single thread ran Xception at 12.4
- * photos/s on its own, two threads at 7.1); separate processes never wait for
- * each other. Cost: one copy of the weights per worker (each under 1 GB).
+ * splits in the same run, five runs on 2 cores shared with other work), in
+ * photos/s as 1 worker × 2 threads against 2 workers × 1 thread:
+ *   MobileNetV2 224: 89/166, 86/289, 87/156, 125/177, 93/166 — one worker per
+ *     core ahead in every run (its ops are too small to split across threads);
+ *   Xception 299: 7.2/6.1, 7.7/8.5, 21.6/24.1, 7.6/9.7, 15.4/11.2 — within the
+ *     machine's noise, ahead in 3 of 5.
+ * An intra-op pool waits at each op for its slowest thread, which a core taken
+ * by another process for a time slice makes slow; processes never wait for
+ * each other. So: one single-threaded worker per core. Cost: one copy of the
+ * weights per worker (each worker under 1 GB).
  */
 export function onnxWorkers(cores: number): { workers: number; threads: number } {
   return { workers: cores, threads: 1 };
