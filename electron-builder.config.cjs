@@ -15,10 +15,18 @@
 // - @tensorflow/tfjs-node(-gpu) are optional dependencies of hundreds of MB
 //   (libtensorflow): left out of installers, which use the WebAssembly backend,
 //   unless XSTUDIO_PACKAGE_TFJS_NODE=1.
+// - onnxruntime-node (the CPU inference engine) ships its native library for
+//   five platforms (290 MB); an installer keeps only its own platform's and
+//   arch's (linux-x64: 45 MB). Installers are built natively per platform and
+//   arch (CI, release.yml), so process.platform/arch are the target's.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- electron-builder loads this file as CommonJS
 const { version: electronVersion } = require('electron/package.json');
 
 const withTfjsNode = process.env.XSTUDIO_PACKAGE_TFJS_NODE === '1';
+const ORT_BIN = 'node_modules/onnxruntime-node/bin/napi-v6';
+const ORT_TARGETS = { darwin: ['arm64'], linux: ['x64', 'arm64'], win32: ['x64', 'arm64'] };
+const otherOrtBinaries = Object.entries(ORT_TARGETS).flatMap(([platform, arches]) =>
+  arches.filter((arch) => platform !== process.platform || arch !== process.arch).map((arch) => `!${ORT_BIN}/${platform}/${arch}/**`));
 // Playwright's _electron drives the app through --inspect: the package the
 // Electron suite tests on CI keeps that one fuse on; release builds do not.
 const forE2e = process.env.XSTUDIO_PACKAGE_FOR_E2E === '1';
@@ -36,6 +44,7 @@ module.exports = {
     // The Node-ABI build and the C sources: Electron uses resources/native instead.
     '!node_modules/better-sqlite3/{build,deps,src}/**',
     ...(withTfjsNode ? [] : ['!node_modules/@tensorflow/tfjs-node/**', '!node_modules/@tensorflow/tfjs-node-gpu/**']),
+    ...otherOrtBinaries,
   ],
   extraResources: [{ from: `.native/electron-${electronVersion}/better_sqlite3.node`, to: 'native/better_sqlite3.node' }],
   asar: true,

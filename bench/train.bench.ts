@@ -12,9 +12,12 @@
 //   estimate:  for every built-in backbone at its native size, the studio's pre-run estimate
 //              (measureFineTune: a few real steps of batch 8) of one fine-tune epoch of 4000
 //              images, vs the forward-only time of the same epoch
+//   suspects:  5-fold suspects on 4000 × 2048 features, folds in parallel over the worker
+//              pool, with each ranker (logistic regression, the default head)
+//              vs one fold's training time of the same ranker in this process
 // Defaults keep it to a few minutes on 2 cores; XSTUDIO_BENCH_FULL=1 uses the full sizes
 // (50 head epochs, 4 fine-tune steps of batch 8). XSTUDIO_BENCH_TRAIN_PARTS=head (or
-// head,finetune,export,estimate — the default is all four) runs only some parts.
+// head,suspects,finetune,export,estimate — the default is all five) runs only some parts.
 // XSTUDIO_BENCH_SIZE sets the input size (default 299; 71 for a quick smoke run).
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
@@ -32,6 +35,9 @@ import { parseRunConfig } from '../src/shared/run-config.ts';
 import { syntheticFeatures } from '../src/main/ml/synthetic.ts';
 import { fineTuneBackend } from '../src/main/ml/training-backend.ts';
 import { writeImage, colorFor } from '../test/helpers/make-images.ts';
+import { foldProbabilities, mergeFolds, rankSuspects } from '../src/main/ml/suspects.ts';
+import type { SuspectsTaskResult } from '../src/main/ml/tasks/suspects.ts';
+import { JobRunner } from '../src/main/studio/jobs/job-runner.ts';
 
 const full = process.env.XSTUDIO_BENCH_FULL === '1';
 const line = (what: string, value: number, unit: string, base: string, baseValue: number, baseUnit = unit): void =>
@@ -41,10 +47,11 @@ export async function run(): Promise<void> {
   const backend = await fineTuneBackend();
   console.log(`backend: ${backend.name}${backend.note ? ` (${backend.note})` : ''}; cores: ${os.availableParallelism()}`);
 
-  const parts = (process.env.XSTUDIO_BENCH_TRAIN_PARTS ?? 'head,finetune,export,estimate').split(',').map((p) => p.trim());
+  const parts = (process.env.XSTUDIO_BENCH_TRAIN_PARTS ?? 'head,suspects,finetune,export,estimate').split(',').map((p) => p.trim());
 
   // ── head on cached features ──
   if (parts.includes('head')) await benchHead();
+  if (parts.includes('suspects')) await benchSuspects();
   if (parts.includes('finetune') || parts.includes('export')) await benchFineTuneAndExport(parts.includes('finetune'), parts.includes('export'));
   if (parts.includes('estimate')) await benchEstimates();
 }
@@ -104,6 +111,35 @@ async function benchHead(): Promise<void> {
   line('head: one training epoch', trainSeconds / r.history.length, 's', 'one forward-only epoch', forwardEpoch);
   // CPU time of this process: the same figure less sensitive to other load on the machine.
   line('head: one training epoch, CPU time', cpuSeconds / r.history.length, 's', 'one forward-only epoch', forwardEpoch);
+}
+
+async function benchSuspects(): Promise<void> {
+  const n = 4000;
+  const dim = 2048;
+  const folds = 5;
+  const { x, y } = syntheticFeatures({ n, dim, numClasses: 2, seed: 2, nonNegative: true });
+  // The default run configuration's head, as `xstudio suspects` uses it.
+  const config = parseRunConfig({});
+  const base = { x, y, dim, numClasses: 2, folds, config: config.head, seed: config.seed };
+  const cores = os.availableParallelism();
+  const runner = new JobRunner({ maxWorkers: cores });
+  try {
+    for (const ranker of ['logistic', 'head'] as const) {
+      let t = performance.now();
+      foldProbabilities({ ...base, ranker, fold: 0 });
+      const oneFold = (performance.now() - t) / 1000;
+      // Workers started first (a task that returns at once), so the figure is the folds' own time.
+      await Promise.all(Array.from({ length: cores }, () => runner.run('diag-echo', {})));
+      t = performance.now();
+      const results = await Promise.all(Array.from({ length: folds }, (_, fold) => runner.run('suspects', { ...base, ranker, fold })));
+      const wall = (performance.now() - t) / 1000;
+      rankSuspects(mergeFolds(n, 2, results.map((r) => ({ held: r.held!, probs: r.probs }))), y, 2);
+      line(`suspects (${ranker}): ${folds} folds in parallel, ${cores} workers`, wall, 's', `one ${ranker} fold in this process`, oneFold);
+      console.log(`  serial would be ~${(oneFold * folds).toFixed(1)} s; longest fold in a worker ${Math.max(...results.map((r) => r.seconds)).toFixed(1)} s`);
+    }
+  } finally {
+    await runner.close();
+  }
 }
 
 async function benchFineTuneAndExport(fineTuneToo: boolean, exportToo: boolean): Promise<void> {

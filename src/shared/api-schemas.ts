@@ -181,6 +181,7 @@ export const callSchemas: Schemas = {
     backbone: nonEmpty.optional(),
     folds: z.number().int().min(2).max(20).optional(),
     limit: z.number().int().min(1).max(100_000).optional(),
+    ranker: z.enum(['logistic', 'head']).optional(),
   }).strict(),
   confirmLabels: z.object({ imageIds: z.array(id).min(1, 'must name at least one image').max(1_000_000) }).strict(),
 };

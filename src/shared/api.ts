@@ -393,6 +393,14 @@ export interface BackendStatus {
   /** WebAssembly SIMD, when the chosen backend is wasm; else null. */
   simd: boolean | null;
   backends: { name: string; available: boolean; reason: string | null }[];
+  /**
+   * Which engine does which work. inference: frozen networks (extraction,
+   * features, evaluating and predicting with fine-tuned runs, predict on
+   * exports, Try it) — 'onnxruntime' (CPU) or 'tfjs-<backend>'; training: heads
+   * and fine-tuning, always 'tfjs-<backend>'. XSTUDIO_BACKEND=onnx forces ONNX
+   * Runtime for inference; gpu|node|wasm|cpu force that TF.js backend for both.
+   */
+  engines: { inference: string; training: string; inferenceReason: string };
 }
 
 export interface WeightsFile {
@@ -872,6 +880,13 @@ export interface SuspectsRequest {
   backbone?: string;
   folds?: number;
   limit?: number;
+  /**
+   * What computes the out-of-sample probabilities: 'logistic' (default) —
+   * multinomial logistic regression on the features, confident learning's
+   * default, seconds on 4,000 images; 'head' — the run's (or the reference)
+   * head trained per fold.
+   */
+  ranker?: 'logistic' | 'head';
 }
 
 export interface SuspectItem {
@@ -896,6 +911,8 @@ export interface SuspectList {
   /** Suspects left out because the user confirmed their label is right. */
   confirmed: number;
   folds: number;
+  /** Which model ranked the list (lists saved before the choice existed were ranked by the head). */
+  ranker: 'logistic' | 'head';
   computedAt: number;
   total: number;
   items: SuspectItem[];

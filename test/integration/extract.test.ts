@@ -68,7 +68,8 @@ describe('xstudio extract', () => {
 
   it('extracts every distinct image once, records the undecodable one, and marks random-init features', async () => {
     const r = await extract('--workers', '2');
-    expect(r).toMatchObject({ backend: 'wasm', extracted: 6, cached: 0, duplicates: 1, images: 8, workers: 2 });
+    // No CUDA here: the inference engine is ONNX Runtime (engine-choice.ts).
+    expect(r).toMatchObject({ backend: 'onnxruntime', extracted: 6, cached: 0, duplicates: 1, images: 8, workers: 2 });
     expect(r.backbone).toMatchObject({ kind: 'xception', inputSize: 71, featureDim: 2048, randomInit: true, preprocess: 'tf' });
     expect(r.failed).toEqual([{ path: path.join(images, 'dog', 'broken.png'), reason: expect.stringContaining('broken.png') }]);
     expect(r.imagesPerSecond).toBeGreaterThan(0);

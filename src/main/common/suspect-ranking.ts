@@ -1,4 +1,10 @@
-// Pure ranking math: the core ranks the out-of-fold probabilities the worker returns, without loading the ML stack.
+// Pure cross-validation bookkeeping and ranking math: the core assigns folds, merges the
+// out-of-fold probabilities the workers return and ranks them, without loading the ML stack.
+import { StudioError } from '../../shared/errors.ts';
+import { SeededRandom } from './random.ts';
+
+/** Who gives the out-of-fold probabilities: a logistic regression (confident learning's default) or the run's head. */
+export type SuspectRanker = 'logistic' | 'head';
 
 export interface Suspect {
   /** Row index in the input. */
@@ -42,4 +48,28 @@ export function rankSuspects(probs: Float32Array, y: Int32Array, numClasses: num
   }
   suspects.sort((a, b) => b.score - a.score || a.index - b.index);
   return { thresholds, suspects };
+}
+
+/** Stratified fold of every row: each class's shuffled members dealt round-robin. */
+export function foldAssignment(y: Int32Array, numClasses: number, folds: number, seed: number): Int32Array {
+  const n = y.length;
+  if (folds < 2) throw new StudioError('invalid-argument', `--folds expects at least 2, got ${folds}`);
+  if (n < folds) throw new StudioError('invalid-argument', `cross-validation with ${folds} folds needs at least ${folds} labelled images with features, found ${n}`);
+  const rng = new SeededRandom(seed);
+  const fold = new Int32Array(n);
+  for (let c = 0, offset = 0; c < numClasses; c++) {
+    const members: number[] = [];
+    for (let i = 0; i < n; i++) if (y[i] === c) members.push(i);
+    const p = rng.permutation(members.length);
+    p.forEach((j, k) => (fold[members[j]] = (k + offset) % folds));
+    offset += members.length;
+  }
+  return fold;
+}
+
+/** Folds' held-out probabilities into one n × C matrix. */
+export function mergeFolds(n: number, numClasses: number, parts: { held: Int32Array; probs: Float32Array }[]): Float32Array {
+  const probs = new Float32Array(n * numClasses);
+  for (const { held, probs: p } of parts) held.forEach((i, k) => probs.set(p.subarray(k * numClasses, (k + 1) * numClasses), i * numClasses));
+  return probs;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { augmentImage } from './augment.ts';
-import { SeededRandom } from './random.ts';
+import { SeededRandom } from '../common/random.ts';
 import { parseRunConfig } from '../../shared/run-config.ts';
 
 const size = 8;

@@ -1,4 +1,4 @@
-import type { SeededRandom } from './random.ts';
+import type { SeededRandom } from '../common/random.ts';
 import type { AugmentationConfig } from '../../shared/run-config.ts';
 
 /**

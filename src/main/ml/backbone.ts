@@ -3,7 +3,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { StudioError } from '../../shared/errors.ts';
 import { loadKerasWeightsInto, readKerasWeights } from './keras-h5.ts';
+import { fusedPredictor, type FusedPredictor } from './fused-inference.ts';
 import { loadLayersModelFromDisk } from './layers-model-loader.ts';
+import { evenSubBatches, subBatchFor } from './memory-bound.ts';
 import { applyPreprocess, PREPROCESS_VERSION, type PreprocessMode } from './preprocess.ts';
 import { BUILTIN_BACKBONES, isBuiltinName, type BuiltinName } from './backbones/index.ts';
 
@@ -68,20 +70,39 @@ function sha256File(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-function makePredict(model: tf.LayersModel, inputSize: number, featureDim: number, mode: PreprocessMode): Pick<Backbone, 'predict' | 'predictPixels'> {
+function makePredict(model: tf.LayersModel, inputSize: number, featureDim: number, mode: PreprocessMode): Pick<Backbone, 'predict' | 'predictPixels'> & { release(): void } {
+  // Frozen inference runs the fused graph (BatchNorm folded, ReLU/ReLU6 inside
+  // the convolutions: fused-inference.ts), built on first use; fine-tuning
+  // trains `model` itself and never goes through here. XSTUDIO_TFJS_FUSE=0
+  // keeps model.predict (bench/ compares the two).
+  let fused: FusedPredictor | null | undefined;
   const predict = (x: Float32Array, n: number): Float32Array => {
     const per = inputSize * inputSize * 3;
     if (x.length !== n * per) {
       throw new StudioError('invalid-argument', `predict: expected ${n} × ${inputSize}×${inputSize}×3 = ${n * per} values, got ${x.length}`);
     }
+    // Sub-batches under the activation budget (memory-bound.ts): batch 32 at 299 held 2.4 GB at once.
+    if (n <= subBatch) return forward(x, n);
+    const out = new Float32Array(n * featureDim);
+    let s = 0;
+    for (const m of evenSubBatches(n, subBatch)) {
+      out.set(forward(x.subarray(s * per, (s + m) * per), m), s * featureDim);
+      s += m;
+    }
+    return out;
+  };
+  const subBatch = subBatchFor(model);
+  const forward = (x: Float32Array, n: number): Float32Array => {
+    // Built outside the tidy below, which would release its folded weights.
+    if (fused === undefined) fused = process.env.XSTUDIO_TFJS_FUSE === '0' ? null : fusedPredictor(model);
     return tf.tidy(() => {
       const input = tf.tensor4d(x, [n, inputSize, inputSize, 3]);
-      const out = model.predict(input) as tf.Tensor;
+      const out = fused ? fused.predict(input) : (model.predict(input) as tf.Tensor);
       // Copy out of the backend's memory before the tensors are released.
       return Float32Array.from(out.reshape([n, featureDim]).dataSync() as Float32Array);
     });
   };
-  return { predict, predictPixels: (pixels, n) => predict(applyPreprocess(mode, pixels), n) };
+  return { predict, predictPixels: (pixels, n) => predict(applyPreprocess(mode, pixels), n), release: () => fused?.dispose() };
 }
 
 async function loadBuiltin(spec: Extract<BackboneSpec, { kind: BuiltinName }>): Promise<Backbone> {
@@ -117,11 +138,15 @@ async function loadBuiltin(spec: Extract<BackboneSpec, { kind: BuiltinName }>): 
     owner = model;
     id = `${net.name}:random-init:seed=${seed}`;
   }
+  const { release, ...predicts } = makePredict(model, inputSize, net.featureDim, net.preprocess);
   return {
     id, kind: net.name, inputSize, featureDim: net.featureDim, preprocess: net.preprocess, preprocessVersion: PREPROCESS_VERSION,
     randomInit: !spec.weightsFile, featureLayer: net.featureLayer, model,
-    ...makePredict(model, inputSize, net.featureDim, net.preprocess),
-    dispose: () => owner.dispose(),
+    ...predicts,
+    dispose: () => {
+      release();
+      owner.dispose();
+    },
   };
 }
 
@@ -183,12 +208,16 @@ async function loadLayersBackbone(spec: Extract<BackboneSpec, { kind: 'layers-mo
   }
   const model = output === full.outputs[0] ? full : tf.model({ inputs: full.inputs, outputs: output, name: `${full.name}_features` });
   const featureLayer = layer.name;
+  const { release, ...predicts } = makePredict(model, inputSize, featureDim, spec.preprocess);
   return {
     id: `layers-model:sha256:${loaded.contentHash}:layer=${featureLayer}`,
     kind: 'layers-model', inputSize, featureDim, preprocess: spec.preprocess, preprocessVersion: PREPROCESS_VERSION,
     randomInit: false, featureLayer, model,
-    ...makePredict(model, inputSize, featureDim, spec.preprocess),
-    dispose: () => full.dispose(),
+    ...predicts,
+    dispose: () => {
+      release();
+      full.dispose();
+    },
   };
 }
 

@@ -41,7 +41,7 @@ describe('backend selection', () => {
   });
 
   it('an unknown XSTUDIO_BACKEND is an error listing the choices', async () => {
-    await expect(selectBackend({ XSTUDIO_BACKEND: 'tpu' })).rejects.toThrow(/XSTUDIO_BACKEND must be one of gpu, node, wasm, cpu, got "tpu"/);
+    await expect(selectBackend({ XSTUDIO_BACKEND: 'tpu' })).rejects.toThrow(/XSTUDIO_BACKEND must be one of gpu, node, wasm, cpu, onnx, got "tpu"/);
   });
 
   it('listBackends reports all four with availability and the choice', async () => {

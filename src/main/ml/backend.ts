@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors.ts';
+import { inferenceEngine, type InferenceEngineChoice } from '../common/engine-choice.ts';
 
 /**
  * Run-time choice of the TF.js backend, best first:
@@ -13,6 +14,9 @@ import { StudioError } from '../../shared/errors.ts';
  * The native packages are optional dependencies and usually absent; wasm and
  * cpu always work. XSTUDIO_BACKEND=gpu|node|wasm|cpu forces one and fails
  * with a message saying what is missing.
+ * This is the TRAINING engine. Frozen networks run on the inference engine of
+ * engine-choice.ts (ONNX Runtime on the CPU unless CUDA is there);
+ * XSTUDIO_BACKEND=onnx forces that and leaves this choice to "best available".
  */
 export type BackendKind = 'gpu' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_KINDS: readonly BackendKind[] = ['gpu', 'node', 'wasm', 'cpu'];
@@ -49,6 +53,8 @@ export interface BackendListing {
   tfjsVersion: string;
   simd: boolean | null;
   backends: BackendStatus[];
+  /** Which engine does which work: inference = frozen networks, training = heads and fine-tuning. */
+  engines: { inference: string; training: string; inferenceReason: string };
 }
 
 const PACKAGES: Record<BackendKind, string> = {
@@ -99,9 +105,10 @@ function probe(kind: BackendKind): BackendStatus {
 
 function forcedKind(env: NodeJS.ProcessEnv): BackendKind | undefined {
   const v = env.XSTUDIO_BACKEND?.trim();
-  if (!v) return undefined;
+  // 'onnx' forces the inference engine only; TF.js (training) stays "best available".
+  if (!v || v === 'onnx') return undefined;
   if (!(BACKEND_KINDS as readonly string[]).includes(v)) {
-    throw new StudioError('invalid-argument', `XSTUDIO_BACKEND must be one of ${BACKEND_KINDS.join(', ')}, got "${v}"`);
+    throw new StudioError('invalid-argument', `XSTUDIO_BACKEND must be one of ${[...BACKEND_KINDS, 'onnx'].join(', ')}, got "${v}"`);
   }
   return v as BackendKind;
 }
@@ -176,6 +183,19 @@ export async function selectBackend(env: NodeJS.ProcessEnv = process.env): Promi
   throw new StudioError('unavailable', `no TF.js backend could be initialised: ${skipped.join('; ')}`);
 }
 
+/**
+ * Holds the weights of a network that ONNX Runtime will run in TF.js' plain
+ * JavaScript backend: they are read once (for the ONNX writer) and never run
+ * through TF.js, and JS arrays go back to the system when freed, where the
+ * WebAssembly heap only grows (it added ~400 MB to an extraction worker).
+ * `selected` is left alone: the next selectBackend() sees that the active
+ * backend is not its choice and activates its choice again (training).
+ */
+export async function useBackendForWeights(): Promise<void> {
+  tf.enableProdMode();
+  if (!(await tf.setBackend('cpu'))) throw new StudioError('unavailable', 'backend cpu: the pure JS backend did not initialise');
+}
+
 /** Activates a given backend (tests switch between 'cpu' and 'wasm' this way). */
 export async function useBackend(kind: BackendKind): Promise<BackendInfo> {
   const a = await activate(kind);
@@ -186,6 +206,7 @@ export async function useBackend(kind: BackendKind): Promise<BackendInfo> {
 /** For `xstudio backends --json`: every backend, whether it is usable, and the choice. */
 export async function listBackends(env: NodeJS.ProcessEnv = process.env): Promise<BackendListing> {
   const chosen = await selectBackend(env);
+  const inference: InferenceEngineChoice = inferenceEngine(env);
   const backends = BACKEND_KINDS.map((k) => {
     const s = probe(k);
     if (k === chosen.name) return { ...s, available: true, reason: `${s.reason}; in use` };
@@ -198,5 +219,10 @@ export async function listBackends(env: NodeJS.ProcessEnv = process.env): Promis
     tfjsVersion: tf.version.tfjs,
     simd: chosen.name === 'wasm' ? Boolean(chosen.simd) : null,
     backends,
+    engines: {
+      inference: inference.engine === 'onnxruntime' ? 'onnxruntime' : `tfjs-${chosen.name}`,
+      training: `tfjs-${chosen.name}`,
+      inferenceReason: inference.reason,
+    },
   };
 }

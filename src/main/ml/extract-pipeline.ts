@@ -15,8 +15,12 @@ export interface PipelineOptions {
   /** Batches decoded ahead of the one being predicted (default 2). */
   prefetchBatches?: number;
   featureDim: number;
-  /** n images, HWC float32, n × size × size × 3 → n × featureDim. */
-  predict(batch: Float32Array, n: number): Float32Array;
+  /**
+   * n images, HWC float32, n × size × size × 3 → n × featureDim. ONNX
+   * Runtime's is asynchronous: while it runs on its own threads, this
+   * thread keeps receiving the decodes of the next batches.
+   */
+  predict(batch: Float32Array, n: number): Float32Array | Promise<Float32Array>;
   onBatch(keys: string[], features: Float32Array): void;
   onFailed(item: PipelineItem, reason: string): void;
   signal?: AbortSignal;
@@ -82,7 +86,7 @@ export async function runExtractPipeline(o: PipelineOptions): Promise<PipelineSt
     topUp(end);
     if (keys.length === 0) continue;
     const tf = performance.now();
-    const features = o.predict(batch.subarray(0, keys.length * perImage), keys.length);
+    const features = await o.predict(batch.subarray(0, keys.length * perImage), keys.length);
     stats.forwardMs += performance.now() - tf;
     if (features.length !== keys.length * o.featureDim) {
       throw new StudioError('internal', `backbone returned ${features.length} numbers for ${keys.length} images × ${o.featureDim}`);

@@ -7,7 +7,7 @@ import type { Backbone } from './backbone.ts';
 import { buildClassifier } from './export/classifier.ts';
 import { epochMetrics, makeOptimizer, predictedFromProbs, rowLossFromProbs, setLearningRate, type EpochMetrics, type HeadWeights } from './head.ts';
 import { applyPreprocess, decodeImage } from './preprocess.ts';
-import { SeededRandom } from './random.ts';
+import { SeededRandom } from '../common/random.ts';
 import type { FineTuneConfig } from '../../shared/run-config.ts';
 
 /**

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { initHeadWeights, type HeadWeights } from './head.ts';
 import { HeadTrainer, transposeMatrix } from './head-trainer.ts';
-import { SeededRandom } from './random.ts';
+import { SeededRandom } from '../common/random.ts';
 import { parseHeadConfig, type HeadConfig } from '../../shared/run-config.ts';
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../shared/errors.ts';
 import { HeadTrainer } from './head-trainer.ts';
-import { SeededRandom } from './random.ts';
+import { SeededRandom } from '../common/random.ts';
 import { dropoutRates, learningRateAt, type HeadConfig, type OptimizerConfig } from '../../shared/run-config.ts';
 
 /**

@@ -1,8 +1,11 @@
 import type { ImageFeaturesResult } from '../../shared/api.ts';
 import fs from 'node:fs';
 import { StudioError } from '../../shared/errors.ts';
-import { selectBackend } from './backend.ts';
+import { selectBackend, useBackendForWeights } from './backend.ts';
+import { inferenceEngine } from '../common/engine-choice.ts';
 import { loadBackbone, type BackboneSpec } from './backbone.ts';
+import { frozenRunner } from './inference.ts';
+import { releaseOnnx } from './onnx-engine.ts';
 import { applyPreprocess, decodeImage, INTERPOLATION } from './preprocess.ts';
 
 export type { ImageFeaturesResult };
@@ -22,8 +25,10 @@ export async function computeImageFeatures(
   const missing = files.find((f) => !fs.existsSync(f));
   if (missing) throw new StudioError('not-found', `image ${missing} not found`);
   const backend = await selectBackend();
+  if (inferenceEngine().engine === 'onnxruntime') await useBackendForWeights();
   const backbone = await loadBackbone(spec);
   try {
+    const runner = await frozenRunner(backbone);
     const batchSize = Math.max(1, opts.batchSize ?? 8);
     const per = backbone.inputSize * backbone.inputSize * 3;
     const features: ImageFeaturesResult['features'] = [];
@@ -32,16 +37,17 @@ export async function computeImageFeatures(
       const pixels = await Promise.all(chunk.map((f) => decodeImage(f, backbone.inputSize)));
       const batch = new Float32Array(chunk.length * per);
       pixels.forEach((p, j) => batch.set(applyPreprocess(backbone.preprocess, p), j * per));
-      const out = backbone.predict(batch, chunk.length);
+      const out = await runner.predict(batch, chunk.length);
       chunk.forEach((path, j) => features.push({ path, vector: Array.from(out.subarray(j * backbone.featureDim, (j + 1) * backbone.featureDim)) }));
       opts.onProgress?.(features.length, files.length);
     }
     return {
-      backend: backend.name, backbone: backbone.id, randomInit: backbone.randomInit, inputSize: backbone.inputSize,
+      backend: runner.engine === 'onnxruntime' ? 'onnxruntime' : backend.name, backbone: backbone.id, randomInit: backbone.randomInit, inputSize: backbone.inputSize,
       preprocess: backbone.preprocess, interpolation: INTERPOLATION, featureLayer: backbone.featureLayer,
       dim: backbone.featureDim, features,
     };
   } finally {
+    await releaseOnnx(backbone.id);
     backbone.dispose();
   }
 }

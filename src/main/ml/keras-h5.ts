@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import h5wasm from 'h5wasm/node';
+// Imported on first use, not at load: through tsx (the CLI and the workers run
+// the sources) the 4 MB emscripten bundle costs ~590 MB of RSS, which every
+// worker paid even when it never reads an HDF5 file (random init, layers models, ONNX).
+type H5wasm = typeof import('h5wasm/node').default;
 import fs from 'node:fs';
 import path from 'node:path';
 import { StudioError } from '../../shared/errors.ts';
@@ -44,8 +47,12 @@ export interface KerasWeightsFile {
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 let ready: Promise<unknown> | undefined;
-async function h5(): Promise<typeof h5wasm> {
-  ready ??= h5wasm.ready.then((m) => {
+let h5wasm: H5wasm;
+async function h5(): Promise<H5wasm> {
+  ready ??= import('h5wasm/node').then((mod) => {
+    h5wasm = mod.default;
+    return h5wasm.ready;
+  }).then((m) => {
     // The emscripten module (not re-exported by h5wasm/node): it switches HDF5's error handler.
     moduleRef = m as unknown as ErrorHandlerSwitch;
   });

@@ -5,6 +5,7 @@ import type { PredictResult } from '../../shared/api.ts';
 import { StudioError } from '../../shared/errors.ts';
 import { selectBackend } from './backend.ts';
 import { argmaxRow } from '../common/metrics.ts';
+import { inferenceEngine } from '../common/engine-choice.ts';
 import { outputToProbs } from './export/classifier.ts';
 import { metadataPathFor, ONNX_METADATA_KEY, type ExportMetadata } from '../common/export-metadata.ts';
 import { loadKerasWeightsInto, readKerasWeights } from './keras-h5.ts';
@@ -120,7 +121,12 @@ async function openOnnx(file: string): Promise<OpenedExport> {
 }
 
 /** Opens any image-classifier export (tfjs folder or model.json, Keras HDF5, ONNX) with its runtime. */
-export async function openExport(modelPath: string): Promise<OpenedExport> {
+/**
+ * `ownRuntime`: run a TF.js or Keras export with TF.js itself, never the ONNX
+ * engine — an export's self-check must prove the file works in its format's
+ * runtime; predict and Try it take the fastest engine.
+ */
+export async function openExport(modelPath: string, o: { ownRuntime?: boolean } = {}): Promise<OpenedExport> {
   const abs = path.resolve(modelPath);
   if (!fs.existsSync(abs)) throw new StudioError('not-found', `--model ${abs} does not exist`);
   const onnx = isOnnx(abs);
@@ -133,6 +139,19 @@ export async function openExport(modelPath: string): Promise<OpenedExport> {
   const { inputSize, mode } = meta.input as { inputSize: number; mode: PreprocessMode };
   const C = meta.classes.length;
   const per = inputSize * inputSize * 3;
+  // A TF.js or Keras export is still run by ONNX Runtime on the CPU (converted in
+  // memory): the format says how the model is stored, not what runs it fastest.
+  const viaOnnx = o.ownRuntime ? null : await onnxOrNull(model, mode, C, inputSize);
+  if (viaOnnx) {
+    return {
+      meta, file, runtime: `onnxruntime (in memory, from ${file.endsWith('.h5') ? 'keras-h5' : 'tfjs'})`, inputSize,
+      probs: (pixels, n) => viaOnnx.probs(pixels, n),
+      dispose: async () => {
+        await viaOnnx.release();
+        model.dispose();
+      },
+    };
+  }
   return {
     meta, file, runtime: file.endsWith('.h5') ? `keras-h5 reader + tfjs ${tf.version.tfjs}` : `tfjs ${tf.version.tfjs}`, inputSize,
     async probs(pixels, n) {
@@ -185,17 +204,48 @@ export async function predictImages(modelPath: string, images: string[], batchSi
   }
 }
 
-/** n × C probabilities of a classifier model (image input) on image files; used to evaluate fine-tuned runs. */
-export async function classifierProbs(model: tf.LayersModel, files: string[], inputSize: number, mode: PreprocessMode, numClasses: number, batchSize = 8): Promise<Float32Array> {
+/**
+ * The classifier on ONNX Runtime when that is the inference engine and the
+ * writer converts every layer; else null (TF.js runs it, as before).
+ */
+async function onnxOrNull(model: tf.LayersModel, mode: PreprocessMode, numClasses: number, inputSize: number): Promise<import('./onnx-engine.ts').OnnxClassifier | null> {
+  if (inferenceEngine().engine !== 'onnxruntime') return null;
+  const { onnxClassifier } = await import('./onnx-engine.ts');
+  try {
+    return await onnxClassifier(model, { preprocess: mode, numClasses, inputSize });
+  } catch (e) {
+    if (e instanceof StudioError && e.code === 'unavailable') return null;
+    throw e;
+  }
+}
+
+/**
+ * n × C probabilities of a classifier model (image input) on image files; used
+ * to evaluate fine-tuned runs (on the inference engine). `tfjsOnly`: TF.js
+ * itself, for the exports' self-check reference (an ONNX export checked
+ * against the same writer's in-memory graph would check nothing).
+ */
+export async function classifierProbs(model: tf.LayersModel, files: string[], inputSize: number, mode: PreprocessMode, numClasses: number, batchSize = 8, o: { tfjsOnly?: boolean } = {}): Promise<Float32Array> {
   const per = inputSize * inputSize * 3;
   const probs = new Float32Array(files.length * numClasses);
-  for (let s = 0; s < files.length; s += batchSize) {
-    const chunk = files.slice(s, s + batchSize);
-    const batch = new Float32Array(chunk.length * per);
-    const pixels = await Promise.all(chunk.map((f) => decodeImage(f, inputSize)));
-    pixels.forEach((px, i) => batch.set(applyPreprocess(mode, px), i * per));
-    const raw = tf.tidy(() => (model.predict(tf.tensor4d(batch, [chunk.length, inputSize, inputSize, 3])) as tf.Tensor).dataSync().slice());
-    probs.set(outputToProbs(raw as Float32Array, chunk.length, numClasses), s * numClasses);
+  const onnx = o.tfjsOnly ? null : await onnxOrNull(model, mode, numClasses, inputSize);
+  try {
+    for (let s = 0; s < files.length; s += batchSize) {
+      const chunk = files.slice(s, s + batchSize);
+      const batch = new Float32Array(chunk.length * per);
+      const pixels = await Promise.all(chunk.map((f) => decodeImage(f, inputSize)));
+      if (onnx) {
+        // Raw pixels: the ONNX graph preprocesses.
+        pixels.forEach((px, i) => batch.set(px, i * per));
+        probs.set(await onnx.probs(batch, chunk.length), s * numClasses);
+        continue;
+      }
+      pixels.forEach((px, i) => batch.set(applyPreprocess(mode, px), i * per));
+      const raw = tf.tidy(() => (model.predict(tf.tensor4d(batch, [chunk.length, inputSize, inputSize, 3])) as tf.Tensor).dataSync().slice());
+      probs.set(outputToProbs(raw as Float32Array, chunk.length, numClasses), s * numClasses);
+    }
+  } finally {
+    await onnx?.release();
   }
   return probs;
 }

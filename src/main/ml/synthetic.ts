@@ -1,4 +1,4 @@
-import { SeededRandom } from './random.ts';
+import { SeededRandom } from '../common/random.ts';
 
 /**
  * Synthetic feature sets for tests and benchmarks: one Gaussian cluster per

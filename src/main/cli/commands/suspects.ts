@@ -1,5 +1,5 @@
 import type { SuspectList } from '../../../shared/api.ts';
-import { optionalInt, optionalString, projectFlag, UsageError } from '../args.ts';
+import { oneOf, optionalInt, optionalString, projectFlag, UsageError } from '../args.ts';
 import { command } from '../command.ts';
 
 export const suspectsCommand = command<SuspectList>({
@@ -14,6 +14,7 @@ export const suspectsCommand = command<SuspectList>({
     backbone: { type: 'string', value: 'KEY', description: 'The feature set (default: the latest extraction)', field: 'backbone' },
     folds: { type: 'string', value: 'N', description: 'Cross-validation folds, 2 to 20 (default 5)', field: 'folds' },
     limit: { type: 'string', value: 'N', description: 'How many suspects to print (all are kept; default 50)', field: 'limit' },
+    ranker: { type: 'string', value: 'logistic|head', description: 'What ranks: logistic regression (default, confident learning\'s, seconds) or the head trained per fold', field: 'ranker' },
   },
   run: ({ service }, args) =>
     service.findSuspects({
@@ -22,9 +23,10 @@ export const suspectsCommand = command<SuspectList>({
       backbone: optionalString(args, 'backbone'),
       folds: optionalInt(args, 'folds'),
       limit: optionalInt(args, 'limit', 1) ?? 50,
+      ranker: oneOf(args, 'ranker', ['logistic', 'head'] as const),
     }),
   format: (r) => [
-    `${r.total} suspected label errors among ${r.images ?? '?'} images (${r.folds}-fold cross-validation, split "${r.split}")${r.confirmed ? `, not counting ${r.confirmed} confirmed as right` : ''}; top ${r.items.length}:`,
+    `${r.total} suspected label errors among ${r.images ?? '?'} images (${r.folds}-fold cross-validation of ${r.ranker === 'logistic' ? 'logistic regression' : 'the head'}, split "${r.split}")${r.confirmed ? `, not counting ${r.confirmed} confirmed as right` : ''}; top ${r.items.length}:`,
     ...r.items.map((s) => `${String(s.rank).padStart(4)}  ${s.name}  labelled ${s.label} (${(s.labelProbability * 100).toFixed(1)}%), looks like ${s.suggested} (${(s.suggestedProbability * 100).toFixed(1)}%)`),
   ].join('\n'),
 });

@@ -99,7 +99,7 @@ async function selfCheck(p: ExportModelPayload, dir: string, model: tf.LayersMod
   } else {
     const { openExport, classifierProbs } = await import('../predict.ts');
     const meta = p.metadata.input as { inputSize: number; mode: PreprocessMode };
-    const opened = await openExport(dir);
+    const opened = await openExport(dir, { ownRuntime: true });
     try {
       probs = new Float32Array(n * C);
       const per = meta.inputSize * meta.inputSize * 3;
@@ -115,7 +115,7 @@ async function selfCheck(p: ExportModelPayload, dir: string, model: tf.LayersMod
     } finally {
       await opened.dispose();
     }
-    if (!reference) reference = await classifierProbs(model, c.files, meta.inputSize, meta.mode, C);
+    if (!reference) reference = await classifierProbs(model, c.files, meta.inputSize, meta.mode, C, 8, { tfjsOnly: true });
   }
   const { agree, maxAbsDiff } = compare(probs, reference, n, C);
   const check: ExportCheck = { images: n, agree, maxAbsDiff, tolerance: c.tolerance, runtime, reference: c.reference ? 'stored-predictions' : 'studio-model', ms: performance.now() - t0 };

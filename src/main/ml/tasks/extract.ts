@@ -1,7 +1,10 @@
 import fs from 'node:fs';
-import { selectBackend, type BackendInfo } from '../backend.ts';
+import { selectBackend, useBackendForWeights, type BackendInfo } from '../backend.ts';
 import { loadBackbone, type Backbone, type BackboneSpec } from '../backbone.ts';
+import { inferenceEngine, type InferenceEngineKind } from '../../common/engine-choice.ts';
 import { runExtractPipeline, type PipelineItem, type PipelineStats } from '../extract-pipeline.ts';
+import { frozenRunner } from '../inference.ts';
+import { releaseOnnx } from '../onnx-engine.ts';
 import type { TaskHandler } from './task.ts';
 
 /** Which backend this worker runs on (the core uses it to choose how many workers to start). */
@@ -16,11 +19,15 @@ export interface ExtractPayload {
   items: PipelineItem[];
   batchSize: number;
   prefetchBatches?: number;
+  /** The engine the core tagged the cache key with (engine-choice.ts); default: this process' choice. */
+  engine?: InferenceEngineKind;
+  /** ONNX Runtime intra-op threads (the core splits the cores between workers). */
+  threads?: number;
 }
 
 /** Partials streamed to the core, in this order: the backbone once, then batches and failures. */
 export type ExtractPartial =
-  | { type: 'backbone'; id: string; featureDim: number; inputSize: number; preprocess: string; preprocessVersion: number; randomInit: boolean }
+  | { type: 'backbone'; id: string; featureDim: number; inputSize: number; preprocess: string; preprocessVersion: number; randomInit: boolean; engine: InferenceEngineKind }
   | { type: 'features'; keys: string[]; vectors: Float32Array; dim: number }
   | { type: 'failed'; key: string; path: string; reason: string };
 
@@ -38,15 +45,17 @@ export interface ExtractTaskResult extends PipelineStats {
 export const extractTask: TaskHandler<ExtractPayload, ExtractTaskResult, ExtractPartial> = async (payload, ctx) => {
   const backend = await selectBackend();
   const t0 = performance.now();
+  if ((payload.engine ?? inferenceEngine().engine) === 'onnxruntime') await useBackendForWeights();
   const backbone = await cachedBackbone(payload.spec);
+  const runner = await frozenRunner(backbone, { engine: payload.engine, threads: payload.threads });
   const loadMs = performance.now() - t0;
   ctx.emit({
     type: 'backbone', id: backbone.id, featureDim: backbone.featureDim, inputSize: backbone.inputSize,
-    preprocess: backbone.preprocess, preprocessVersion: backbone.preprocessVersion, randomInit: backbone.randomInit,
+    preprocess: backbone.preprocess, preprocessVersion: backbone.preprocessVersion, randomInit: backbone.randomInit, engine: runner.engine,
   } satisfies ExtractPartial);
   const total = payload.items.length;
   let done = 0;
-  ctx.progress({ done, total, unit: 'images', message: `backbone loaded on ${backend.name}` });
+  ctx.progress({ done, total, unit: 'images', message: `backbone loaded on ${runner.label}` });
   const stats = await runExtractPipeline({
     items: payload.items,
     inputSize: backbone.inputSize,
@@ -54,7 +63,7 @@ export const extractTask: TaskHandler<ExtractPayload, ExtractTaskResult, Extract
     batchSize: payload.batchSize,
     prefetchBatches: payload.prefetchBatches,
     featureDim: backbone.featureDim,
-    predict: (batch, n) => backbone.predict(batch, n),
+    predict: (batch, n) => runner.predict(batch, n),
     onBatch: (keys, vectors) => {
       ctx.emit({ type: 'features', keys, vectors, dim: backbone.featureDim } satisfies ExtractPartial);
       done += keys.length;
@@ -67,7 +76,7 @@ export const extractTask: TaskHandler<ExtractPayload, ExtractTaskResult, Extract
     },
     signal: ctx.signal,
   });
-  return { ...stats, backend: backend.name, loadMs, pid: process.pid };
+  return { ...stats, backend: runner.engine === 'onnxruntime' ? 'onnxruntime' : backend.name, loadMs, pid: process.pid };
 };
 
 /**
@@ -88,7 +97,12 @@ async function cachedBackbone(spec: BackboneSpec): Promise<Backbone> {
     entry.backbone.catch(() => {
       if (loaded === entry) loaded = undefined;
     });
-    if (previous) void previous.backbone.then((b) => b.dispose(), () => {});
+    if (previous) {
+      void previous.backbone.then(async (b) => {
+        await releaseOnnx(b.id);
+        b.dispose();
+      }, () => {});
+    }
   }
   return loaded.backbone;
 }

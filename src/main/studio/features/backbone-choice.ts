@@ -7,6 +7,7 @@ import { shardFiles } from '../../common/model-shards.ts';
 import type { BuiltinBackboneInfo } from '../../../shared/api.ts';
 import { BUILTIN_FACTS, BUILTIN_NAMES, isBuiltinName, type BuiltinName } from '../../../shared/backbone-catalog.ts';
 import { PREPROCESS_VERSION, type PreprocessMode } from '../../../shared/preprocess-modes.ts';
+import { inferenceEngine, type InferenceEngineKind } from '../../common/engine-choice.ts';
 import { fileDigest, findOfficialWeights } from '../weights/weights-cache.ts';
 import { knownByFileName, knownByMd5 } from '../weights/known-weights.ts';
 import type { BackboneRecord } from './feature-store.ts';
@@ -30,6 +31,8 @@ export const RANDOM_INIT_SEED = 0;
 export interface ResolvedBackbone {
   spec: BackboneSpec;
   record: Omit<BackboneRecord, 'createdAt' | 'backboneId' | 'featureDim'>;
+  /** The engine the features are computed on; part of the key (engine-choice.ts). */
+  engine: InferenceEngineKind;
 }
 
 /**
@@ -40,6 +43,14 @@ export interface ResolvedBackbone {
  * feature layer, input size, preprocessing mode and version.
  */
 export async function resolveBackbone(req: BackboneRequest, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedBackbone> {
+  // Features from ONNX Runtime and TF.js agree to ~1e-6 but are not bit-equal:
+  // the engine is part of the key, so a cache never silently mixes the two.
+  const engine = inferenceEngine(env).engine;
+  const r = await resolveUntagged(req, env);
+  return { ...r, engine, record: { ...r.record, key: `${r.record.key}:engine=${engine}` } };
+}
+
+async function resolveUntagged(req: BackboneRequest, env: NodeJS.ProcessEnv): Promise<Omit<ResolvedBackbone, 'engine'>> {
   if (req.backboneModel) return resolveLayersModel(req);
   const name = req.backbone ?? 'xception';
   if (!isBuiltinName(name)) throw new StudioError('invalid-argument', `--backbone expects one of ${BUILTIN_NAMES.join(', ')}, got "${String(name)}" (use --backbone-model <model.json> for another network)`);
@@ -93,7 +104,7 @@ export function builtinBackboneInfos(): BuiltinBackboneInfo[] {
   });
 }
 
-async function resolveLayersModel(req: BackboneRequest): Promise<ResolvedBackbone> {
+async function resolveLayersModel(req: BackboneRequest): Promise<Omit<ResolvedBackbone, 'engine'>> {
   if (req.weights || req.randomInit) throw new StudioError('invalid-argument', '--weights and --random-init apply to the built-in backbones only; a --backbone-model carries its own weights');
   const modelJson = path.resolve(req.backboneModel!);
   if (!req.preprocess) throw new StudioError('invalid-argument', `--backbone-model ${modelJson}: say how its inputs are scaled with --preprocess tf|torch|caffe|unit`);

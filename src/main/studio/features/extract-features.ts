@@ -42,6 +42,23 @@ export interface ExtractResult {
 }
 
 const DEFAULT_BATCH = 4;
+/**
+ * How ONNX Runtime shares the cores, measured by bench/extract.bench.ts (both
+ * splits in the same run, five runs on 2 cores shared with other work), in
+ * photos/s as 1 worker × 2 threads against 2 workers × 1 thread:
+ *   MobileNetV2 224: 89/166, 86/289, 87/156, 125/177, 93/166 — one worker per
+ *     core ahead in every run (its ops are too small to split across threads);
+ *   Xception 299: 7.2/6.1, 7.7/8.5, 21.6/24.1, 7.6/9.7, 15.4/11.2 — within the
+ *     machine's noise, ahead in 3 of 5.
+ * An intra-op pool waits at each op for its slowest thread, which a core taken
+ * by another process for a time slice makes slow; processes never wait for
+ * each other. So: one single-threaded worker per core. Cost: one copy of the
+ * weights per worker (each worker under 1 GB).
+ */
+export function onnxWorkers(cores: number): { workers: number; threads: number } {
+  return { workers: cores, threads: 1 };
+}
+
 /** Batches per chunk handed to a worker at a time. */
 const CHUNK_BATCHES = 4;
 
@@ -109,10 +126,15 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
   let identityChecked = false;
   try {
     const info = await runner.run('backend-info', {}, { signal: inner.signal });
-    backend = info.name;
-    const perCore = backend === 'wasm' || backend === 'cpu';
+    const onnx = resolved.engine === 'onnxruntime';
+    backend = onnx ? 'onnxruntime' : info.name;
+    // TF.js wasm/cpu are single-threaded: one worker per core. ONNX Runtime
+    // threads inside a process: onnxWorkers() says how the cores are shared.
+    const perCore = !onnx && (backend === 'wasm' || backend === 'cpu');
     const batchSize = o.batchSize ?? DEFAULT_BATCH;
-    workers = Math.max(1, Math.min(o.workers ?? (perCore ? info.cores : 1), runner.maxWorkers, Math.ceil(todo.length / batchSize)));
+    workers = Math.max(1, Math.min(o.workers ?? (onnx ? onnxWorkers(info.cores).workers : perCore ? info.cores : 1), runner.maxWorkers, Math.ceil(todo.length / batchSize)));
+    // Fewer workers than the split asks for (a small job, --workers): the cores left go to threads.
+    const threads = onnx ? Math.max(1, Math.floor(info.cores / workers)) : undefined;
 
     let doneTotal = 0;
     const pids = new Set<number>();
@@ -126,6 +148,9 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
     const onPartial = (p: ExtractPartial): void => {
       if (p.type === 'backbone') {
         if (identityChecked) return;
+        if (p.engine !== resolved.engine) {
+          throw new StudioError('internal', `backbone ${key}: the key is for features from ${resolved.engine}, the worker ran ${p.engine}`);
+        }
         if (p.inputSize !== record.inputSize || p.preprocess !== record.preprocess || p.preprocessVersion !== record.preprocessVersion) {
           throw new StudioError('internal', `backbone ${key}: the worker loaded input ${p.inputSize} / ${p.preprocess} v${p.preprocessVersion}, expected ${record.inputSize} / ${record.preprocess} v${record.preprocessVersion}`);
         }
@@ -153,7 +178,7 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
     for (let i = 0; i < todo.length; i += chunkSize) chunks.push(todo.slice(i, i + chunkSize));
     const lane = async (): Promise<void> => {
       for (let chunk = chunks.shift(); chunk && !inner.signal.aborted; chunk = chunks.shift()) {
-        const r = await runner.run('extract', { spec: resolved.spec, items: chunk, batchSize } satisfies ExtractPayload, {
+        const r = await runner.run('extract', { spec: resolved.spec, items: chunk, batchSize, engine: resolved.engine, threads } satisfies ExtractPayload, {
           signal: inner.signal,
           onPartial,
           // The first report of a worker (model loaded, nothing done) starts the clock of the rate.

@@ -1,5 +1,6 @@
 import { parseRunConfig } from '../../../shared/run-config.ts';
-import { rankSuspects } from '../../common/suspect-ranking.ts';
+import { foldAssignment, mergeFolds, rankSuspects, type SuspectRanker } from '../../common/suspect-ranking.ts';
+import type { SuspectsPayload } from '../../ml/tasks/suspects.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';
 import { partFeatures, resolveBackbone, resolveSplit, splitMembers } from './run-data.ts';
@@ -30,6 +31,11 @@ export interface SuspectsOutcome {
   thresholds: Record<string, number>;
   suspects: SuspectRow[];
   backend: string;
+  /** What produced the out-of-sample probabilities. */
+  ranker: SuspectRanker;
+  /** Wall time of the cross-validation, and the longest single fold (the folds run in parallel). */
+  seconds: number;
+  foldSeconds: number;
 }
 
 /**
@@ -40,7 +46,7 @@ export interface SuspectsOutcome {
  */
 export async function findSuspects(
   project: Project,
-  o: { runId?: number; folds?: number; limit?: number; split?: string; backbone?: string; runner: JobRunner; signal?: AbortSignal; onProgress?(message: string): void },
+  o: { runId?: number; folds?: number; limit?: number; split?: string; backbone?: string; ranker?: SuspectRanker; runner: JobRunner; signal?: AbortSignal; onProgress?(message: string): void },
 ): Promise<SuspectsOutcome> {
   const run = o.runId !== undefined ? requireRun(project, o.runId) : undefined;
   const split = resolveSplit(project, run ? run.splitName : o.split);
@@ -60,11 +66,25 @@ export async function findSuspects(
   y.set(tr.y, 0);
   y.set(va.y, tr.y.length);
   const folds = o.folds ?? 5;
-  const r = await o.runner.run('suspects',
-    { x, y, dim, numClasses: classes.length, folds, config: config.head, seed: config.seed },
-    { signal: o.signal, label: 'cross-validating heads for suspected label errors', onProgress: (p) => o.onProgress?.(p.message ?? `${p.done}/${p.total} folds`) },
-  );
-  const ranked = rankSuspects(r.probs, y, classes.length);
+  // Logistic regression is confident learning's default ranker (and ~40 × faster than a head).
+  const ranker = o.ranker ?? 'logistic';
+  const payload: SuspectsPayload = { x, y, dim, numClasses: classes.length, folds, config: config.head, seed: config.seed, ranker };
+  foldAssignment(y, classes.length, folds, config.seed); // argument errors here, not once per worker
+  // Folds are independent: one task each, spread over the worker pool (one core
+  // was idle while five folds ran in turn in one worker).
+  const t0 = performance.now();
+  let finished = 0;
+  const label = ranker === 'logistic' ? 'cross-validating logistic regressions for suspected label errors' : 'cross-validating heads for suspected label errors';
+  const results = await Promise.all(Array.from({ length: folds }, (_, fold) =>
+    o.runner.run('suspects', { ...payload, fold }, { signal: o.signal, label }).then((r) => {
+      finished++;
+      o.onProgress?.(`${finished}/${folds} folds (${ranker === 'logistic' ? 'logistic regression' : 'head'})`);
+      return r;
+    })));
+  const seconds = (performance.now() - t0) / 1000;
+  const probs = mergeFolds(y.length, classes.length, results.map((r) => ({ held: r.held!, probs: r.probs })));
+  const r = { backend: results[0].backend };
+  const ranked = rankSuspects(probs, y, classes.length);
   const pathOf = project.db.prepare('SELECT r.path AS root, i.rel_path AS rel FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id = ?');
   const limit = o.limit ?? 50;
   const suspects = ranked.suspects.slice(0, limit).map((s, k) => {
@@ -92,5 +112,8 @@ export async function findSuspects(
     thresholds: Object.fromEntries(classes.map((c, i) => [c.name, ranked.thresholds[i]])),
     suspects,
     backend: r.backend,
+    ranker,
+    seconds,
+    foldSeconds: Math.max(...results.map((x) => x.seconds)),
   };
 }

@@ -46,7 +46,8 @@ export class SuspectsStore {
     const labels = this.currentLabels(list.items.map((i) => i.imageId));
     const confirmed = this.confirmed;
     const items = list.items.filter((i) => labels.get(i.imageId) === i.label && confirmed.get(i.imageId) !== i.label);
-    return { ...list, items, total: items.length, confirmed: list.items.length - items.length };
+    // Lists saved before the ranker choice existed were ranked by the head.
+    return { ...list, ranker: list.ranker ?? 'head', items, total: items.length, confirmed: list.items.length - items.length };
   }
 
   /** Keeps the ranked suspects of a `findSuspects` outcome as the current list. */
@@ -61,7 +62,7 @@ export class SuspectsStore {
     });
     return this.save({
       runId: outcome.run, split: outcome.split, backbone: outcome.backbone, images: outcome.images, confirmed: 0,
-      folds: outcome.folds, computedAt, total: items.length, items,
+      folds: outcome.folds, ranker: outcome.ranker, computedAt, total: items.length, items,
     });
   }
 

@@ -25,14 +25,18 @@ async function backendStatus(runner: JobRunner): Promise<BackendStatus> {
   // Asked of a worker: the server process never loads tfjs (see tasks/list-backends.ts).
   const l = await runner.run('list-backends', {}, { label: 'listing the ML backends' });
   const badge = BADGES[l.chosen] ?? { label: l.chosen, slow: true };
+  const tfjsLabel = l.chosen === 'wasm' && l.simd === false ? 'CPU (WebAssembly, no SIMD) — slow' : badge.label;
+  // The badge names both engines when they differ: inference is what users wait on.
+  const onnx = l.engines.inference === 'onnxruntime';
   return {
     chosen: l.chosen,
-    label: l.chosen === 'wasm' && l.simd === false ? 'CPU (WebAssembly, no SIMD) — slow' : badge.label,
-    slow: badge.slow,
+    label: onnx ? `CPU (ONNX Runtime) · training ${tfjsLabel}` : tfjsLabel,
+    slow: onnx ? false : badge.slow,
     gpuName: null,
     reason: l.reason,
     simd: l.simd,
     backends: l.backends.map((b) => ({ name: b.name, available: b.available, reason: b.reason || null })),
+    engines: l.engines,
   };
 }
 

@@ -269,12 +269,12 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         writeFileAtomicSync(file, await buildReport(project, run));
         return { runId: id, file };
       },
-      async findSuspects({ runId, folds, limit, split, backbone }) {
+      async findSuspects({ runId, folds, limit, split, backbone, ranker }) {
         const project = ctx.project();
         if (runId !== undefined) requireRun(project, runId);
         const { findSuspects } = await import('../runs/suspects-run.ts');
         const job = ctx.jobs.start('suspects', 'Looking for suspected label errors', (h) =>
-          findSuspects(project, { runId, folds, split, backbone, limit: Number.MAX_SAFE_INTEGER, runner: ctx.runner(), signal: h.signal, onProgress: (message) => h.progress({ done: 0, total: 0, unit: 'folds', message }) }), { unit: 'folds' });
+          findSuspects(project, { runId, folds, split, backbone, ranker, limit: Number.MAX_SAFE_INTEGER, runner: ctx.runner(), signal: h.signal, onProgress: (message) => h.progress({ done: 0, total: 0, unit: 'folds', message }) }), { unit: 'folds' });
         // Every suspect is ranked and kept (the gallery's suspect filter shows them all); `limit` shortens the answer only.
         const list = ctx.suspects().saveOutcome(await job.done);
         return { ...list, items: list.items.slice(0, limit ?? 200) };

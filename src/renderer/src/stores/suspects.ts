@@ -19,6 +19,8 @@ export const useSuspectsStore = defineStore('suspects', () => {
   const error = ref<string | null>(null);
   const folds = ref(5);
   const runId = ref<number | null>(null);
+  /** Logistic regression (confident learning's default, seconds) or the head per fold. */
+  const ranker = ref<'logistic' | 'head'>('logistic');
 
   const items = computed<SuspectItem[]>(() => list.value?.items ?? []);
   const current = computed<SuspectItem | null>(() => items.value[cursor.value] ?? null);
@@ -51,7 +53,7 @@ export const useSuspectsStore = defineStore('suspects', () => {
     computing.value = true;
     error.value = null;
     try {
-      list.value = await getStudioApi().findSuspects({ folds: folds.value, ...(runId.value ? { runId: runId.value } : {}), limit: 500 });
+      list.value = await getStudioApi().findSuspects({ folds: folds.value, ranker: ranker.value, ...(runId.value ? { runId: runId.value } : {}), limit: 500 });
       cursor.value = 0;
       outcomes.value = {};
     } catch (err) {
@@ -126,5 +128,5 @@ export const useSuspectsStore = defineStore('suspects', () => {
     error.value = null;
   }
 
-  return { reset, load, skippedCount, list, cursor, outcomes, computing, error, folds, runId, items, current, reviewed, changedCount, thumbUrl, imageUrl, compute, move, relabelTo, relabelByKey, acceptSuggestion, confirm, skip };
+  return { reset, load, skippedCount, list, cursor, outcomes, computing, error, folds, runId, ranker, items, current, reviewed, changedCount, thumbUrl, imageUrl, compute, move, relabelTo, relabelByKey, acceptSuggestion, confirm, skip };
 });

@@ -205,7 +205,7 @@ export class FakeStudioApi {
       s.testLocked = true;
       return s;
     },
-    getBackend: async () => ({ chosen: 'wasm', label: 'CPU (WebAssembly) — slow', slow: true, gpuName: null, reason: 'the native packages are not installed', simd: true, backends: [] }),
+    getBackend: async () => ({ chosen: 'wasm', label: 'CPU (WebAssembly) — slow', slow: true, gpuName: null, reason: 'the native packages are not installed', simd: true, backends: [], engines: { inference: 'onnxruntime', training: 'tfjs-wasm', inferenceReason: 'no CUDA: ONNX Runtime on the CPU' } }),
     getWeightsStatus: async () => ({
       cacheDir: '/c',
       files: [{ backbone: 'xception', variant: 'notop', fileName: 'x_notop.h5', present: false, path: null, bytes: null, expectedMd5: 'b0' }],
@@ -256,7 +256,7 @@ export class FakeStudioApi {
     exportRun: async (r) => ({ runId: r.runId, format: r.format, path: r.out, files: ['model.json'], bytes: 1000, check: { images: 3, agree: 3, maxAbsDiff: 2e-7, tolerance: 1e-4, runtime: 'tfjs', reference: 'stored-predictions', ms: 10 } }),
     getRunReport: async ({ id }) => ({ runId: id, file: `/tmp/report-${id}.html` }),
     findSuspects: async () => ({
-      runId: null, split: 'main', backbone: 'xception', images: 12, confirmed: 0, folds: 5, computedAt: 1, total: 2,
+      runId: null, split: 'main', backbone: 'xception', images: 12, confirmed: 0, folds: 5, ranker: 'logistic', computedAt: 1, total: 2,
       items: this.images.slice(0, 2).map((img, i) => ({ imageId: img.id, name: img.name, hash: img.hash, label: img.label ?? 'cat', suggested: img.label === 'cat' ? 'dog' : 'cat', labelProbability: 0.1, suggestedProbability: 0.9, score: 0.8 - i * 0.1, rank: i + 1 })),
     }),
     confirmLabels: async ({ imageIds }) => ({ confirmed: imageIds.length }),

@@ -44,8 +44,11 @@ export class GraphBuilder {
     const expected = dims.reduce((a, b) => a * b, 1);
     if (f.length !== expected) throw new Error(`initializer ${stem}: ${f.length} values for dims [${dims.join(',')}]`);
     const name = this.unique(stem);
-    const raw = new Uint8Array(f.byteLength);
-    raw.set(new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
+    // A view, not a copy: converters hand over arrays they made (weight() copies
+    // out of TF.js, permute() makes new ones), and Xception's 83 MB of weights
+    // are copied once less on the way to the encoded model. Little-endian
+    // hosts only, as ONNX raw_data is (every platform the studio ships on).
+    const raw = data instanceof Float32Array ? new Uint8Array(f.buffer, f.byteOffset, f.byteLength) : new Uint8Array(f.buffer);
     this.initializers.push({ name, dims, dataType: DataType.FLOAT, rawData: raw });
     return name;
   }

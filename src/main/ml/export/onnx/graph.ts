@@ -26,6 +26,14 @@ export interface OnnxExportOptions {
   outputName?: string;
   producerVersion?: string;
   docString?: string;
+  /**
+   * A feature extractor rather than a classifier (the ONNX inference engine,
+   * onnx-engine.ts): the input is ALREADY preprocessed (the extraction
+   * pipeline preprocesses while decoding), no preprocessing nodes are written,
+   * and the output is the model's own rank-2 output, with no class mapping
+   * (`classes` is then ignored).
+   */
+  features?: boolean;
 }
 
 export const ONNX_INPUT = 'image';
@@ -80,8 +88,8 @@ export function tfjsModelToOnnx(model: tf.LayersModel, o: OnnxExportOptions): Ui
   g.reserve(inputName);
   const inShape = model.inputs[0].shape;
   if (inShape.length !== 4 || inShape[3] !== 3) throw new OnnxExportError(`the model's input [${inShape.join(',')}] is not an RGB image [batch, H, W, 3]`);
-  g.inputs.push(valueInfo(inputName, ['batch', inShape[1] ?? 'height', inShape[2] ?? 'width', 3], 'RGB pixels 0–255, NHWC float32, resized to the model input size'));
-  const modelInput = g.node('Transpose', [preprocessNodes(g, inputName, o.preprocess)], { perm: TO_NCHW }, 'preprocessed_nchw');
+  g.inputs.push(valueInfo(inputName, ['batch', inShape[1] ?? 'height', inShape[2] ?? 'width', 3], o.features ? `RGB pixels preprocessed (${o.preprocess}), NHWC float32` : 'RGB pixels 0–255, NHWC float32, resized to the model input size'));
+  const modelInput = g.node('Transpose', [o.features ? inputName : preprocessNodes(g, inputName, o.preprocess)], { perm: TO_NCHW }, 'preprocessed_nchw');
 
   const done = new Map<number, OnnxValue>();
   const visit = (t: SymbolicInternals): OnnxValue => {
@@ -108,16 +116,18 @@ export function tfjsModelToOnnx(model: tf.LayersModel, o: OnnxExportOptions): Ui
   const out = visit(model.outputs[0] as unknown as SymbolicInternals);
   if (out.shape.length !== 2) throw new OnnxExportError(`the model's output has rank ${out.shape.length}; a classifier's is [batch, classes]`);
   const units = out.shape[1];
-  const C = o.classes.length;
+  const C = o.features ? (units ?? 0) : o.classes.length;
   let probs = out.name;
-  if (C === 2 && units === 1) {
+  if (o.features) {
+    if (units == null) throw new OnnxExportError('the feature output has an unknown width');
+  } else if (C === 2 && units === 1) {
     // One sigmoid unit = P(classes[1]): written as the two probabilities [1 − p, p].
     probs = g.node('Concat', [g.node('Sub', [g.floats('output/one', [], [1]), out.name], {}, 'p_first'), out.name], { axis: 1 }, 'two_probs');
   } else if (units !== C) {
     throw new OnnxExportError(`the model's output has ${units} units for ${C} classes`);
   }
   g.alias(probs, outputName);
-  g.outputs.push(valueInfo(outputName, ['batch', C], `class probabilities in the order of labels.txt: ${o.classes.join(', ')}`));
+  g.outputs.push(valueInfo(outputName, ['batch', C], o.features ? 'feature vector' : `class probabilities in the order of labels.txt: ${o.classes.join(', ')}`));
 
   return encodeModel({
     irVersion: ONNX_IR_VERSION,

@@ -7,7 +7,7 @@ import { buildMobileNetLike } from '../../../../../test/helpers/mobilenet-like.t
 import { onnxChecker, requireOnnxChecker, runOnnx } from '../../../../../test/helpers/onnx-check.ts';
 import { useBackend } from '../../backend.ts';
 import { applyPreprocess, type PreprocessMode } from '../../preprocess.ts';
-import { SeededRandom } from '../../random.ts';
+import { SeededRandom } from '../../../common/random.ts';
 import { buildXception } from '../../xception.ts';
 import { decodeModel } from './proto.ts';
 import { tfjsModelToOnnx } from './graph.ts';
