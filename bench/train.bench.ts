@@ -36,7 +36,6 @@ import { syntheticFeatures } from '../src/main/ml/synthetic.ts';
 import { fineTuneBackend } from '../src/main/ml/training-backend.ts';
 import { writeImage, colorFor } from '../test/helpers/make-images.ts';
 import { foldProbabilities, mergeFolds, rankSuspects } from '../src/main/ml/suspects.ts';
-import type { SuspectsTaskResult } from '../src/main/ml/tasks/suspects.ts';
 import { JobRunner } from '../src/main/studio/jobs/job-runner.ts';
 
 const full = process.env.XSTUDIO_BENCH_FULL === '1';

@@ -1,7 +1,6 @@
 import { StudioError } from '../../shared/errors.ts';
 import { predictHead, trainHead } from './head.ts';
 import { predictLogistic, trainLogistic } from './logistic.ts';
-import { SeededRandom } from '../common/random.ts';
 export { rankSuspects } from '../common/suspect-ranking.ts';
 import type { HeadConfig } from '../../shared/run-config.ts';
 
