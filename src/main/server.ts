@@ -26,7 +26,6 @@ import { fileURLToPath } from 'node:url';
 import { parseCookie } from 'cookie';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, HTTP_MEDIA_PREFIX, httpStatusFor, isCallName, type CallName } from '../shared/api.ts';
-import { parseCallInput } from '../shared/api-schemas.ts';
 import { serializeError, StudioError, type SerializedError } from '../shared/errors.ts';
 import { mediaHeaders, parseMediaPath } from './media-guard.ts';
 import { hostGuard } from './server-host.ts';
@@ -179,9 +178,9 @@ export async function startServer(studio: Studio, options: ServerOptions = {}): 
     }
     const call = name as CallName;
     try {
-      const valid = parseCallInput(call, input);
+      // The service validates the input with the contract's schema (studio-service.ts).
       const fn = studio.service[call] as (i: unknown) => Promise<unknown>;
-      const result = await fn(valid);
+      const result = await fn(input);
       sendJson(res, 200, result ?? null);
     } catch (err) {
       const e = serializeError(err);

@@ -830,6 +830,8 @@ export interface RunComparison {
   runs: RunDetail[];
   /** Configuration keys (dotted paths) whose values differ, one value per run in `runs` order. */
   configDiff: { key: string; values: unknown[] }[];
+  /** What limits the comparison, in words ("run 2 has no evaluation on test: …", "the runs use different split plans …"). */
+  notes: string[];
   /** Pairwise, for the first run against each other: images one gets right and the other wrong. */
   disagreements: { a: number; b: number; onlyA: DisagreementItem[]; onlyB: DisagreementItem[] }[];
 }

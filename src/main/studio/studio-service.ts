@@ -130,7 +130,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   // changed, so every view reloads what it shows without a page reload.
   let dataVersion: number | null = null;
   let versionOf: Project | null = null;
-  const watcher = setInterval(() => {
+  // A CLI command is the other writer, and prints once: it has no view to refresh.
+  const watcher = options.transport === 'cli' ? undefined : setInterval(() => {
     const p = project;
     if (!p) return;
     try {
@@ -142,7 +143,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       // A project being closed: the next tick sees the new one.
     }
   }, EXTERNAL_CHANGE_POLL_MS);
-  watcher.unref();
+  watcher?.unref();
 
   const calls = checkComplete(
     {

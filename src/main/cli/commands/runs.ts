@@ -48,6 +48,7 @@ export const runsCompareCommand = command<RunComparison>({
       'validation:',
       ...r.runs.map((x) => `  run ${x.id}: accuracy ${pct(x.val?.accuracy)}, loss ${x.val?.loss.toFixed(4) ?? '–'}${x.test ? `, test accuracy ${pct(x.test.accuracy)}` : ''}`),
       ...r.disagreements.map((d) => `images right only in ${d.a}: ${d.onlyA.length}; only in ${d.b}: ${d.onlyB.length}`),
+      ...r.notes,
     ].join('\n');
   },
 });

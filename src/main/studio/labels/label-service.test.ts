@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Project } from '../project.ts';
 import { addClass, deleteClass, listClasses, mergeClass, renameClass } from './classes.ts';
-import { labelHistoryOfImage, redoLabels, setLabels, undoLabels } from './label-service.ts';
+import { imageHistory } from './history.ts';
+import { redoLabels, setLabels, undoLabels } from './label-service.ts';
 
 let dir: string;
 let project: Project;
@@ -94,7 +95,7 @@ describe('labels', () => {
     expect(snapshot()).toEqual({});
     undoLabels(project);
     expect(snapshot()).toEqual({ [a]: 'dog:user' });
-    const h = labelHistoryOfImage(project, a).events.map((e) => `${e.actor} ${e.from}->${e.to}${e.undone ? ' (undone)' : ''}`);
+    const h = imageHistory(project.db, a).map((e) => `${e.actor} ${e.from}->${e.to}${e.undone ? ' (undone)' : ''}`);
     expect(h).toEqual(['cli:alice null->cat', 'ui:bob cat->dog', `${h[2].split(' ')[0]} dog->null (undone)`]);
     // Setting the label it already has changes nothing and records nothing.
     expect(setLabels(project, [a], 'dog')).toMatchObject({ changed: 0, historyId: null });

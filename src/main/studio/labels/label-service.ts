@@ -7,7 +7,7 @@ import { csvText } from '../library/csv.ts';
 import type { Project } from '../project.ts';
 import { defaultActor } from './actor.ts';
 import { ensureClass, findLiveClass, validateClassName } from './classes.ts';
-import { beginEntry, dropRedoStack, getEntry, historyPosition, imageHistory, listHistory, redoNext, undoLast, type HistoryEntry, type HistoryPosition, type ImageLabelEvent } from './history.ts';
+import { beginEntry, dropRedoStack, getEntry, historyPosition, redoNext, undoLast, type HistoryEntry, type HistoryPosition } from './history.ts';
 
 export interface SetLabelsResult {
   /** The class set, or null when labels were cleared. */
@@ -88,14 +88,6 @@ export function undoLabels(project: Project): UndoRedoResult {
 export function redoLabels(project: Project): UndoRedoResult {
   const entry = redoNext(project.db);
   return { ...(entry ? { entry } : {}), history: historyPosition(project.db) };
-}
-
-export function labelHistory(project: Project, limit = 50): { history: HistoryPosition; entries: HistoryEntry[] } {
-  return { history: historyPosition(project.db), entries: listHistory(project.db, limit) };
-}
-
-export function labelHistoryOfImage(project: Project, imageId: number): { imageId: number; events: ImageLabelEvent[] } {
-  return { imageId, events: imageHistory(project.db, imageId) };
 }
 
 export { getEntry };

@@ -9,20 +9,12 @@ export interface ConfigDiff {
   b: unknown;
 }
 
-export interface MetricDiff {
-  metric: string;
-  a: number | null;
-  b: number | null;
-  /** b − a */
-  delta: number | null;
-}
 
 export interface RunComparisonResult {
   a: number;
   b: number;
   on: Part;
   configDiff: ConfigDiff[];
-  metricDiff: MetricDiff[];
   /** Images both runs predicted (same part), that one gets right and the other wrong. */
   onlyA: { imageId: number; label: string; bPredicted: string }[];
   onlyB: { imageId: number; label: string; aPredicted: string }[];
@@ -56,8 +48,6 @@ export function modelParams(r: RunRecord): number | null {
   return BUILTIN_FACTS[kind].kerasParamsNoTop + head;
 }
 
-const seconds = (r: RunRecord): number | null => (r.startedAt != null && r.finishedAt != null ? (r.finishedAt - r.startedAt) / 1000 : null);
-
 function describeRun(r: RunRecord): Record<string, unknown> {
   return { ...flatten(r.config), split: r.splitName, backbone: r.backboneKey, classes: r.classes.map((c) => c.name) };
 }
@@ -79,27 +69,12 @@ export function compareRuns(project: Project, aId: number, bId: number, on: Part
 
   const ea = latestEvaluation(project, aId, on);
   const eb = latestEvaluation(project, bId, on);
-  const m = (metric: string, x: number | null | undefined, y: number | null | undefined): MetricDiff => ({
-    metric, a: x ?? null, b: y ?? null, delta: x != null && y != null ? y - x : null,
-  });
-  const metricDiff: MetricDiff[] = [
-    m('bestEpoch', a.bestEpoch, b.bestEpoch),
-    m('val.loss', a.val.loss, b.val.loss),
-    m('val.accuracy', a.val.accuracy, b.val.accuracy),
-    m(`${on}.accuracy`, ea?.metrics.accuracy, eb?.metrics.accuracy),
-    m(`${on}.loss`, ea?.metrics.loss, eb?.metrics.loss),
-    // Across backbones: what the accuracy costs in time and size.
-    m('seconds', seconds(a), seconds(b)),
-    m('modelParams', modelParams(a), modelParams(b)),
-  ];
-  if (ea?.metrics.rocAuc != null || eb?.metrics.rocAuc != null) metricDiff.push(m(`${on}.rocAuc`, ea?.metrics.rocAuc, eb?.metrics.rocAuc));
-
   const notes: string[] = [];
   const onlyA: RunComparisonResult['onlyA'] = [];
   const onlyB: RunComparisonResult['onlyB'] = [];
   let common = 0;
   if (!ea || !eb) {
-    notes.push(`run ${!ea ? aId : bId} has no evaluation on ${on}: run xstudio eval --run ${!ea ? aId : bId} --on ${on} first`);
+    notes.push(`run ${!ea ? aId : bId} has no evaluation on ${on}: evaluate it on ${on} first to compare the images each run gets right`);
   } else {
     if (JSON.stringify(a.classes.map((c) => c.name)) !== JSON.stringify(b.classes.map((c) => c.name))) {
       throw new StudioError('invalid-argument', `runs ${aId} and ${bId} classify different classes (${a.classes.map((c) => c.name).join(', ')} vs ${b.classes.map((c) => c.name).join(', ')}); their predictions cannot be compared image by image`);
@@ -114,5 +89,5 @@ export function compareRuns(project: Project, aId: number, bId: number, on: Part
     }
     if (a.splitName !== b.splitName) notes.push(`the runs use different split plans (${a.splitName}, ${b.splitName}): only the ${common} images in both ${on} parts are compared`);
   }
-  return { a: aId, b: bId, on, configDiff, metricDiff, onlyA, onlyB, common, notes };
+  return { a: aId, b: bId, on, configDiff, onlyA, onlyB, common, notes };
 }

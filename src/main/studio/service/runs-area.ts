@@ -239,6 +239,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
           on: on ?? 'val',
           runs,
           configDiff,
+          notes: [...new Set(pairs.flatMap((p) => p.notes))],
           disagreements: pairs.map((p) => ({ a: p.a, b: p.b, onlyA: p.onlyA.map((x) => item(x.imageId, x.label)), onlyB: p.onlyB.map((x) => item(x.imageId, x.label)) })),
         };
       },

@@ -240,6 +240,7 @@ export class FakeStudioApi {
     },
     compareRuns: async ({ ids, on }) => ({
       on: on ?? 'val',
+      notes: [],
       runs: ids.map((id) => this.runs.find((r) => r.id === id)!),
       configDiff: [{ key: 'head.optimizer.lr', values: ids.map((id) => (this.runs.find((r) => r.id === id)!.config.head.optimizer.lr)) }],
       disagreements: [],
