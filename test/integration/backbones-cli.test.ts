@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { colorFor, writeImage } from '../helpers/make-images.ts';
 import { Project } from '../../src/main/studio/project.ts';
 import { applyPreprocess, decodeImage, type PreprocessMode } from '../../src/main/ml/preprocess.ts';
+import { storedValProbabilities } from '../helpers/stored-predictions.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -38,25 +39,7 @@ async function xs<T = Record<string, unknown>>(args: string[], backend = 'wasm')
   return { ...(JSON.parse(r.stdout) as T), stderr: r.stderr };
 }
 
-/** The run's stored validation probabilities: image path → probabilities. */
-function storedVal(runId: number): Map<string, number[]> {
-  const p = new Project(projectFile);
-  try {
-    const rows = p.db
-      .prepare(
-        `SELECT r.path AS root, i.rel_path AS rel, rp.probs FROM run_predictions rp JOIN images i ON i.id = rp.image_id JOIN roots r ON r.id = i.root_id
-         WHERE rp.evaluation_id = (SELECT MAX(id) FROM run_evaluations WHERE run_id = ? AND part = 'val')`,
-      )
-      .all(runId) as { root: string; rel: string; probs: Buffer }[];
-    return new Map(rows.map((r) => {
-      const f = new Float32Array(r.probs.byteLength / 4);
-      new Uint8Array(f.buffer).set(r.probs);
-      return [path.join(r.root, r.rel), Array.from(f)];
-    }));
-  } finally {
-    p.close();
-  }
-}
+const storedVal = (runId: number): Map<string, number[]> => storedValProbabilities(projectFile, runId);
 
 /** Loads an exported model.json with plain @tensorflow/tfjs (no studio code) and predicts preprocessed inputs. */
 async function plainNodePredict(modelDir: string, inputs: Float32Array, n: number, size: number): Promise<number[]> {

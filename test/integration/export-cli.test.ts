@@ -19,6 +19,7 @@ import { Project } from '../../src/main/studio/project.ts';
 import { readKerasWeights } from '../../src/main/ml/keras-h5.ts';
 import { applyPreprocess, decodeImage } from '../../src/main/ml/preprocess.ts';
 import { onnxChecker, requireOnnxChecker, runOnnx } from '../helpers/onnx-check.ts';
+import { storedValProbabilities } from '../helpers/stored-predictions.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 // h5py (Debian: python3-h5py) reads the Keras files as Keras does; skipped when the machine lacks it.
@@ -64,25 +65,7 @@ async function json<T = Record<string, unknown>>(args: string[]): Promise<T & { 
   return { ...(JSON.parse(r.stdout) as T), stderr: r.stderr };
 }
 
-/** The run's stored validation predictions: image path → probabilities. */
-function storedVal(runId: number): Map<string, number[]> {
-  const p = new Project(projectFile);
-  try {
-    const rows = p.db
-      .prepare(
-        `SELECT r.path AS root, i.rel_path AS rel, rp.probs FROM run_predictions rp JOIN images i ON i.id = rp.image_id JOIN roots r ON r.id = i.root_id
-         WHERE rp.evaluation_id = (SELECT MAX(id) FROM run_evaluations WHERE run_id = ? AND part = 'val')`,
-      )
-      .all(runId) as { root: string; rel: string; probs: Buffer }[];
-    return new Map(rows.map((r) => {
-      const f = new Float32Array(r.probs.byteLength / 4);
-      new Uint8Array(f.buffer).set(r.probs);
-      return [path.join(r.root, r.rel), Array.from(f)];
-    }));
-  } finally {
-    p.close();
-  }
-}
+const storedVal = (runId: number): Map<string, number[]> => storedValProbabilities(projectFile, runId);
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xstudio-export-'));
