@@ -28,7 +28,9 @@ describe.skipIf(notReady)('issue 13: jobs and per-project state', () => {
   };
 
   beforeAll(async () => {
-    studio = await startStudio({ images: { perClass: 12, size: 64 } });
+    // TF.js WebAssembly for extraction: ONNX Runtime extracts 24 images before the test can click
+    // Cancel, and the test is about a job still running after the tab was reopened.
+    studio = await startStudio({ images: { perClass: 12, size: 64 }, env: { XSTUDIO_BACKEND: 'wasm' } });
     await studio.api('importFolder', { folder: studio.imagesDir, labelSource: 'folder', thumbnails: false });
     await studio.api('createSplit', { name: 'main', unit: 'count', sizes: { train: 12, val: 6, test: 6 }, stratified: true, seed: 3 });
     browser = await launchBrowser();
