@@ -29,23 +29,6 @@ export interface RunForm {
   config: RunConfig;
 }
 
-/** A feature extractor the Features card offers (one entry per backbone kind the core extracts with). */
-export interface BackboneChoice {
-  id: ExtractionConfig['backbone'];
-  label: string;
-  /** What it needs before it can extract. */
-  needs: 'official-weights' | 'model-json';
-}
-
-/**
- * The extractors of ExtractionConfig['backbone'], in the order shown. A new
- * backbone the core ships (MobileNetV2, ResNet50, …) is one more entry here.
- */
-export const BACKBONE_CHOICES: BackboneChoice[] = [
-  { id: 'xception', label: 'Xception (official Keras weights, 2048-d)', needs: 'official-weights' },
-  { id: 'layers-model', label: 'Any TF.js layers model (pick its model.json)', needs: 'model-json' },
-];
-
 export interface LiveRun {
   runId: number;
   name: string;
@@ -141,7 +124,11 @@ export const useTrainingStore = defineStore('training', () => {
   async function importWeights(file: string): Promise<void> {
     weightsError.value = null;
     const w = await attempt(() => getStudioApi().importWeights({ file }), (m) => (weightsError.value = m));
-    if (w) weights.value = w;
+    if (!w) return;
+    weights.value = w;
+    // The file may be another backbone's than the one chosen: choose that one, so its file shows as present.
+    const b = w.backbones.find((x) => x.name === w.imported.backbone);
+    if (b && b.name !== extraction.value.backbone) updateExtraction({ backbone: b.name, inputSize: b.inputSize });
   }
 
   // ── extraction ──
