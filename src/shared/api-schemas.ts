@@ -132,6 +132,8 @@ export const callSchemas: Schemas = {
   renameClass: z.object({ name: className, newName: className }).strict(),
   mergeClasses: z.object({ from: z.array(className).min(1, 'must name at least one class'), into: className }).strict(),
   deleteClass: z.object({ name: className }).strict(),
+  removeImages: z.object({ ids: z.array(id).min(1, 'must name at least one image').max(1_000_000).optional(), folder: nonEmpty.optional() }).strict()
+    .refine((r) => (r.ids === undefined) !== (r.folder === undefined), { message: 'give either image ids or a folder, not both', path: ['ids'] }),
   previewSplit: splitRequest,
   createSplit: splitRequest,
   lockSplit: z.object({ name: nonEmpty }).strict(),

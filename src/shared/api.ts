@@ -26,7 +26,8 @@ export type { SerializedError, StudioErrorCode };
 export type Empty = Record<string, never>;
 export type Part = 'train' | 'val' | 'test';
 export const PARTS: readonly Part[] = ['train', 'val', 'test'];
-export type ImageStatus = 'ok' | 'failed' | 'missing';
+/** 'removed': taken out of the project by the user (the file is untouched; undo brings it back). */
+export type ImageStatus = 'ok' | 'failed' | 'missing' | 'removed';
 export type LabelSource = 'import' | 'user';
 /** `{ loss, accuracy }` of one part at one moment. */
 export interface Metrics {
@@ -166,6 +167,8 @@ export interface ImportSummary {
   unchanged: number;
   /** Files found under a new path with the content of a vanished one: the record (labels, history, splits) follows them. */
   moved: number;
+  /** Images removed from the project earlier that this import found again and brought back (with their labels). */
+  restored: number;
   /** Records of this folder whose file is gone (labels and history kept). */
   missing: number;
   /** Healthy images whose content equals an earlier one (extra copies, whole project). */
@@ -319,12 +322,24 @@ export interface UndoResult {
   classes: ClassInfo[];
 }
 
+/** What removeImages did: the images are out of every view, count, split and run from now on; their files stay on disk. */
+export interface RemoveImagesResult {
+  /** Images taken out of the project now (ones removed before are not counted again). */
+  removed: number;
+  /** The history entry: undo brings the images back with their labels. Null when nothing was left to remove. */
+  historyId: number | null;
+  /** In words ("remove folder /photos/extra from the project (120 images)"). */
+  description: string;
+  history: HistoryState;
+  classes: ClassInfo[];
+}
+
 /** One step of the label history as undo or redo would apply it. */
 export interface HistoryStep {
   historyId: number;
   /** In words, as the history says it ("labels from file names on import of /photos"). */
   description: string;
-  /** Images whose label the step changes. */
+  /** Images whose label the step changes, or that it removes from the project (or puts back). */
   images: number;
   /** Classes it adds, renames, merges or deletes. */
   classChanges: number;
@@ -377,6 +392,8 @@ export interface SplitInfo {
   parts: SplitPartCounts[];
   counts: PartCounts;
   totals: Record<Part, number>;
+  /** Members, per part, whose image is no longer usable (removed from the project, missing, or failed): runs leave them out. */
+  unavailable: Record<Part, number>;
 }
 
 // ───────────────────────────── backends, weights, features ─────────────────────────────
@@ -974,6 +991,8 @@ export interface StudioCalls {
   renameClass: Call<{ name: string; newName: string }, LabelChangeResult>;
   mergeClasses: Call<{ from: string[]; into: string }, LabelChangeResult>;
   deleteClass: Call<{ name: string }, LabelChangeResult>;
+  /** Takes images out of the project, never off the disk: by id, or every image of an imported folder (or under a folder). Undoable. */
+  removeImages: Call<{ ids?: number[]; folder?: string }, RemoveImagesResult>;
   /** Writes the labels as CSV (path,label,source,root) that an import with labelSource 'csv' reads back. */
   exportLabels: Call<{ out: string; includeUnlabelled?: boolean }, LabelsExportResult>;
   // splits
@@ -1032,7 +1051,7 @@ const callNameSet: Record<CallName, true> = {
   getAppInfo: true, listRecentProjects: true, openProject: true, createProject: true, getProjectStatus: true, deleteProject: true, listFolder: true,
   importFolder: true, makeThumbnails: true,
   queryImages: true, queryImageIds: true, getImage: true, findImages: true, exportLabels: true, computeImageFeatures: true, predictImages: true,
-  setLabel: true, undo: true, redo: true, getHistory: true, previewUndo: true, listClasses: true, createClass: true, renameClass: true, mergeClasses: true, deleteClass: true,
+  setLabel: true, undo: true, redo: true, getHistory: true, previewUndo: true, listClasses: true, createClass: true, renameClass: true, mergeClasses: true, deleteClass: true, removeImages: true,
   previewSplit: true, createSplit: true, lockSplit: true, deleteSplit: true, listSplits: true,
   getBackend: true, getWeightsStatus: true, fetchWeights: true, importWeights: true, getFeatureStatus: true, startExtraction: true,
   listJobs: true, cancelJob: true,

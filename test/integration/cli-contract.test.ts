@@ -155,6 +155,13 @@ describe('the CLI prints the service call’s result', () => {
     await same(await cliJson(['label', '--history', '--limit', '5']), { history: await onService(project, (s) => s.getHistory({ limit: 5 })) });
   });
 
+  it('remove: named images, and a whole imported folder', async () => {
+    cover('remove');
+    const ids = (await onService(project, (s) => s.queryImages({ classes: ['cat'], sort: 'name', limit: 3 }))).images.map((i) => i.id);
+    await mutating(['remove', ...ids.map(String)], 'removeImages', { ids });
+    await mutating(['remove', '--folder', root], 'removeImages', { folder: root });
+  });
+
   it('labels export', async () => {
     cover('labels export');
     const cliOut = await cliJson(['labels', 'export', '--out', path.join(dir, 'a.csv')]);

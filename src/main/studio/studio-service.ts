@@ -161,7 +161,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   );
   // Every door gets the same checks: each call validates its input with the contract's schema here, once.
   const service = Object.fromEntries(
-    CALL_NAMES.map((name) => [name, (input: unknown) => (calls[name] as (i: unknown) => Promise<unknown>)(parseCallInput(name, input))]),
+    // async: a bad input is a rejected promise like any other failure of the call, never a synchronous throw.
+    CALL_NAMES.map((name) => [name, async (input: unknown) => (calls[name] as (i: unknown) => Promise<unknown>)(parseCallInput(name, input))]),
   ) as unknown as StudioService;
 
   if (options.project === null) return handle();

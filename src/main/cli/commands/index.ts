@@ -16,10 +16,11 @@ import { evalCommand } from './eval.ts';
 import { suspectsCommand, suspectsConfirmCommand } from './suspects.ts';
 import { exportCommand } from './export.ts';
 import { predictCommand } from './predict.ts';
+import { removeCommand } from './remove.ts';
 import { weightsFetchCommand, weightsImportCommand, weightsListCommand } from './weights.ts';
 
 /**
  * Every `xstudio` command. One file per command (or per group) in this folder;
  * add it here. Names and flags are a contract: keep them stable.
  */
-export const commands: Command[] = [importCommand, labelCommand, labelsExportCommand, classesCommand, splitCommand, splitsCommand, splitLockCommand, splitDeleteCommand, statusCommand, imagesCommand, thumbnailsCommand, backendsCommand, featuresCommand, extractCommand, weightsFetchCommand, weightsImportCommand, weightsListCommand, serveCommand, trainCommand, runsCommand, runsCompareCommand, evalCommand, suspectsCommand, suspectsConfirmCommand, exportCommand, predictCommand];
+export const commands: Command[] = [importCommand, labelCommand, labelsExportCommand, classesCommand, removeCommand, splitCommand, splitsCommand, splitLockCommand, splitDeleteCommand, statusCommand, imagesCommand, thumbnailsCommand, backendsCommand, featuresCommand, extractCommand, weightsFetchCommand, weightsImportCommand, weightsListCommand, serveCommand, trainCommand, runsCommand, runsCompareCommand, evalCommand, suspectsCommand, suspectsConfirmCommand, exportCommand, predictCommand];

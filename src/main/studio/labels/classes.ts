@@ -62,11 +62,12 @@ export function ensureClass(db: Db, name: string, historyId: number | null): num
  */
 export function listClasses(db: Db): ClassInfo[] {
   return db.prepare(`
-    SELECT c.id, c.name, coalesce(n.labelled, 0) - coalesce(b.unhealthy, 0) AS count, coalesce(n.labelled, 0) AS labelled
+    SELECT c.id, c.name, coalesce(n.labelled, 0) - coalesce(b.unhealthy, 0) - coalesce(b.removed, 0) AS count,
+           coalesce(n.labelled, 0) - coalesce(b.removed, 0) AS labelled
     FROM classes c
     LEFT JOIN (SELECT class_id, count(*) AS labelled FROM labels GROUP BY class_id) n ON n.class_id = c.id
-    LEFT JOIN (SELECT l.class_id, count(*) AS unhealthy FROM images i JOIN labels l ON l.image_id = i.id
-               WHERE i.status IN ('failed', 'missing') GROUP BY l.class_id) b ON b.class_id = c.id
+    LEFT JOIN (SELECT l.class_id, sum(i.status != 'removed') AS unhealthy, sum(i.status = 'removed') AS removed FROM images i JOIN labels l ON l.image_id = i.id
+               WHERE i.status IN ('failed', 'missing', 'removed') GROUP BY l.class_id) b ON b.class_id = c.id
     WHERE c.deleted = 0 ORDER BY c.position, c.id`).all() as ClassInfo[];
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from '../db/project-db.ts';
+import { replayImageRemovals } from '../db/removal-store.ts';
 
 /**
  * The label history: one entry per change a user can undo (a relabel of one
@@ -16,6 +17,8 @@ export interface HistoryEntry {
   undone: boolean;
   labelChanges: number;
   classChanges: number;
+  /** Images the entry removed from the project. */
+  imagesRemoved: number;
 }
 
 export interface NewEntry {
@@ -40,7 +43,8 @@ export function dropRedoStack(db: Db): void {
 
 /** Removes an entry that turned out to change nothing. */
 export function dropEntryIfEmpty(db: Db, id: number): boolean {
-  const n = db.prepare('SELECT (SELECT count(*) FROM label_changes WHERE history_id = ?) + (SELECT count(*) FROM class_changes WHERE history_id = ?) AS n').get(id, id) as { n: number };
+  const n = db.prepare(`SELECT (SELECT count(*) FROM label_changes WHERE history_id = @id) + (SELECT count(*) FROM class_changes WHERE history_id = @id)
+      + (SELECT count(*) FROM image_removals WHERE history_id = @id) AS n`).get({ id }) as { n: number };
   if (n.n > 0) return false;
   db.prepare('DELETE FROM label_history WHERE id = ?').run(id);
   return true;
@@ -53,13 +57,14 @@ export function recordClassChange(db: Db, historyId: number, classId: number, ch
 
 const ENTRY_COLUMNS = `h.id, h.at, h.actor, h.action, h.description, h.undone,
   (SELECT count(*) FROM label_changes c WHERE c.history_id = h.id) AS labelChanges,
-  (SELECT count(*) FROM class_changes c WHERE c.history_id = h.id) AS classChanges`;
+  (SELECT count(*) FROM class_changes c WHERE c.history_id = h.id) AS classChanges,
+  (SELECT count(*) FROM image_removals r WHERE r.history_id = h.id) AS imagesRemoved`;
 
 function toEntry(r: Record<string, unknown>): HistoryEntry {
   return {
     id: r.id as number, at: r.at as number, actor: r.actor as string, action: r.action as string,
     description: r.description as string, undone: r.undone === 1,
-    labelChanges: r.labelChanges as number, classChanges: r.classChanges as number,
+    labelChanges: r.labelChanges as number, classChanges: r.classChanges as number, imagesRemoved: r.imagesRemoved as number,
   };
 }
 
@@ -86,6 +91,8 @@ function replay(db: Db, id: number, direction: 'undo' | 'redo'): void {
   db.prepare(`DELETE FROM labels WHERE image_id IN (SELECT image_id FROM label_changes WHERE history_id = ? AND ${cls} IS NULL)`).run(id);
   db.prepare(`INSERT OR REPLACE INTO labels (image_id, class_id, source, updated_at)
               SELECT image_id, ${cls}, ${src}, ? FROM label_changes WHERE history_id = ? AND ${cls} IS NOT NULL`).run(now, id);
+  // Other per-entry changes: images removed from the project (or put back).
+  replayImageRemovals(db, id, direction);
   db.prepare('UPDATE label_history SET undone = ? WHERE id = ?').run(direction === 'undo' ? 1 : 0, id);
 }
 

@@ -100,7 +100,7 @@ export { getEntry };
 export function exportLabels(project: Project, outFile: string, opts: { includeUnlabelled?: boolean } = {}): { file: string; rows: number; classes: Record<string, number> } {
   const rows = project.db.prepare(`SELECT i.rel_path AS path, c.name AS label, l.source, r.path AS root
       FROM images i JOIN roots r ON r.id = i.root_id LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN classes c ON c.id = l.class_id
-      WHERE i.status != 'missing' ${opts.includeUnlabelled ? '' : 'AND l.image_id IS NOT NULL'}
+      WHERE i.status NOT IN ('missing', 'removed') ${opts.includeUnlabelled ? '' : 'AND l.image_id IS NOT NULL'}
       ORDER BY r.path, i.rel_path`).all() as { path: string; label: string | null; source: string | null; root: string }[];
   const file = path.resolve(outFile);
   fs.mkdirSync(path.dirname(file), { recursive: true });

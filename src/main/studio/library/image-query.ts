@@ -109,6 +109,9 @@ function sqlFilter(db: Db, f: ImageFilter): SqlFilter {
   if (f.status) {
     where.push('i.status = @status');
     params.status = f.status;
+  } else {
+    // Removed from the project: in no view, though its row stays for undo, splits and runs.
+    where.push("i.status != 'removed'");
   }
   if (f.duplicates) where.push(`i.status = 'ok' AND i.hash IN (SELECT hash FROM images WHERE status = 'ok' AND hash IS NOT NULL GROUP BY hash HAVING count(*) > 1)`);
   if (f.search) {

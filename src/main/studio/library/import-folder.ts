@@ -47,7 +47,7 @@ interface ImageRow {
   size: number;
   mtime_ms: number;
   hash: string | null;
-  status: 'ok' | 'failed' | 'missing';
+  status: 'ok' | 'failed' | 'missing' | 'removed';
   error: string | null;
 }
 
@@ -108,10 +108,13 @@ async function importLocked(project: Project, root: string, options: ImportOptio
   const seen = new Set<string>();
   const toProbe: { file: WalkedFile; row?: ImageRow }[] = [];
   const unchanged: ImageRow[] = [];
+  let restored = 0;
   for (const file of walk.files) {
     seen.add(file.rel);
     const row = byRel.get(file.rel);
-    if (row && row.status !== 'missing' && row.size === file.size && row.mtime_ms === file.mtimeMs) unchanged.push(row);
+    // A removed image found again is probed afresh and comes back: importing a folder asks for its images.
+    if (row?.status === 'removed') restored++;
+    if (row && row.status !== 'missing' && row.status !== 'removed' && row.size === file.size && row.mtime_ms === file.mtimeMs) unchanged.push(row);
     else toProbe.push({ file, row });
   }
   const outcomes: Outcome[] = [];
@@ -122,7 +125,7 @@ async function importLocked(project: Project, root: string, options: ImportOptio
   // Vanished records whose content may reappear under a new path (a move or rename).
   const vanished = existing.filter((r) => !seen.has(r.rel_path));
   const movable = new Map<string, ImageRow[]>();
-  for (const r of vanished) if (r.hash && r.status !== 'failed') movable.set(r.hash, [...(movable.get(r.hash) ?? []), r]);
+  for (const r of vanished) if (r.hash && r.status !== 'failed' && r.status !== 'removed') movable.set(r.hash, [...(movable.get(r.hash) ?? []), r]);
   const movedIds = new Set<number>();
 
   const counts = { added: 0, updated: 0, moved: 0, labelled: 0, keptUserLabels: 0, unchangedFailures: 0 };
@@ -250,7 +253,7 @@ async function importLocked(project: Project, root: string, options: ImportOptio
     write(pending);
     for (const row of unchanged) applyLabel(row.id, row.rel_path, false);
     const t = Date.now();
-    const markMissing = db.prepare("UPDATE images SET status = 'missing', updated_at = ? WHERE id = ? AND status != 'missing'");
+    const markMissing = db.prepare("UPDATE images SET status = 'missing', updated_at = ? WHERE id = ? AND status NOT IN ('missing', 'removed')");
     for (const r of vanished) if (!movedIds.has(r.id)) markMissing.run(t, r.id);
     db.prepare('UPDATE roots SET imported_at = ? WHERE id = ?').run(t, rootId);
     if (historyId !== null && dropEntryIfEmpty(db, historyId)) historyId = null;
@@ -272,6 +275,7 @@ async function importLocked(project: Project, root: string, options: ImportOptio
     updated: counts.updated,
     unchanged: unchanged.length + counts.unchangedFailures,
     moved: counts.moved,
+    restored,
     missing,
     duplicates: dup.duplicates,
     duplicateGroups: dup.groups,

@@ -16,6 +16,8 @@ import { listHistory, imageHistory } from '../labels/history.ts';
 import { exportLabels, redoLabels, setLabels, undoLabels } from '../labels/label-service.ts';
 import { resolveImageRefs } from '../library/image-refs.ts';
 import { importFolder } from '../library/import-folder.ts';
+import { removeImages } from '../library/remove-images.ts';
+import { removedImagesOf } from '../db/removal-store.ts';
 import type { LabelSource } from '../library/label-sources.ts';
 import type { ImageFormat } from '../library/image-formats.ts';
 import type { Project } from '../project.ts';
@@ -105,9 +107,10 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
       const db = project.db;
       return { applied: false, description: null, imageIds: [], history: historyStateOf(db), classes: classesOf(db) };
     }
-    const imageIds = changedImages(r.entry.id);
-    const state = labelsChanged(imageIds);
-    if (r.entry.classChanges > 0) ctx.projectChanged();
+    const imageIds = [...changedImages(r.entry.id), ...removedImagesOf(project.db, r.entry.id)];
+    // A removal undone or redone changes which images are in the project: every view reloads.
+    const state = labelsChanged(r.entry.imagesRemoved > 0 ? null : imageIds);
+    if (r.entry.classChanges > 0 || r.entry.imagesRemoved > 0) ctx.projectChanged();
     return { applied: true, description: r.entry.description, imageIds, ...state };
   };
 
@@ -115,7 +118,7 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
   const previewUndoRedo = (project: Project): { undo: HistoryStep | null; redo: HistoryStep | null } => {
     const step = (where: string): HistoryStep | null => {
       const r = project.db.prepare(`SELECT h.id, h.description,
-          (SELECT count(*) FROM label_changes c WHERE c.history_id = h.id) AS images,
+          (SELECT count(*) FROM label_changes c WHERE c.history_id = h.id) + (SELECT count(*) FROM image_removals r WHERE r.history_id = h.id) AS images,
           (SELECT count(*) FROM class_changes c WHERE c.history_id = h.id) AS classChanges
         FROM label_history h WHERE ${where}`).get() as { id: number; description: string; images: number; classChanges: number } | undefined;
       return r ? { historyId: r.id, description: r.description, images: r.images, classChanges: r.classChanges } : null;
@@ -245,6 +248,13 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
         return classOp(() => ({ historyId: last.historyId, relabelled: total }));
       },
       deleteClass: async ({ name }) => classOp(() => deleteClass(ctx.project(), name, { actor })),
+      async removeImages(request) {
+        const r = removeImages(ctx.project(), request, { actor });
+        // Images leave every view: the gallery reloads whole, counts and folders change.
+        const state = r.removed > 0 ? labelsChanged(null) : { history: historyStateOf(ctx.project().db), classes: classesOf(ctx.project().db) };
+        if (r.removed > 0) ctx.projectChanged();
+        return { ...r, ...state };
+      },
     },
     thumbnailsReady(project) {
       return thumbCounter.count(thumbnailDir(project));

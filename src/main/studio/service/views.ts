@@ -36,7 +36,9 @@ export function historyStateOf(db: Db): HistoryState {
 
 export function rootsOf(db: Db): RootInfo[] {
   return (db.prepare(`SELECT r.id, r.path, r.label_source AS labelSource, r.imported_at AS importedAt, count(i.id) AS images
-                      FROM roots r LEFT JOIN images i ON i.root_id = r.id GROUP BY r.id ORDER BY r.id`).all() as RootInfo[]);
+                      FROM roots r LEFT JOIN images i ON i.root_id = r.id AND i.status != 'removed' GROUP BY r.id
+                      -- A folder whose every image was removed is out of the project too (an empty import stays listed).
+                      HAVING count(i.id) > 0 OR NOT EXISTS (SELECT 1 FROM images x WHERE x.root_id = r.id) ORDER BY r.id`).all() as RootInfo[]);
 }
 
 /**
@@ -47,10 +49,11 @@ export function rootsOf(db: Db): RootInfo[] {
 function imageCounts(db: Db): ProjectStatus['images'] & { okContents: number } {
   const byStatus = db.prepare(`SELECT count(*) AS total,
       coalesce(sum(status = 'ok'), 0) AS ok, coalesce(sum(status = 'failed'), 0) AS failed, coalesce(sum(status = 'missing'), 0) AS missing,
-      (SELECT count(*) FROM labels) AS labelled FROM images`).get() as { total: number; ok: number; failed: number; missing: number; labelled: number };
+      (SELECT count(*) FROM labels l JOIN images li ON li.id = l.image_id AND li.status != 'removed') AS labelled
+      FROM images WHERE status != 'removed'`).get() as { total: number; ok: number; failed: number; missing: number; labelled: number };
   // Per content hash: copies present (not missing) and whether a healthy copy exists.
   const contents = db.prepare(`SELECT coalesce(sum(max(present - 1, 0)), 0) AS duplicates, coalesce(sum(healthy > 0), 0) AS okContents FROM (
-      SELECT sum(status != 'missing') AS present, sum(status = 'ok') AS healthy FROM images WHERE hash IS NOT NULL GROUP BY hash)`).get() as { duplicates: number; okContents: number };
+      SELECT sum(status NOT IN ('missing', 'removed')) AS present, sum(status = 'ok') AS healthy FROM images WHERE hash IS NOT NULL GROUP BY hash)`).get() as { duplicates: number; okContents: number };
   return { ...byStatus, unlabelled: byStatus.total - byStatus.labelled, duplicates: contents.duplicates, okContents: contents.okContents };
 }
 

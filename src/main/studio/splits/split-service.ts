@@ -83,9 +83,12 @@ function summarise(db: Db, row: SplitRow): SplitInfo {
     counts[r.part][r.name] = r.n;
     totals[r.part] += r.n;
   }
+  const unavailable: Record<Part, number> = { train: 0, val: 0, test: 0 };
+  for (const r of db.prepare(`SELECT m.part, count(*) AS n FROM split_members m JOIN images i ON i.id = m.image_id
+      WHERE m.split_id = ? AND i.status != 'ok' GROUP BY m.part`).all(row.id) as { part: Part; n: number }[]) unavailable[r.part] = r.n;
   return {
     id: row.id, name: row.name, seed: row.seed, stratified: row.stratified === 1, testLocked: row.test_locked === 1,
-    testEvaluations: row.test_evaluations, createdAt: row.created_at, ...partsOf(counts, totals),
+    testEvaluations: row.test_evaluations, createdAt: row.created_at, ...partsOf(counts, totals), unavailable,
   };
 }
 

@@ -6,6 +6,7 @@ import { speedIndexes } from './004-speed-indexes.ts';
 import { userDecisions } from './005-user-decisions.ts';
 import { jobOwners } from './006-job-owners.ts';
 import { builtinBackbones } from './007-builtin-backbones.ts';
+import { imageRemovals } from './008-image-removals.ts';
 
 /** Every schema change, in order. Append only: never edit a migration that has shipped. */
-export const migrations: readonly Migration[] = [foundation, features, runs, speedIndexes, userDecisions, jobOwners, builtinBackbones];
+export const migrations: readonly Migration[] = [foundation, features, runs, speedIndexes, userDecisions, jobOwners, builtinBackbones, imageRemovals];
