@@ -316,6 +316,8 @@ export interface UndoResult {
   /** false when there was nothing to undo / redo. */
   applied: boolean;
   description: string | null;
+  /** The kind of change undone or redone (HistoryStep.action), null when nothing was. */
+  action: string | null;
   /** Images whose label changed (empty for a class rename). */
   imageIds: number[];
   history: HistoryState;
@@ -337,6 +339,8 @@ export interface RemoveImagesResult {
 /** One step of the label history as undo or redo would apply it. */
 export interface HistoryStep {
   historyId: number;
+  /** What kind of change: 'label', 'unlabel', 'import', 'class-rename', 'class-merge', 'class-delete', 'remove-images', … */
+  action: string;
   /** In words, as the history says it ("labels from file names on import of /photos"). */
   description: string;
   /** Images whose label the step changes, or that it removes from the project (or puts back). */

@@ -105,23 +105,23 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
     const r = which === 'undo' ? undoLabels(project) : redoLabels(project);
     if (!r.entry) {
       const db = project.db;
-      return { applied: false, description: null, imageIds: [], history: historyStateOf(db), classes: classesOf(db) };
+      return { applied: false, description: null, action: null, imageIds: [], history: historyStateOf(db), classes: classesOf(db) };
     }
     const imageIds = [...changedImages(r.entry.id), ...removedImagesOf(project.db, r.entry.id)];
     // A removal undone or redone changes which images are in the project: every view reloads.
     const state = labelsChanged(r.entry.imagesRemoved > 0 ? null : imageIds);
     if (r.entry.classChanges > 0 || r.entry.imagesRemoved > 0) ctx.projectChanged();
-    return { applied: true, description: r.entry.description, imageIds, ...state };
+    return { applied: true, description: r.entry.description, action: r.entry.action, imageIds, ...state };
   };
 
   /** The entries undo and redo would replay next, with their sizes. */
   const previewUndoRedo = (project: Project): { undo: HistoryStep | null; redo: HistoryStep | null } => {
     const step = (where: string): HistoryStep | null => {
-      const r = project.db.prepare(`SELECT h.id, h.description,
+      const r = project.db.prepare(`SELECT h.id, h.action, h.description,
           (SELECT count(*) FROM label_changes c WHERE c.history_id = h.id) + (SELECT count(*) FROM image_removals r WHERE r.history_id = h.id) AS images,
           (SELECT count(*) FROM class_changes c WHERE c.history_id = h.id) AS classChanges
-        FROM label_history h WHERE ${where}`).get() as { id: number; description: string; images: number; classChanges: number } | undefined;
-      return r ? { historyId: r.id, description: r.description, images: r.images, classChanges: r.classChanges } : null;
+        FROM label_history h WHERE ${where}`).get() as { id: number; action: string; description: string; images: number; classChanges: number } | undefined;
+      return r ? { historyId: r.id, action: r.action, description: r.description, images: r.images, classChanges: r.classChanges } : null;
     };
     return { undo: step('h.undone = 0 ORDER BY h.id DESC LIMIT 1'), redo: step('h.undone = 1 ORDER BY h.id ASC LIMIT 1') };
   };

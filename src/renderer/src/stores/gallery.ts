@@ -299,6 +299,40 @@ export const useGalleryStore = defineStore('gallery', () => {
     return relabel(cls.name);
   }
 
+  // ── removing from the project ──
+  /** Images waiting for the user to confirm their removal from the project. */
+  const pendingRemoval = ref<number[] | null>(null);
+  function askRemove(): void {
+    const ids = targets();
+    if (ids.length) pendingRemoval.value = ids;
+  }
+  function cancelRemove(): void {
+    pendingRemoval.value = null;
+  }
+  /** Takes the confirmed images out of the project (the files stay on disk); undo brings them back. */
+  async function removeConfirmed(): Promise<void> {
+    const ids = pendingRemoval.value;
+    pendingRemoval.value = null;
+    if (!ids?.length) return;
+    try {
+      const r = await ownCall(async () => {
+        const out = await getStudioApi().removeImages({ ids });
+        if (out.historyId !== null) ownPositions.add(out.history.position);
+        return out;
+      });
+      project.applyLabels(r.history, r.classes);
+      clearSelection();
+      if (previewOpen.value) closePreview();
+      notice.value = r.removed
+        ? `Removed ${r.removed.toLocaleString('en-US')} image${r.removed === 1 ? '' : 's'} from the project; the files are untouched. Ctrl+Z brings ${r.removed === 1 ? 'it' : 'them'} back.`
+        : 'Those images were already out of the project.';
+      await reload();
+      await project.refresh();
+    } catch (err) {
+      error.value = `Remove failed: ${errorText(err)}`;
+    }
+  }
+
   /** A step too large to apply on a key press: waiting for the user to say yes. */
   const pendingUndo = ref<{ which: 'undo' | 'redo'; step: HistoryStep } | null>(null);
   /** What the last undo or redo did, or what a filter lost, in words. */
@@ -329,12 +363,17 @@ export const useGalleryStore = defineStore('gallery', () => {
         return;
       }
       project.applyLabels(result.history, result.classes);
-      const n = result.imageIds.length;
+      // A removal's description already counts its images.
+      const n = result.action === 'remove-images' ? 0 : result.imageIds.length;
       notice.value = `${which === 'undo' ? 'Undid' : 'Redid'}: ${result.description ?? 'the last change'}${n ? `, ${n.toLocaleString('en-US')} image${n === 1 ? '' : 's'}` : ''}.`;
       const cleared = dropVanishedClasses();
       if (cleared) {
         notice.value += ` ${cleared}`;
         await reload(true);
+      } else if (result.action === 'remove-images') {
+        // Images came back into (or left) the project: the pages and the counts change, not only labels.
+        await reload(true);
+        await project.refresh();
       } else await refreshLoaded();
       if (previewOpen.value) await loadPreview();
     } catch (err) {
@@ -448,6 +487,6 @@ export const useGalleryStore = defineStore('gallery', () => {
     ensureRange, reload, refreshLoaded, setFilter, clearFilters, setSort,
     pick, moveFocus, selectAllFiltered, clearSelection, relabel, relabelByKey, undo, redo,
     createClass, renameClass, mergeClasses, deleteClass, openPreview, closePreview, loadPreview, connect,
-    pendingUndo, notice, cancelPendingUndo,
+    pendingUndo, notice, cancelPendingUndo, pendingRemoval, askRemove, cancelRemove, removeConfirmed,
   };
 });

@@ -59,6 +59,7 @@ export const useProjectStore = defineStore('project', () => {
   /** What belonged to the project that was open: its import summary, errors, folder listing. */
   function resetForOtherProject(): void {
     importSummary.value = null;
+    folderNote.value = null;
     importError.value = null;
     folder.value = null;
     folderError.value = null;
@@ -84,6 +85,27 @@ export const useProjectStore = defineStore('project', () => {
   }
   const open = (file: string): Promise<boolean> => run(() => getStudioApi().openProject({ file }));
   const create = (file: string): Promise<boolean> => run(() => getStudioApi().createProject({ file }));
+
+  /** What the last folder removal did, in words (shown under the folder list). */
+  const folderNote = ref<string | null>(null);
+  /** Takes every image of an imported folder out of the project (the files stay); undo in the gallery brings them back. */
+  async function removeFolder(folder: string): Promise<boolean> {
+    error.value = null;
+    try {
+      const r = await getStudioApi().removeImages({ folder });
+      // The last import's figures were about images no longer in the project.
+      const root = importSummary.value?.root;
+      if (root && (root === folder || root.startsWith(`${folder}/`) || root.startsWith(`${folder}\\`))) importSummary.value = null;
+      folderNote.value = r.removed
+        ? `Removed ${folder} from the project (${r.removed.toLocaleString('en-US')} image${r.removed === 1 ? '' : 's'}); the files are untouched. Undo in the gallery, or import the folder again, brings them back.`
+        : `${folder} had no images left in the project.`;
+      await refresh();
+      return true;
+    } catch (err) {
+      error.value = errorText(err);
+      return false;
+    }
+  }
 
   /** Deletes a project (not the open one) and its side folder; its images stay where they are. */
   async function deleteProject(file: string): Promise<boolean> {
@@ -135,5 +157,5 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
-  return { app, status, changes, recent, error, busy, folder, folderError, importing, importSummary, importError, classes, history, connect, applyLabels, open, create, deleteProject, refresh, browse, importFolder };
+  return { app, status, changes, recent, error, busy, folder, folderError, importing, importSummary, importError, classes, history, connect, applyLabels, open, create, deleteProject, removeFolder, folderNote, refresh, browse, importFolder };
 });

@@ -10,7 +10,7 @@ describe('useRunsStore', () => {
     fake = new FakeStudioApi();
     fake.addRun(1, 'first', 0.01);
     fake.addRun(2, 'second', 0.05);
-    fake.splits.push({ id: 1, name: 'main', seed: 1, stratified: true, testLocked: true, testEvaluations: 0, createdAt: 1, parts: [], counts: { train: {}, val: {}, test: {} }, totals: { train: 0, val: 0, test: 0 } });
+    fake.splits.push({ id: 1, name: 'main', seed: 1, stratified: true, testLocked: true, testEvaluations: 0, createdAt: 1, parts: [], counts: { train: {}, val: {}, test: {} }, totals: { train: 0, val: 0, test: 0 }, unavailable: { train: 0, val: 0, test: 0 } });
     setStudioApi(fake.api());
     setActivePinia(createPinia());
   });

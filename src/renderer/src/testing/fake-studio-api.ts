@@ -135,7 +135,7 @@ export class FakeStudioApi {
     },
     getProjectStatus: async () => this.status(),
     importFolder: async ({ folder, labelSource }) => ({
-      root: folder, labelSource, images: 3, added: 2, updated: 0, unchanged: 0, moved: 0, missing: 0, duplicates: 0, duplicateGroups: [], ignored: 0,
+      root: folder, labelSource, images: 3, added: 2, updated: 0, unchanged: 0, moved: 0, restored: 0, missing: 0, duplicates: 0, duplicateGroups: [], ignored: 0,
       failed: [{ path: 'bad.jpg', reason: 'truncated JPEG (no end marker)' }], labelled: 2, keptUserLabels: 0,
       classes: Object.fromEntries(this.classes().map((c) => [c.name, c.count])), historyId: 1, seconds: 0.1, filesPerSecond: 30, thumbnailsJob: null,
     }),
@@ -167,20 +167,20 @@ export class FakeStudioApi {
       return { historyId: entry.id, changed: changes.length, history: this.historyState(), classes: this.classes() };
     },
     previewUndo: async () => {
-      const step = (entry: (typeof this.history)[number] | undefined) => (entry ? { historyId: 0, description: entry.description, images: entry.changes.length, classChanges: 0 } : null);
+      const step = (entry: (typeof this.history)[number] | undefined) => (entry ? { historyId: 0, action: 'label', description: entry.description, images: entry.changes.length, classChanges: 0 } : null);
       return { undo: step(this.history.filter((h) => !h.undone).at(-1)), redo: step(this.history.find((h) => h.undone)) };
     },
     undo: async () => {
       const entry = this.history.filter((h) => !h.undone).at(-1);
-      if (!entry) return { applied: false, description: null, imageIds: [], history: this.historyState(), classes: this.classes() };
+      if (!entry) return { applied: false, description: null, action: null, imageIds: [], history: this.historyState(), classes: this.classes() };
       this.applyChange(entry, 'undo');
-      return { applied: true, description: entry.description, imageIds: entry.changes.map((c) => c.id), history: this.historyState(), classes: this.classes() };
+      return { applied: true, description: entry.description, action: 'label', imageIds: entry.changes.map((c) => c.id), history: this.historyState(), classes: this.classes() };
     },
     redo: async () => {
       const entry = this.history.find((h) => h.undone);
-      if (!entry) return { applied: false, description: null, imageIds: [], history: this.historyState(), classes: this.classes() };
+      if (!entry) return { applied: false, description: null, action: null, imageIds: [], history: this.historyState(), classes: this.classes() };
       this.applyChange(entry, 'redo');
-      return { applied: true, description: entry.description, imageIds: entry.changes.map((c) => c.id), history: this.historyState(), classes: this.classes() };
+      return { applied: true, description: entry.description, action: 'label', imageIds: entry.changes.map((c) => c.id), history: this.historyState(), classes: this.classes() };
     },
     listSplits: async () => this.splits,
     previewSplit: async (r) => {
@@ -196,7 +196,7 @@ export class FakeStudioApi {
     },
     createSplit: async (r) => {
       if (this.splits.some((s) => s.name === r.name)) throw new StudioError('conflict', `a split named ${r.name} exists`);
-      const split: SplitInfo = { id: this.splits.length + 1, name: r.name, seed: r.seed, stratified: r.stratified, testLocked: !!r.lockTest, testEvaluations: 0, createdAt: 1, parts: [], counts: { train: {}, val: {}, test: {} }, totals: { train: 0, val: 0, test: 0 } };
+      const split: SplitInfo = { id: this.splits.length + 1, name: r.name, seed: r.seed, stratified: r.stratified, testLocked: !!r.lockTest, testEvaluations: 0, createdAt: 1, parts: [], counts: { train: {}, val: {}, test: {} }, totals: { train: 0, val: 0, test: 0 }, unavailable: { train: 0, val: 0, test: 0 } };
       this.splits.push(split);
       return split;
     },
