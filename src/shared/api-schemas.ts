@@ -166,7 +166,11 @@ export const callSchemas: Schemas = {
   getRunQueue: empty,
   getRun: z.object({ id }).strict(),
   cancelRun: z.object({ id }).strict(),
-  compareRuns: z.object({ ids: z.array(id).min(2, 'must name at least two runs').max(8, 'can compare at most 8 runs'), on: z.enum(['val', 'test']).optional() }).strict(),
+  compareRuns: z.object({
+    ids: z.array(id).min(2, 'must name at least two runs').max(8, 'can compare at most 8 runs')
+      .refine((ids) => new Set(ids).size === ids.length, { message: 'must name different runs (a run compared with itself shows nothing)' }),
+    on: z.enum(['val', 'test']).optional(),
+  }).strict(),
   evaluateRun: z.object({ id, on: z.enum(['val', 'test']) }).strict(),
   exportRun: z.object({
     runId: id,

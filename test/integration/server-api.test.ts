@@ -405,6 +405,8 @@ describe('bad requests', () => {
       ['createSplit', { name: 'x', unit: 'count', sizes: { train: 1.5, val: 0, test: 0 }, stratified: true, seed: 1 }, /^sizes\.train: /, 'sizes.train'],
       ['createSplit', { name: 'x', unit: 'fraction', sizes: { train: 0.6, val: 0.3, test: 0.3 }, stratified: true, seed: 1 }, /add up/, 'sizes'],
       ['compareRuns', { ids: [1] }, /^ids: .*at least two runs/, 'ids'],
+      ['compareRuns', { ids: [1, 1] }, /^ids: must name different runs/, 'ids'],
+      ['removeImages', { ids: [1], folder: images }, /^ids: give either image ids or a folder/, 'ids'],
       ['evaluateRun', { id: 1, on: 'train' }, /^on: /, 'on'],
       ['startExtraction', { backbone: 'layers-model' }, /^modelJson: /, 'modelJson'],
       ['exportRun', { runId: 1, format: 'tflite', out: '/tmp/x' }, /^format: /, 'format'],
