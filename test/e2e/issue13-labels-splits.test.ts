@@ -142,6 +142,10 @@ describe.skipIf(notReady)('issue 13: splits toggle and undo', () => {
     const files = await page.locator('.weights-file .file-name').allTextContents();
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) expect(f).toMatch(/mobilenet_v2/);
+    // Item 10: two weights files with long names can be told apart — each name shown whole (wrapped, not cut).
+    expect(new Set(files).size).toBe(files.length);
+    const cut = await page.locator('.weights-file .file-name').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).length);
+    expect(cut).toBe(0);
     expect(await page.locator('[data-testid="fetch-weights"]').textContent()).toContain('MobileNetV2');
     expect(await page.locator('[data-testid="extractor-facts"]').textContent()).toMatch(/224 px native.*1280 features per image/);
     expect(await page.inputValue('input[aria-label="Input size"]')).toBe('224');

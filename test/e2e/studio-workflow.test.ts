@@ -139,7 +139,17 @@ describe.skipIf(notReady)('studio workflow in the browser', () => {
     expect(runs.map((r) => r.state)).toEqual(['done', 'done']);
     for (const r of runs) await page.check(`tr[data-run="${r.id}"] input[type="checkbox"]`);
     await page.waitForSelector('[data-testid="comparison"]');
-    expect(await page.locator('[data-testid="config-diff"]').textContent()).toContain('lr');
+    // Item 10: the diff shows only the settings that differ — the two runs differ in their learning rate alone.
+    const diffRows = await page.locator('[data-testid="config-diff"] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim())));
+    expect(diffRows.length).toBe(1);
+    expect(diffRows[0][0]).toMatch(/learningRate|lr/);
+    expect(diffRows[0].slice(1).sort()).toEqual(['0.01', '0.05']);
+    // "dog ≠ cat" captions say which is the label and which the prediction.
+    const comparison = await studio.api('compareRuns', { ids: runs.map((r) => r.id) });
+    const shown = comparison.disagreements.flatMap((d) => [...d.onlyA, ...d.onlyB]).length;
+    const captions = await page.locator('.strip figcaption').allTextContents();
+    expect(captions.length).toBe(Math.min(shown, 120));
+    for (const c of captions) expect(c).toMatch(/^label (red|blue) · (first|second) said (red|blue)$/);
     await screenshot(page, 'workflow-6-compared');
   });
 
