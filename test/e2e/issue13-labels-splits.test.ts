@@ -149,6 +149,8 @@ describe.skipIf(notReady)('issue 13: splits toggle and undo', () => {
     expect(await page.locator('[data-testid="fetch-weights"]').textContent()).toContain('MobileNetV2');
     expect(await page.locator('[data-testid="extractor-facts"]').textContent()).toMatch(/224 px native.*1280 features per image/);
     expect(await page.inputValue('input[aria-label="Input size"]')).toBe('224');
+    // The Backend card says which engine does which work.
+    expect(await page.locator('[data-testid="engines"]').textContent()).toMatch(/Inference\s*ONNX Runtime \(CPU\).*Training\s*TensorFlow\.js WebAssembly \(CPU\)/s);
     await screenshot(page, 'issue13-backbone-mobilenet');
     // Without weights it asks for them; a random init is offered for a demo.
     expect(await page.isDisabled('[data-testid="start-extraction"]')).toBe(true);
@@ -159,6 +161,8 @@ describe.skipIf(notReady)('issue 13: splits toggle and undo', () => {
     const latest = page.locator('[data-testid="features-latest"]');
     await expect.poll(() => latest.textContent(), { timeout: 120_000 }).toMatch(/MobileNetV2.*at 96 px, 1280-d/);
     expect(await latest.textContent()).toContain('random weights');
+    // Images covered, not contents: this folder holds copies of the same pictures, and every image has its feature.
+    expect(await latest.textContent()).toContain('120 / 120 images');
     // Both feature sets are listed, each with its backbone; the run form offers both by name.
     expect(await page.locator('[data-testid="feature-sets"] li').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('MobileNetV2'), expect.stringContaining('32 px')]));
     expect(await page.locator('select[aria-label="Features for the run"] option').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/MobileNetV2.*96px \(random\)/)]));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, WeightsStatus } from '../../../shared/api.ts';
 import { builtinBackboneInfos, type BackboneRequest } from '../features/backbone-choice.ts';
 import { BUILTIN_FACTS } from '../../../shared/backbone-catalog.ts';
-import { listBackbones, latestBackbone } from '../features/feature-store.ts';
+import { featureCoverage, listBackbones, latestBackbone } from '../features/feature-store.ts';
 import { fetchWeights } from '../weights/fetch-weights.ts';
 import { KNOWN_WEIGHTS } from '../weights/known-weights.ts';
 import { listWeights, weightsDir } from '../weights/weights-cache.ts';
@@ -75,7 +75,8 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
   const backbones = (): BackboneSummary[] =>
     listBackbones(ctx.project()).map((b) => ({
       key: b.key, kind: b.kind, name: b.name, inputSize: b.inputSize, featureDim: b.featureDim ?? 0, preprocess: b.preprocess,
-      randomInit: b.randomInit, images: b.features, createdAt: b.createdAt,
+      // Images, not contents: copies of one photo share its feature, and the card compares this with the image count.
+      randomInit: b.randomInit, images: featureCoverage(ctx.project(), b.key).withFeatures, createdAt: b.createdAt,
     }));
 
   return {
