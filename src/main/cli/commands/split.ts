@@ -26,7 +26,8 @@ function sizesOf(args: ParsedArgs): Pick<SplitRequest, 'unit' | 'sizes'> {
 
 function formatSplit(s: SplitInfo | (SplitPreview & { name?: string })): string {
   const title = 'id' in s ? `split "${s.name}" (seed ${s.seed}${s.stratified ? ', stratified' : ''}${s.testLocked ? ', test locked' : ''})` : `preview${s.ok ? '' : `: ${s.problem}`}`;
-  const parts = PARTS.map((p) => `  ${p.padEnd(5)} ${String(s.totals[p]).padStart(7)}  ${Object.entries(s.counts[p]).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  const gone = 'unavailable' in s ? s.unavailable : null;
+  const parts = PARTS.map((p) => `  ${p.padEnd(5)} ${String(s.totals[p]).padStart(7)}  ${Object.entries(s.counts[p]).map(([c, n]) => `${c} ${n}`).join(', ')}${gone?.[p] ? `  (${gone[p]} no longer usable: removed, missing or failed; runs leave them out)` : ''}`);
   return [title, ...parts].join('\n');
 }
 

@@ -1,8 +1,11 @@
-import type { FeatureStatus, ProjectStatus } from '../../../shared/api.ts';
+import type { FeatureStatus, ProjectStatus, SplitInfo } from '../../../shared/api.ts';
 import { projectFlag } from '../args.ts';
 import { command } from '../command.ts';
 
 type StatusOutput = ProjectStatus & { features: FeatureStatus };
+
+/** Members of a frozen split whose image runs now leave out (removed, missing or failed). */
+const unusable = (s: SplitInfo): number => s.unavailable.train + s.unavailable.val + s.unavailable.test;
 
 export const statusCommand = command<StatusOutput>({
   name: 'status',
@@ -17,7 +20,7 @@ export const statusCommand = command<StatusOutput>({
       s.file,
       `images: ${s.images.total} (${s.images.ok} ok, ${s.images.failed} failed, ${s.images.missing} missing; ${s.images.labelled} labelled, ${s.images.unlabelled} unlabelled; ${s.images.duplicates} duplicates)`,
       `classes: ${s.classes.map((c) => `${c.name} ${c.count}`).join(', ') || '(none)'}`,
-      `splits: ${s.splits.map((x) => `${x.name} (${x.totals.train}/${x.totals.val}/${x.totals.test}${x.testLocked ? ', test locked' : ''})`).join(', ') || '(none)'}`,
+      `splits: ${s.splits.map((x) => `${x.name} (${x.totals.train}/${x.totals.val}/${x.totals.test}${x.testLocked ? ', test locked' : ''}${unusable(x) ? `, ${unusable(x)} no longer usable` : ''})`).join(', ') || '(none)'}`,
       `label history: ${s.history.canUndo ? `can undo "${s.history.undoDescription}"` : 'nothing to undo'}`,
       ...(s.features.backbones.length === 0
         ? ['features: none yet (xstudio extract)']
