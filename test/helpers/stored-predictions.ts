@@ -8,7 +8,7 @@ export function storedValProbabilities(projectFile: string, runId: number): Map<
     const rows = p.db
       .prepare(
         `SELECT r.path AS root, i.rel_path AS rel, rp.probs FROM run_predictions rp JOIN images i ON i.id = rp.image_id JOIN roots r ON r.id = i.root_id
-         WHERE rp.evaluation_id = (SELECT MAX(id) FROM run_evaluations WHERE run_id = ? AND part = 'val')`,
+         WHERE rp.evaluation_id = (SELECT MAX(id) FROM run_evaluations WHERE run_id = ? AND part = 'val') ORDER BY i.id`,
       )
       .all(runId) as { root: string; rel: string; probs: Buffer }[];
     return new Map(rows.map((r) => {

@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/main/ml/preprocess.ts';
-import { Project } from '../../src/main/studio/project.ts';
 import { colorFor, writeImage } from '../helpers/make-images.ts';
+import { storedValProbabilities } from '../helpers/stored-predictions.ts';
 import { buildMobileNetLike, saveLayersModel } from '../helpers/mobilenet-like.ts';
 import { onnxChecker, requireOnnxChecker, runOnnx } from '../helpers/onnx-check.ts';
 import { tempStudio, xstudioJson } from '../helpers/xstudio-cli.ts';
@@ -23,24 +23,6 @@ const CLASSES = ['blue', 'green', 'red'];
 let runId: number;
 
 interface Check { images: number; agree: number; maxAbsDiff: number; runtime: string; reference: string }
-
-/** The run's stored validation probabilities, by image path. */
-function storedVal(): Map<string, number[]> {
-  const p = new Project(projectFile);
-  try {
-    const rows = p.db.prepare(
-      `SELECT r.path AS root, i.rel_path AS rel, rp.probs FROM run_predictions rp JOIN images i ON i.id = rp.image_id JOIN roots r ON r.id = i.root_id
-       WHERE rp.evaluation_id = (SELECT MAX(id) FROM run_evaluations WHERE run_id = ? AND part = 'val') ORDER BY i.id`,
-    ).all(runId) as { root: string; rel: string; probs: Buffer }[];
-    return new Map(rows.map((r) => {
-      const f = new Float32Array(r.probs.byteLength / 4);
-      new Uint8Array(f.buffer).set(r.probs);
-      return [path.join(r.root, r.rel), Array.from(f)];
-    }));
-  } finally {
-    p.close();
-  }
-}
 
 beforeAll(async () => {
   const root = path.join(studio.dir, 'images');
@@ -71,7 +53,7 @@ describe('three classes on a small layers backbone: every model format, each che
     xstudioJson<{ path: string; files: string[]; check: Check }>(['export', '--project', projectFile, '--run', String(runId), '--format', format, '--out', out], studio.env);
 
   it('tfjs, keras and head: the self-check in the JSON, and `xstudio predict` gives the stored probabilities', async () => {
-    const studioProbs = storedVal();
+    const studioProbs = storedValProbabilities(projectFile, runId);
     expect(studioProbs.size).toBe(3);
     const files = [...studioProbs.keys()];
     for (const format of ['tfjs', 'keras', 'head']) {
@@ -95,7 +77,7 @@ describe('three classes on a small layers backbone: every model format, each che
     const exp = await exportAs('onnx', out);
     expect(exp.check).toMatchObject({ images: 3, agree: 3 });
     expect(exp.check.maxAbsDiff).toBeLessThanOrEqual(1e-4);
-    const studioProbs = storedVal();
+    const studioProbs = storedValProbabilities(projectFile, runId);
     const files = [...studioProbs.keys()];
     const px = new Float32Array(files.length * SIZE * SIZE * 3);
     for (let i = 0; i < files.length; i++) px.set(await decodeImage(files[i], SIZE), i * SIZE * SIZE * 3);

@@ -66,32 +66,37 @@ export const useProjectStore = defineStore('project', () => {
     error.value = null;
   }
 
-  async function run(action: () => Promise<ProjectStatus>): Promise<boolean> {
-    busy.value = true;
+  /** Runs a call that may fail: its message goes to `error`; `busy` is set meanwhile when asked. */
+  async function attempt(work: () => Promise<void>, opts: { busy?: boolean } = {}): Promise<boolean> {
+    if (opts.busy) busy.value = true;
     error.value = null;
     try {
-      const next = await action();
-      if (status.value?.file !== next.file) resetForOtherProject();
-      status.value = next;
-      importSummary.value = null;
-      recent.value = await getStudioApi().listRecentProjects();
+      await work();
       return true;
     } catch (err) {
       error.value = errorText(err);
       return false;
     } finally {
-      busy.value = false;
+      if (opts.busy) busy.value = false;
     }
   }
+
+  const run = (action: () => Promise<ProjectStatus>): Promise<boolean> =>
+    attempt(async () => {
+      const next = await action();
+      if (status.value?.file !== next.file) resetForOtherProject();
+      status.value = next;
+      importSummary.value = null;
+      recent.value = await getStudioApi().listRecentProjects();
+    }, { busy: true });
   const open = (file: string): Promise<boolean> => run(() => getStudioApi().openProject({ file }));
   const create = (file: string): Promise<boolean> => run(() => getStudioApi().createProject({ file }));
 
   /** What the last folder removal did, in words (shown under the folder list). */
   const folderNote = ref<string | null>(null);
   /** Takes every image of an imported folder out of the project (the files stay); undo in the gallery brings them back. */
-  async function removeFolder(folder: string): Promise<boolean> {
-    error.value = null;
-    try {
+  function removeFolder(folder: string): Promise<boolean> {
+    return attempt(async () => {
       const r = await getStudioApi().removeImages({ folder });
       // The last import's figures were about images no longer in the project.
       const root = importSummary.value?.root;
@@ -100,27 +105,14 @@ export const useProjectStore = defineStore('project', () => {
         ? `Removed ${folder} from the project (${r.removed.toLocaleString('en-US')} image${r.removed === 1 ? '' : 's'}); the files are untouched. Undo in the gallery, or import the folder again, brings them back.`
         : `${folder} had no images left in the project.`;
       await refresh();
-      return true;
-    } catch (err) {
-      error.value = errorText(err);
-      return false;
-    }
+    });
   }
 
   /** Deletes a project (not the open one) and its side folder; its images stay where they are. */
-  async function deleteProject(file: string): Promise<boolean> {
-    busy.value = true;
-    error.value = null;
-    try {
+  const deleteProject = (file: string): Promise<boolean> =>
+    attempt(async () => {
       recent.value = await getStudioApi().deleteProject({ file });
-      return true;
-    } catch (err) {
-      error.value = errorText(err);
-      return false;
-    } finally {
-      busy.value = false;
-    }
-  }
+    }, { busy: true });
 
   async function refresh(): Promise<void> {
     try {
