@@ -29,10 +29,10 @@ export interface RunOptions {
   onStderr?(text: string, kill: (signal: NodeJS.Signals) => void): void;
 }
 
-/** Runs `xstudio args…`; a process ended by a signal reports code -1. */
-export function runXstudio(args: string[], env: NodeJS.ProcessEnv = process.env, opts: RunOptions = {}): Promise<CliRun> {
+/** Runs any command with piped output; a process ended by a signal reports code -1. */
+export function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, opts: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd ?? repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -43,6 +43,11 @@ export function runXstudio(args: string[], env: NodeJS.ProcessEnv = process.env,
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+/** Runs `xstudio args…`. */
+export function runXstudio(args: string[], env: NodeJS.ProcessEnv = process.env, opts: RunOptions = {}): Promise<CliRun> {
+  return runProcess(process.execPath, [bin, ...args], env, opts);
 }
 
 /** Runs with --json and returns the parsed object; throws with stderr when the command failed. */

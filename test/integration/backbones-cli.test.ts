@@ -4,7 +4,6 @@
 // exported model reloaded by tf.loadLayersModel in a plain Node script gives
 // the studio's stored probabilities within 1e-5. One project holds the
 // feature sets of all of them; `runs` lists the runs with their backbones.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -15,22 +14,13 @@ import { colorFor, writeImage } from '../helpers/make-images.ts';
 import { Project } from '../../src/main/studio/project.ts';
 import { applyPreprocess, decodeImage, type PreprocessMode } from '../../src/main/ml/preprocess.ts';
 import { storedValProbabilities } from '../helpers/stored-predictions.ts';
+import { runProcess } from '../helpers/xstudio-cli.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 let dir: string;
 let projectFile: string;
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv) => runProcess(cmd, args, env, { cwd: dir });
 
 async function xs<T = Record<string, unknown>>(args: string[], backend = 'wasm'): Promise<T & { stderr: string }> {
   const env = { ...process.env, XSTUDIO_HOME: path.join(dir, 'home'), XSTUDIO_CACHE: path.join(dir, 'cache'), XSTUDIO_BACKEND: backend };

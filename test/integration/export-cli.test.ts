@@ -7,7 +7,7 @@
 // self-check; `xstudio predict` runs them all without a project; an existing
 // destination is refused without --overwrite; a fine-tuned run announces its
 // duration, evaluates on images and exports.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -20,6 +20,7 @@ import { readKerasWeights } from '../../src/main/ml/keras-h5.ts';
 import { applyPreprocess, decodeImage } from '../../src/main/ml/preprocess.ts';
 import { onnxChecker, requireOnnxChecker, runOnnx } from '../helpers/onnx-check.ts';
 import { storedValProbabilities } from '../helpers/stored-predictions.ts';
+import { runProcess } from '../helpers/xstudio-cli.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 // h5py (Debian: python3-h5py) reads the Keras files as Keras does; skipped when the machine lacks it.
@@ -47,17 +48,7 @@ let dir: string;
 let projectFile: string;
 let env: NodeJS.ProcessEnv;
 
-function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[]) => runProcess(cmd, args, env, { cwd: dir });
 
 async function json<T = Record<string, unknown>>(args: string[]): Promise<T & { stderr: string }> {
   const r = await run(process.execPath, [path.join(repo, 'bin/xstudio.mjs'), ...args, '--json']);
