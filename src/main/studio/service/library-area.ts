@@ -31,7 +31,7 @@ export interface LibraryArea {
   calls: ServiceArea;
   /** Thumbnails in the cache (best known now; a background re-count that changes it emits thumbnails.ready). */
   thumbnailsReady(project: Project): number;
-  mediaFile(project: Project, request: MediaRequest): Promise<{ file: string; allowedRoots: string[]; imageFormat?: ImageFormat; imported?: ImportedFile } | null>;
+  mediaFile(project: Project, request: MediaRequest, signal?: AbortSignal): Promise<{ file: string; allowedRoots: string[]; imageFormat?: ImageFormat; imported?: ImportedFile } | null>;
 }
 
 function labelSourceOf(r: ImportRequest): LabelSource {
@@ -56,7 +56,9 @@ const ON_DEMAND_GRACE_MS = 400;
 export function libraryArea(ctx: ServiceContext): LibraryArea {
   const actor = defaultActor(ctx.transport === 'electron' ? 'app' : ctx.transport === 'http' ? 'browser' : 'cli');
   let thumbnailJob: string | null = null;
-  const onDemand = new Map<string, Promise<string | null>>();
+  // Thumbnails being made on demand, by hash: the work, and the signals of those who asked (none
+  // in the list = someone who cannot go away asked, e.g. the Electron protocol).
+  const onDemand = new Map<string, { work: Promise<string | null>; askers: (AbortSignal | null)[] }>();
   let running = 0;
   // A background re-count that moved the figure is announced like the thumbnail job's progress.
   const thumbCounter = new ThumbnailCounter((ready) => {
@@ -167,17 +169,23 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
   };
 
   /** Makes one missing thumbnail now, so the gallery never waits for the background job. */
-  const thumbnailNow = async (project: Project, hash: string): Promise<string | null> => {
+  const thumbnailNow = async (project: Project, hash: string, signal?: AbortSignal): Promise<string | null> => {
     const target = thumbnailPath(project, hash);
     if (fs.existsSync(target)) return target;
     const pending = onDemand.get(hash);
-    if (pending) return pending;
+    if (pending) {
+      pending.askers.push(signal ?? null);
+      return pending.work;
+    }
+    const askers: (AbortSignal | null)[] = [signal ?? null];
     const work = (async () => {
       // A free slot is taken here; a full house waits for a finishing one to hand its slot over.
       if (running >= ON_DEMAND_CONCURRENCY) await new Promise<void>((r) => waiting.push(r));
       else running++;
       try {
         if (fs.existsSync(target)) return target;
+        // Everyone who asked has gone (a tile scrolled away cancels its request): not worth a decode now.
+        if (askers.every((a) => a?.aborted)) return null;
         const row = project.db.prepare(`SELECT r.path AS root, i.rel_path AS rel FROM images i JOIN roots r ON r.id = i.root_id
                                         WHERE i.hash = ? AND i.status = 'ok' ORDER BY i.id LIMIT 1`).get(hash) as { root: string; rel: string } | undefined;
         if (!row || !isSafeRelative(row.rel)) return null;
@@ -201,7 +209,7 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
         wakeBackground();
       }
     })();
-    onDemand.set(hash, work);
+    onDemand.set(hash, { work, askers });
     return work;
   };
 
@@ -292,9 +300,9 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
     thumbnailsReady(project) {
       return thumbCounter.count(thumbnailDir(project));
     },
-    async mediaFile(project, request) {
+    async mediaFile(project, request, signal) {
       if (request.kind === 'thumb') {
-        const file = await thumbnailNow(project, request.hash);
+        const file = await thumbnailNow(project, request.hash, signal);
         return file ? { file, allowedRoots: [thumbnailDir(project)] } : null;
       }
       if (request.kind === 'image') {
