@@ -66,7 +66,7 @@ describe.skipIf(notReady)('import summary and class chips', () => {
     const summaryClasses = { cat: await fromSummary('cat'), dog: await fromSummary('dog'), unlabelled: await fromSummary('unlabelled') };
     const readableNow = num(await summary.locator('[data-count="readable-now"]').textContent());
     const summaryText = (await page.locator('[data-testid="import-summary"]').textContent()) ?? '';
-    const summaryDuplicates = num(/(\d[\d,]*) duplicates/.exec(summaryText)?.[1] ?? null);
+    const summaryDuplicates = num(/(\d[\d,]*) duplicates?\b/.exec(summaryText)?.[1] ?? null);
     const unreadableAtImport = num(await page.locator('[data-count="unreadable"]').textContent());
     const foundSince = num(await page.locator('[data-testid="import-found-since"]').textContent());
     const filesInFolder = num(await page.locator('[data-count="files"]').textContent());
