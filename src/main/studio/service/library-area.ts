@@ -4,7 +4,7 @@
  * class operations. Each call is a thin wrapper over the core (library/,
  * labels/, thumbnails/) plus the events the UI needs.
  */
-import { writeFileAtomic, writeFileAtomicSync } from '../../common/atomic-write.ts';
+import { writeFileAtomicSync } from '../../common/atomic-write.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ClassInfo, HistoryStep, ImageDetail, ImportRequest, ImportSummary, LabelChangeResult, UndoResult } from '../../../shared/api.ts';
