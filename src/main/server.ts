@@ -191,7 +191,12 @@ export async function startServer(studio: Studio, options: ServerOptions = {}): 
 
   const handleMedia = async (req: http.IncomingMessage, res: http.ServerResponse, rest: string): Promise<void> => {
     const request = parseMediaPath(rest);
-    const file = request ? await studio.resolveMedia(request) : null;
+    // A closed connection before the answer: the page dropped the request (a tile scrolled away).
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const file = request ? await studio.resolveMedia(request, gone.signal) : null;
     if (!request || !file) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('not found\n');

@@ -91,9 +91,14 @@ export interface ProjectStatus {
     ok: number;
     failed: number;
     missing: number;
+    /** Images with a label, readable or not (a file that cannot be read keeps the label it was given). */
     labelled: number;
+    /**
+     * Readable (`ok`) images without a label: the gallery's "unlabelled" chip. With the class
+     * counts (`ClassInfo.count`, readable images per class) it adds up to `ok`.
+     */
     unlabelled: number;
-    /** Images whose content equals another image's (same hash), counted beyond the first. */
+    /** Readable images whose content equals an earlier readable one (same hash), counted beyond the first: as the import summary counts them. */
     duplicates: number;
   };
   classes: ClassInfo[];
@@ -186,6 +191,8 @@ export interface ImportSummary {
   csvUnmatched?: string[];
   /** Healthy labelled images per class, whole project: the same figures as the class chips. */
   classes: Record<string, number>;
+  /** Healthy images without a label, whole project: the same figure as the "unlabelled" chip (ProjectStatus.images.unlabelled). */
+  unlabelled: number;
   /** The label-history entry of this import, or null when no label changed. */
   historyId: number | null;
   seconds: number;

@@ -46,8 +46,12 @@ export interface StudioOptions {
 export interface Studio {
   readonly service: StudioService;
   readonly events: StudioEventBus;
-  /** The guarded real path of a media request, or null (→ 404). */
-  resolveMedia(request: MediaRequest): Promise<string | null>;
+  /**
+   * The guarded real path of a media request, or null (→ 404). `signal`: the
+   * asker went away (browser mode: the connection closed), so a thumbnail
+   * still waiting for its turn to be made is not made for it.
+   */
+  resolveMedia(request: MediaRequest, signal?: AbortSignal): Promise<string | null>;
   /** The open project's file, or null. */
   projectFile(): string | null;
   close(): Promise<void>;
@@ -187,9 +191,9 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     service,
     events,
     projectFile: () => project?.file ?? null,
-    async resolveMedia(request) {
+    async resolveMedia(request, signal) {
       if (!project) return null;
-      const image = await library.mediaFile(project, request);
+      const image = await library.mediaFile(project, request, signal);
       if (image) return guardMediaFile(image.file, image.allowedRoots, image.imageFormat, image.imported);
       const found = await runs.mediaFile(project, request);
       return found ? guardMediaFile(found.file, found.allowedRoots) : null;

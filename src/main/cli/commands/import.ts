@@ -56,7 +56,7 @@ export const importCommand = command<ImportOutput>({
   format(x) {
     const lines = [
       `${x.root}: ${x.images} images (${x.added} added, ${x.updated} updated, ${x.moved} moved, ${x.unchanged} unchanged), ${x.missing} missing, ${x.duplicates} duplicates, ${x.failed.length} failed`,
-      `classes: ${Object.entries(x.classes).map(([k, v]) => `${k} ${v}`).join(', ') || '(none)'}`,
+      `readable images per class, whole project: ${[...Object.entries(x.classes).map(([k, v]) => `${k} ${v}`), `unlabelled ${x.unlabelled}`].join(', ')}`,
       ...(x.thumbnails ? [`thumbnails: ${x.thumbnails.made} made, ${x.thumbnails.failed.length} failed to decode`] : []),
       ...x.failed.slice(0, 20).map((f) => `  failed ${f.path}: ${f.reason}`),
     ];

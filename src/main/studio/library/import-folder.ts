@@ -285,6 +285,7 @@ async function importLocked(project: Project, root: string, options: ImportOptio
     keptUserLabels: counts.keptUserLabels,
     ...(unmatched ? { csvUnmatched: unmatched.slice(0, 50) } : {}),
     classes: classCounts(db),
+    unlabelled: (db.prepare("SELECT count(*) AS n FROM images i WHERE i.status = 'ok' AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)").get() as { n: number }).n,
     historyId,
   };
 }

@@ -4,7 +4,7 @@
  * class operations. Each call is a thin wrapper over the core (library/,
  * labels/, thumbnails/) plus the events the UI needs.
  */
-import { writeFileAtomic } from '../../common/atomic-write.ts';
+import { writeFileAtomicSync } from '../../common/atomic-write.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ClassInfo, HistoryStep, ImageDetail, ImportRequest, ImportSummary, LabelChangeResult, UndoResult } from '../../../shared/api.ts';
@@ -18,6 +18,7 @@ import { resolveImageRefs } from '../library/image-refs.ts';
 import { importFolder } from '../library/import-folder.ts';
 import { removeImages } from '../library/remove-images.ts';
 import { removedImagesOf } from '../db/removal-store.ts';
+import { WHOLE_READ_LIMIT } from '../library/image-probe.ts';
 import type { LabelSource } from '../library/label-sources.ts';
 import type { ImageFormat } from '../library/image-formats.ts';
 import type { Project } from '../project.ts';
@@ -32,7 +33,7 @@ export interface LibraryArea {
   calls: ServiceArea;
   /** Thumbnails in the cache (best known now; a background re-count that changes it emits thumbnails.ready). */
   thumbnailsReady(project: Project): number;
-  mediaFile(project: Project, request: MediaRequest): Promise<{ file: string; allowedRoots: string[]; imageFormat?: ImageFormat; imported?: ImportedFile } | null>;
+  mediaFile(project: Project, request: MediaRequest, signal?: AbortSignal): Promise<{ file: string; allowedRoots: string[]; imageFormat?: ImageFormat; imported?: ImportedFile } | null>;
 }
 
 function labelSourceOf(r: ImportRequest): LabelSource {
@@ -51,11 +52,15 @@ const GALLERY_PAGE = 200;
 
 /** Thumbnails made on demand at most at once (the gallery asks for a screenful before the background job reaches it). */
 const ON_DEMAND_CONCURRENCY = 4;
+/** The background thumbnail job keeps out of the way this long after the last thumbnail made on demand. */
+const ON_DEMAND_GRACE_MS = 400;
 
 export function libraryArea(ctx: ServiceContext): LibraryArea {
   const actor = defaultActor(ctx.transport === 'electron' ? 'app' : ctx.transport === 'http' ? 'browser' : 'cli');
   let thumbnailJob: string | null = null;
-  const onDemand = new Map<string, Promise<string | null>>();
+  // Thumbnails being made on demand, by hash: the work, and the signals of those who asked (none
+  // in the list = someone who cannot go away asked, e.g. the Electron protocol).
+  const onDemand = new Map<string, { work: Promise<string | null>; askers: (AbortSignal | null)[] }>();
   let running = 0;
   // A background re-count that moved the figure is announced like the thumbnail job's progress.
   const thumbCounter = new ThumbnailCounter((ready) => {
@@ -65,6 +70,37 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
     ctx.events.emit('thumbnails.ready', { hashes: [], ready: Math.min(ready, total), total });
   });
   const waiting: (() => void)[] = [];
+  // The background job waits here while on-demand thumbnails are asked for or being made, and for
+  // ON_DEMAND_GRACE_MS after the last one: the screen the user looks at comes before the rest of
+  // the folder. (A fling ends on tiles the job has not reached; their requests come in waves as
+  // the browser's six connections free up, and between two waves the job refilled libuv's thread
+  // pool with its own decodes, so each wave queued behind them.)
+  let whenIdle: { promise: Promise<void>; resolve: () => void } | null = null;
+  let lastOnDemand = 0;
+  let graceTimer: ReturnType<typeof setTimeout> | null = null;
+  const onDemandIdle = (): Promise<void> | void => {
+    if (running === 0 && waiting.length === 0 && Date.now() - lastOnDemand >= ON_DEMAND_GRACE_MS) return;
+    if (!whenIdle) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      whenIdle = { promise, resolve };
+      wakeBackground();
+    }
+    return whenIdle.promise;
+  };
+  const wakeBackground = (): void => {
+    if (!whenIdle || running > 0 || waiting.length > 0 || graceTimer) return;
+    const left = ON_DEMAND_GRACE_MS - (Date.now() - lastOnDemand);
+    if (left > 0) {
+      graceTimer = setTimeout(() => {
+        graceTimer = null;
+        wakeBackground();
+      }, left);
+      return;
+    }
+    whenIdle.resolve();
+    whenIdle = null;
+  };
 
   const labelsChanged = (imageIds: number[] | null): { history: LabelChangeResult['history']; classes: ClassInfo[] } => {
     const db = ctx.project().db;
@@ -84,6 +120,7 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
       const result = await makeThumbnails(project, {
         concurrency,
         signal: handle.signal,
+        yieldTo: onDemandIdle,
         onProgress: ({ done, total }) => {
           handle.progress({ done, total, unit: 'images' });
           const now = Date.now();
@@ -135,33 +172,47 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
   };
 
   /** Makes one missing thumbnail now, so the gallery never waits for the background job. */
-  const thumbnailNow = async (project: Project, hash: string): Promise<string | null> => {
+  const thumbnailNow = async (project: Project, hash: string, signal?: AbortSignal): Promise<string | null> => {
     const target = thumbnailPath(project, hash);
     if (fs.existsSync(target)) return target;
     const pending = onDemand.get(hash);
-    if (pending) return pending;
+    if (pending) {
+      pending.askers.push(signal ?? null);
+      return pending.work;
+    }
+    const askers: (AbortSignal | null)[] = [signal ?? null];
     const work = (async () => {
+      // A free slot is taken here; a full house waits for a finishing one to hand its slot over.
       if (running >= ON_DEMAND_CONCURRENCY) await new Promise<void>((r) => waiting.push(r));
-      running++;
+      else running++;
       try {
         if (fs.existsSync(target)) return target;
+        // Everyone who asked has gone (a tile scrolled away cancels its request): not worth a decode now.
+        if (askers.every((a) => a?.aborted)) return null;
         const row = project.db.prepare(`SELECT r.path AS root, i.rel_path AS rel FROM images i JOIN roots r ON r.id = i.root_id
                                         WHERE i.hash = ? AND i.status = 'ok' ORDER BY i.id LIMIT 1`).get(hash) as { root: string; rel: string } | undefined;
         if (!row || !isSafeRelative(row.rel)) return null;
-        const buf = await fs.promises.readFile(path.join(row.root, ...row.rel.split('/')));
-        await writeFileAtomic(target, await renderThumbnail(buf));
+        // Synchronous file I/O, as in the background job: an async read or write is a few trips
+        // through libuv's small thread pool, each queued behind the sharp decodes running there.
+        // A large file is decoded by sharp from its path, as the job does (memory stays bounded).
+        const file = path.join(row.root, ...row.rel.split('/'));
+        const input = fs.statSync(file).size > WHOLE_READ_LIMIT ? file : fs.readFileSync(file);
+        writeFileAtomicSync(target, await renderThumbnail(input));
         return target;
       } catch {
         // An image sharp cannot decode has no thumbnail; the background job records why.
         return null;
       } finally {
-        running--;
         // Newest first: after a long scroll the tiles on screen asked last, the ones scrolled past can wait.
-        waiting.pop()?.();
+        const next = waiting.pop();
+        if (next) next();
+        else running--;
         onDemand.delete(hash);
+        lastOnDemand = Date.now();
+        wakeBackground();
       }
     })();
-    onDemand.set(hash, work);
+    onDemand.set(hash, { work, askers });
     return work;
   };
 
@@ -259,9 +310,9 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
     thumbnailsReady(project) {
       return thumbCounter.count(thumbnailDir(project));
     },
-    async mediaFile(project, request) {
+    async mediaFile(project, request, signal) {
       if (request.kind === 'thumb') {
-        const file = await thumbnailNow(project, request.hash);
+        const file = await thumbnailNow(project, request.hash, signal);
         return file ? { file, allowedRoots: [thumbnailDir(project)] } : null;
       }
       if (request.kind === 'image') {

@@ -49,12 +49,14 @@ export function rootsOf(db: Db): RootInfo[] {
 function imageCounts(db: Db): ProjectStatus['images'] & { okContents: number } {
   const byStatus = db.prepare(`SELECT count(*) AS total,
       coalesce(sum(status = 'ok'), 0) AS ok, coalesce(sum(status = 'failed'), 0) AS failed, coalesce(sum(status = 'missing'), 0) AS missing,
-      (SELECT count(*) FROM labels l JOIN images li ON li.id = l.image_id AND li.status != 'removed') AS labelled
-      FROM images WHERE status != 'removed'`).get() as { total: number; ok: number; failed: number; missing: number; labelled: number };
-  // Per content hash: copies present (not missing) and whether a healthy copy exists.
-  const contents = db.prepare(`SELECT coalesce(sum(max(present - 1, 0)), 0) AS duplicates, coalesce(sum(healthy > 0), 0) AS okContents FROM (
-      SELECT sum(status NOT IN ('missing', 'removed')) AS present, sum(status = 'ok') AS healthy FROM images WHERE hash IS NOT NULL GROUP BY hash)`).get() as { duplicates: number; okContents: number };
-  return { ...byStatus, unlabelled: byStatus.total - byStatus.labelled, duplicates: contents.duplicates, okContents: contents.okContents };
+      (SELECT count(*) FROM labels l JOIN images li ON li.id = l.image_id AND li.status != 'removed') AS labelled,
+      (SELECT count(*) FROM images u WHERE u.status = 'ok' AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = u.id)) AS unlabelled
+      FROM images WHERE status != 'removed'`).get() as { total: number; ok: number; failed: number; missing: number; labelled: number; unlabelled: number };
+  // Per content hash: healthy copies beyond the first (as the import summary counts them; two
+  // files broken the same way are not duplicates anyone can use), and whether a healthy copy exists.
+  const contents = db.prepare(`SELECT coalesce(sum(max(healthy - 1, 0)), 0) AS duplicates, coalesce(sum(healthy > 0), 0) AS okContents FROM (
+      SELECT sum(status = 'ok') AS healthy FROM images WHERE hash IS NOT NULL GROUP BY hash)`).get() as { duplicates: number; okContents: number };
+  return { ...byStatus, duplicates: contents.duplicates, okContents: contents.okContents };
 }
 
 /** Distinct contents with a healthy copy: the thumbnails a complete cache holds. */

@@ -24,6 +24,12 @@ export interface ThumbnailOptions {
   concurrency?: number;
   onProgress?: (p: { done: number; total: number }) => void;
   signal?: AbortSignal;
+  /**
+   * Awaited before each image: the service holds the job here while the
+   * gallery waits for thumbnails made on demand, which must not queue behind
+   * the job's decodes in libuv's thread pool.
+   */
+  yieldTo?: () => Promise<void> | void;
 }
 
 export interface ThumbnailResult {
@@ -101,6 +107,8 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
   let writeFailure: StudioError | undefined;
   const worker = async (): Promise<void> => {
     while (next < todo.length && !writeFailure) {
+      if (options.yieldTo) await options.yieldTo();
+      if (next >= todo.length || writeFailure) return;
       if (options.signal?.aborted) {
         result.cancelled = true;
         return;

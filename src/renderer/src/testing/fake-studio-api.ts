@@ -137,7 +137,7 @@ export class FakeStudioApi {
     importFolder: async ({ folder, labelSource }) => ({
       root: folder, labelSource, images: 3, added: 2, updated: 0, unchanged: 0, moved: 0, restored: 0, missing: 0, duplicates: 0, duplicateGroups: [], ignored: 0,
       failed: [{ path: 'bad.jpg', reason: 'truncated JPEG (no end marker)' }], labelled: 2, keptUserLabels: 0,
-      classes: Object.fromEntries(this.classes().map((c) => [c.name, c.count])), historyId: 1, seconds: 0.1, filesPerSecond: 30, thumbnailsJob: null,
+      classes: Object.fromEntries(this.classes().map((c) => [c.name, c.count])), unlabelled: this.images.filter((i) => i.label === null).length, historyId: 1, seconds: 0.1, filesPerSecond: 30, thumbnailsJob: null,
     }),
     queryImages: async (q) => {
       const all = this.matching(q);
