@@ -131,7 +131,12 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
     return { historyId: r.historyId, changed: r.relabelled, ...state };
   };
 
-  /** Makes one missing thumbnail now, so the gallery never waits for the background job. */
+  /**
+   * Makes one missing thumbnail now, so the gallery never waits for the background job.
+   * The queue is hand-written, not p-limit: p-limit starts waiting work first in, first
+   * out, and this one is last in, first out on purpose (newest request first), so that
+   * after a fast scroll the tiles now on screen are made before the ones scrolled past.
+   */
   const thumbnailNow = async (project: Project, hash: string): Promise<string | null> => {
     const target = thumbnailPath(project, hash);
     if (fs.existsSync(target)) return target;
