@@ -8,6 +8,7 @@ import { decodeBmp } from '../library/bmp.ts';
 import { contentHash, hashFileSync, WHOLE_READ_LIMIT } from '../library/image-probe.ts';
 import { sniffFormat } from '../library/image-formats.ts';
 import type { Project } from '../project.ts';
+import { distinctHealthyContents, markContentsFailed } from '../db/image-store.ts';
 import { StudioError } from '../../../shared/errors.ts';
 import { errText } from '../library/walk.ts';
 
@@ -77,8 +78,7 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
   const db = project.db;
   const size = options.size ?? THUMB_SIZE;
   const dir = thumbnailDir(project);
-  const rows = db.prepare(`SELECT i.hash, min(r.path || '/' || i.rel_path) AS abs, min(i.rel_path) AS rel
-      FROM images i JOIN roots r ON r.id = i.root_id WHERE i.status = 'ok' AND i.hash IS NOT NULL GROUP BY i.hash ORDER BY min(i.id)`).all() as { hash: string; abs: string; rel: string }[];
+  const rows = distinctHealthyContents(db);
   const result: ThumbnailResult = { dir, total: rows.length, made: 0, existing: 0, failed: [], stale: [], cancelled: false };
   const broken: { hash: string; reason: string }[] = [];
   const todo = rows.filter((r) => {
@@ -154,12 +154,7 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
   const limit = pLimit(Math.max(1, concurrency));
   await Promise.all(todo.map((row) => limit(() => makeOne(row))));
   if (writeFailure && broken.length === 0) throw writeFailure;
-  if (broken.length) {
-    const mark = db.prepare("UPDATE images SET status = 'failed', error = ?, updated_at = ? WHERE hash = ? AND status = 'ok'");
-    db.transaction(() => {
-      for (const b of broken) mark.run(b.reason, Date.now(), b.hash);
-    }).immediate();
-  }
+  markContentsFailed(db, broken);
   report(true);
   if (writeFailure) throw writeFailure;
   return result;
