@@ -137,10 +137,13 @@ describe('one label-change function', () => {
     for (let i = 0; i < 9; i++) await writeImage(path.join(root, ['cat', 'dog', 'fox'][i % 3], `${i}.jpg`), { width: 24, height: 20, color: colorFor(i) });
     const steps = [state()];
 
-    const imported = await importFolder(project, root);
+    // Two at a time: the pool's tasks read runs of four files each, interleaved.
+    const imported = await importFolder(project, root, { concurrency: 2 });
     expect(imported.labelled).toBe(9);
     steps.push(state());
     const ids = project.db.prepare('SELECT id FROM images ORDER BY rel_path').pluck().all() as number[];
+    // Probes finish in any order, rows are written in walk (path) order: ids follow it.
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
 
     expect(setLabels(project, ids.slice(0, 2), 'bird').changed).toBe(2);
     steps.push(state());

@@ -224,7 +224,10 @@ async function importLocked(project: Project, root: string, options: ImportOptio
   progress({ phase: 'index', done: 0, total });
   let lastProgress = 0;
   const limit = pLimit(Math.max(1, concurrency));
-  const probeOne = async (item: (typeof toProbe)[number]): Promise<void> => {
+  // Probes finish out of order; rows are written in walk order (image ids follow it), through this buffer.
+  const probed: (Outcome | undefined)[] = new Array(toProbe.length);
+  let inOrder = 0;
+  const probeOne = async (item: (typeof toProbe)[number], index: number): Promise<void> => {
     if (options.signal?.aborted) {
       limit.clearQueue();
       throw cancelled();
@@ -237,7 +240,11 @@ async function importLocked(project: Project, root: string, options: ImportOptio
     } catch (err) {
       probe = { ok: false, hash: null, reason: `cannot read: ${errText(err)}` };
     }
-    pending.push({ kind: 'probed', file: item.file, row: item.row, probe });
+    probed[index] = { kind: 'probed', file: item.file, row: item.row, probe };
+    for (; inOrder < probed.length && probed[inOrder]; inOrder++) {
+      pending.push(probed[inOrder]!);
+      probed[inOrder] = undefined;
+    }
     done++;
     if (done % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
     if (pending.length >= batchSize) {
@@ -255,10 +262,10 @@ async function importLocked(project: Project, root: string, options: ImportOptio
   // paid per file it was a fifth of the index of 5,000 small files. Runs are
   // short enough that a small import still keeps the whole pool busy.
   const perTask = Math.max(1, Math.min(FILES_PER_TASK, Math.floor(total / Math.max(1, concurrency))));
-  const runs: (typeof toProbe)[] = [];
-  for (let i = 0; i < toProbe.length; i += perTask) runs.push(toProbe.slice(i, i + perTask));
-  await Promise.all(runs.map((run) => limit(async () => {
-    for (const item of run) await probeOne(item);
+  const starts: number[] = [];
+  for (let i = 0; i < toProbe.length; i += perTask) starts.push(i);
+  await Promise.all(starts.map((start) => limit(async () => {
+    for (let i = start; i < Math.min(start + perTask, toProbe.length); i++) await probeOne(toProbe[i], i);
   })));
 
   // Last batch, labels of unchanged files, vanished files, all in one transaction.
