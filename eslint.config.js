@@ -19,6 +19,17 @@ const mlValuesStayInTheWorker = {
   message: 'src/main/ml runs in the ML worker (it loads TF.js): outside it, import its types only and run it through the job runner (ctx.runner().run). Pure helpers the core needs live in src/main/common or src/shared.',
 };
 
+const immediateTransactions = {
+  selector: "CallExpression[arguments.length=0] > CallExpression.callee[callee.property.name='transaction']",
+  message: 'Begin write transactions immediate: db.transaction(fn).immediate() (issue 9: "database is locked" with two writers).',
+};
+const sqlMessage = 'SQL lives in the stores of src/main/studio/db/ (docs/ARCHITECTURE.md, "The stores"): add or use a store function with a name that says what it does.';
+const sqlOnlyInStores = [
+  { selector: "CallExpression[callee.property.name='prepare']", message: sqlMessage },
+  { selector: "CallExpression[callee.property.name='exec'][callee.object.type='Identifier'][callee.object.name=/^(db|raw|database|probe)$|Db$/]", message: sqlMessage },
+  { selector: "CallExpression[callee.property.name='exec'][callee.object.type='MemberExpression'][callee.object.property.name='db']", message: sqlMessage },
+];
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', '.native/**', 'coverage/**'] },
   js.configs.recommended,
@@ -96,15 +107,20 @@ export default tseslint.config(
   // Issue 9: a deferred transaction that reads and then writes cannot wait for
   // another process's write lock (busy_timeout does not apply to the upgrade):
   // every transaction on the project file begins immediate.
+  // And SQL lives in the stores (src/main/studio/db/, one per group of tables):
+  // the rest of the core calls their methods, so the project file's invariants
+  // sit in one place. A `.prepare(` or a `.exec(` on a database (`db`, `raw`,
+  // `project.db` …; a RegExp's exec is not one) outside it fails. Tests may use SQL.
+  // (The same rule name in a later block replaces the earlier one, so the db/ block repeats the transaction check.)
   {
     files: ['src/main/**/*.ts'],
     ignores: ['src/main/**/*.test.ts'],
-    rules: {
-      'no-restricted-syntax': ['error', {
-        selector: "CallExpression[arguments.length=0] > CallExpression.callee[callee.property.name='transaction']",
-        message: 'Begin write transactions immediate: db.transaction(fn).immediate() (issue 9: "database is locked" with two writers).',
-      }],
-    },
+    rules: { 'no-restricted-syntax': ['error', immediateTransactions, ...sqlOnlyInStores] },
+  },
+  {
+    files: ['src/main/studio/db/**/*.ts'],
+    ignores: ['src/main/**/*.test.ts'],
+    rules: { 'no-restricted-syntax': ['error', immediateTransactions] },
   },
   // The ML worker code computes; the core owns the project file.
   {

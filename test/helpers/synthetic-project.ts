@@ -3,7 +3,7 @@
 // images chosen by `flip` get the other class's feature, i.e. a label that
 // looks wrong to a model.
 import { syntheticFeatures } from '../../src/main/ml/synthetic.ts';
-import { ensureBackbone, storeFeatures } from '../../src/main/studio/features/feature-store.ts';
+import { ensureBackbone, storeFeatures } from '../../src/main/studio/db/feature-store.ts';
 import { Project } from '../../src/main/studio/project.ts';
 
 export interface MemberRow {

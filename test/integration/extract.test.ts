@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { colorFor, imageBuffer, writeImage } from '../helpers/make-images.ts';
 import { importFolder } from '../../src/main/studio/library/import-folder.ts';
 import { withProject, type Project } from '../../src/main/studio/project.ts';
-import { latestBackbone, loadFeatures } from '../../src/main/studio/features/feature-store.ts';
+import { latestBackbone, loadFeatures } from '../../src/main/studio/db/feature-store.ts';
 import { runXstudio, type CliRun, type RunOptions } from '../helpers/xstudio-cli.ts';
 
 let dir: string;

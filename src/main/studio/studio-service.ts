@@ -21,7 +21,7 @@ import { JobRegistry } from './service/job-registry.ts';
 import { deleteProjectFiles, projectsArea } from './service/projects-area.ts';
 import { RecentProjects } from './service/recent-projects.ts';
 import { projectStatusOf } from './service/views.ts';
-import { SuspectsStore } from './runs/suspects-store.ts';
+import { SuspectsStore } from './db/decision-store.ts';
 import { libraryArea, type LibraryArea } from './service/library-area.ts';
 import { splitsArea } from './service/splits-area.ts';
 import { mlArea } from './service/ml-area.ts';

@@ -32,6 +32,15 @@ const BUSY_TIMEOUT_MS = 30_000;
  * file from a newer studio and a damaged file are refused before anything is
  * written to them or beside them.
  */
+/**
+ * A key that changes whenever the database may have: `total_changes()` moves with
+ * every write of this connection, `PRAGMA data_version` with every commit of another.
+ */
+export function changeCounter(db: Db): string {
+  const own = db.prepare('SELECT total_changes()').pluck().get() as number;
+  return `${db.pragma('data_version', { simple: true }) as number}:${own}`;
+}
+
 /** A sort key where runs of digits compare by value: each run is zero-padded to 12 digits (a leading count keeps longer ones in order). */
 export function naturalKey(s: string): string {
   return s.toLowerCase().replace(/\d+/g, (d) => {

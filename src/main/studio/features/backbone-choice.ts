@@ -10,7 +10,7 @@ import { PREPROCESS_VERSION, type PreprocessMode } from '../../../shared/preproc
 import { inferenceEngine, type InferenceEngineKind } from '../../common/engine-choice.ts';
 import { fileDigest, findOfficialWeights } from '../weights/weights-cache.ts';
 import { knownByFileName, knownByMd5 } from '../weights/known-weights.ts';
-import type { BackboneRecord } from './feature-store.ts';
+import type { BackboneRecord } from '../db/feature-store.ts';
 
 /** What the user asked for (CLI flags / UI form). */
 export interface BackboneRequest {

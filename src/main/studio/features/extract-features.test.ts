@@ -11,7 +11,7 @@ import { JobRunner } from '../jobs/job-runner.ts';
 import { importFolder } from '../library/import-folder.ts';
 import { Project } from '../project.ts';
 import { extractFeatures } from './extract-features.ts';
-import { featureCoverage, latestBackbone, listBackbones, loadFeatures } from './feature-store.ts';
+import { featureCoverage, latestBackbone, listBackbones, loadFeatures } from '../db/feature-store.ts';
 
 let dir: string;
 let project: Project;

@@ -4,7 +4,7 @@ import { JobRunner } from '../jobs/job-runner.ts';
 import { ProgressMeter, type JobProgress } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
 import { resolveBackbone, type BackboneRequest } from './backbone-choice.ts';
-import { ensureBackbone, getBackbone, setBackboneIdentity, storedHashes, storeFeatures, type BackboneRecord } from './feature-store.ts';
+import { ensureBackbone, finishExtraction, getBackbone, setBackboneIdentity, startExtraction, storedHashes, storeFeatures, type BackboneRecord } from '../db/feature-store.ts';
 import { healthyImages, markDecodeFailures } from './image-hashes.ts';
 
 export interface ExtractOptions extends BackboneRequest {
@@ -90,14 +90,8 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
   const todo = [...byHash].map(([hash, paths]) => ({ key: hash, path: paths[0] }));
 
   const started = Date.now();
-  const extraction = Number(
-    project.db.prepare(`INSERT INTO extractions (backbone_key, status, cached, started_at, owner_pid) VALUES (?, 'running', ?, ?, ?)`).run(key, cached, started, process.pid).lastInsertRowid,
-  );
-  const finishRow = (status: string, fields: { backend?: string | null; workers?: number; extracted?: number; failed?: number; rate?: number | null; error?: string }): void => {
-    project.db
-      .prepare('UPDATE extractions SET status = ?, backend = ?, workers = ?, extracted = ?, failed = ?, images_per_second = ?, error = ?, finished_at = ? WHERE id = ?')
-      .run(status, fields.backend ?? null, fields.workers ?? 0, fields.extracted ?? 0, fields.failed ?? 0, fields.rate ?? null, fields.error ?? null, Date.now(), extraction);
-  };
+  const extraction = startExtraction(project, key, cached, started);
+  const finishRow = (status: string, fields: Parameters<typeof finishExtraction>[3]): void => finishExtraction(project, extraction, status, fields);
   const summary = (): ExtractResult['backbone'] => {
     const b = getBackbone(project, key)!;
     return { key, kind: b.kind, name: b.name, inputSize: b.inputSize, preprocess: b.preprocess, preprocessVersion: b.preprocessVersion, featureDim: b.featureDim, randomInit: b.randomInit, weightsHash: b.weightsHash, featureLayer: b.featureLayer };

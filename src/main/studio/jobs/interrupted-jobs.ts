@@ -1,5 +1,7 @@
 import type { Project } from '../project.ts';
-import { markInterruptedRuns, processAlive } from '../runs/run-store.ts';
+import { markInterruptedRuns } from '../db/run-store.ts';
+import { markExtractionsInterrupted, runningExtractions } from '../db/feature-store.ts';
+import { processAlive } from './process-alive.ts';
 
 /**
  * Every kind of job that leaves a 'running' row in the project file
@@ -9,14 +11,10 @@ import { markInterruptedRuns, processAlive } from '../runs/run-store.ts';
  * A row of a live process (another window, another CLI) is left alone.
  */
 export function markInterruptedJobs(project: Project): void {
-  const db = project.db;
-  const rows = db.prepare("SELECT id, owner_pid FROM extractions WHERE status = 'running'").all() as { id: number; owner_pid: number | null }[];
-  const dead = rows.filter((r) => r.owner_pid === null || (r.owner_pid !== process.pid && !processAlive(r.owner_pid)));
-  if (dead.length) {
-    const mark = db.prepare("UPDATE extractions SET status = 'interrupted', error = ?, finished_at = coalesce(finished_at, ?) WHERE id = ? AND status = 'running'");
-    db.transaction(() => {
-      for (const r of dead) mark.run(`the process running it${r.owner_pid ? ` (pid ${r.owner_pid})` : ''} ended before it finished; the features stored so far are kept, run extract again to finish`, Date.now(), r.id);
-    }).immediate();
-  }
+  const dead = runningExtractions(project).filter((r) => r.owner_pid === null || (r.owner_pid !== process.pid && !processAlive(r.owner_pid)));
+  markExtractionsInterrupted(project, dead.map((r) => ({
+    id: r.id,
+    reason: `the process running it${r.owner_pid ? ` (pid ${r.owner_pid})` : ''} ended before it finished; the features stored so far are kept, run extract again to finish`,
+  })));
   markInterruptedRuns(project);
 }

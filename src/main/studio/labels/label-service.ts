@@ -7,6 +7,7 @@ import { csvText } from '../library/csv.ts';
 import type { Project } from '../project.ts';
 import { defaultActor } from './actor.ts';
 import { ensureClass, findLiveClass, validateClassName } from './classes.ts';
+import { deleteHistoryEntry, fillTargetImages, labelsForExport, writeLabelChanges } from '../db/label-store.ts';
 import { beginEntry, dropRedoStack, getEntry, historyPosition, redoNext, undoLast, type HistoryEntry, type HistoryPosition } from './history.ts';
 
 export interface SetLabelsResult {
@@ -37,37 +38,22 @@ export function setLabels(project: Project, imageIds: number[], className: strin
     const description = name === null ? `clear the label of ${plural(imageIds.length, 'image')}` : `label ${plural(imageIds.length, 'image')} "${name}"`;
     const h = beginEntry(db, { actor: opts.actor ?? defaultActor(), action: name === null ? 'unlabel' : 'label', description }, { keepRedo: true });
     const cid = name === null ? null : ensureClass(db, name, h);
-    const changed = name === null
-      ? db.prepare(`INSERT INTO label_changes (history_id, image_id, old_class_id, new_class_id, old_source, new_source)
-          SELECT ?, t.image_id, l.class_id, NULL, l.source, NULL FROM temp.target_images t JOIN labels l ON l.image_id = t.image_id`).run(h).changes
-      : db.prepare(`INSERT INTO label_changes (history_id, image_id, old_class_id, new_class_id, old_source, new_source)
-          SELECT @h, t.image_id, l.class_id, @c, l.source, 'user' FROM temp.target_images t LEFT JOIN labels l ON l.image_id = t.image_id
-          WHERE l.class_id IS NOT @c OR l.source IS NOT 'user'`).run({ h, c: cid }).changes;
+    // Recorded and written by the one label-change function; images that already have this label by hand are left out.
+    const changed = writeLabelChanges(db, h, { targets: true, classId: cid });
     if (changed === 0) {
       // Nothing to do (every image already had this label by hand): no history entry, the redo stack stays.
-      db.prepare('DELETE FROM label_history WHERE id = ?').run(h);
+      deleteHistoryEntry(db, h);
       return { class: name, classCreated: false, images: imageIds.length, changed: 0, historyId: null, history: historyPosition(db) };
     }
     dropRedoStack(db);
-    if (name === null) {
-      db.prepare('DELETE FROM labels WHERE image_id IN (SELECT image_id FROM label_changes WHERE history_id = ?)').run(h);
-    } else {
-      db.prepare(`INSERT INTO labels (image_id, class_id, source, updated_at)
-          SELECT image_id, new_class_id, 'user', ? FROM label_changes WHERE history_id = ?
-          ON CONFLICT (image_id) DO UPDATE SET class_id = excluded.class_id, source = excluded.source, updated_at = excluded.updated_at`).run(Date.now(), h);
-    }
     return { class: name, classCreated: name !== null && !live, images: imageIds.length, changed, historyId: h, history: historyPosition(db) };
   }).immediate();
 }
 
 /** Loads ids into a temporary table (checking they exist) so the label SQL is set-based. */
 function fillTargets(db: Db, ids: number[]): void {
-  db.prepare('CREATE TEMP TABLE IF NOT EXISTS target_images (image_id INTEGER PRIMARY KEY)').run();
-  db.prepare('DELETE FROM temp.target_images').run();
-  // One statement for the whole list: a JSON array expanded by SQLite.
-  db.prepare('INSERT OR IGNORE INTO temp.target_images (image_id) SELECT value FROM json_each(?)').run(JSON.stringify(ids));
-  const unknown = db.prepare('SELECT t.image_id AS id FROM temp.target_images t LEFT JOIN images i ON i.id = t.image_id WHERE i.id IS NULL LIMIT 5').all() as { id: number }[];
-  if (unknown.length) throw invalidArgument(`no image with id ${unknown.map((u) => u.id).join(', ')}`);
+  const unknown = fillTargetImages(db, ids);
+  if (unknown.length) throw invalidArgument(`no image with id ${unknown.join(', ')}`);
 }
 
 function plural(n: number, word: string): string {
@@ -98,10 +84,7 @@ export { getEntry };
  * `xstudio import <root> --labels csv:<file>`. Missing images are left out.
  */
 export function exportLabels(project: Project, outFile: string, opts: { includeUnlabelled?: boolean } = {}): { file: string; rows: number; classes: Record<string, number> } {
-  const rows = project.db.prepare(`SELECT i.rel_path AS path, c.name AS label, l.source, r.path AS root
-      FROM images i JOIN roots r ON r.id = i.root_id LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN classes c ON c.id = l.class_id
-      WHERE i.status NOT IN ('missing', 'removed') ${opts.includeUnlabelled ? '' : 'AND l.image_id IS NOT NULL'}
-      ORDER BY r.path, i.rel_path`).all() as { path: string; label: string | null; source: string | null; root: string }[];
+  const rows = labelsForExport(project.db, opts.includeUnlabelled ?? false);
   const file = path.resolve(outFile);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const classes: Record<string, number> = {};

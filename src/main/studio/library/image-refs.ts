@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { invalidArgument, notFound } from '../../../shared/errors.ts';
 import type { Project } from '../project.ts';
+import { imageExists, imageIdAt, imageIdsWithRelPath, rootsLongestFirst } from '../db/image-store.ts';
 
 /**
  * Turns what a user typed (image ids, absolute or relative file paths, or
@@ -9,16 +10,12 @@ import type { Project } from '../project.ts';
  */
 export function resolveImageRefs(project: Project, refs: string[]): number[] {
   const db = project.db;
-  const roots = db.prepare('SELECT id, path FROM roots ORDER BY length(path) DESC').all() as { id: number; path: string }[];
-  const byId = db.prepare('SELECT id FROM images WHERE id = ?');
-  const byRootRel = db.prepare('SELECT id FROM images WHERE root_id = ? AND rel_path = ?');
-  const byRel = db.prepare('SELECT id FROM images WHERE rel_path = ? LIMIT 2');
+  const roots = rootsLongestFirst(db);
   const ids: number[] = [];
   const unknown: string[] = [];
   for (const ref of refs) {
     if (/^\d+$/.test(ref)) {
-      const r = byId.get(Number(ref)) as { id: number } | undefined;
-      if (r) ids.push(r.id);
+      if (imageExists(db, Number(ref))) ids.push(Number(ref));
       else unknown.push(ref);
       continue;
     }
@@ -27,14 +24,14 @@ export function resolveImageRefs(project: Project, refs: string[]): number[] {
     for (const root of roots) {
       if (abs.startsWith(root.path + path.sep)) {
         const rel = abs.slice(root.path.length + 1).split(path.sep).join('/');
-        found = (byRootRel.get(root.id, rel) as { id: number } | undefined)?.id;
+        found = imageIdAt(db, root.id, rel);
         if (found !== undefined) break;
       }
     }
     if (found === undefined) {
-      const matches = byRel.all(ref.replace(/\\/g, '/').replace(/^\.\//, '')) as { id: number }[];
+      const matches = imageIdsWithRelPath(db, ref.replace(/\\/g, '/').replace(/^\.\//, ''));
       if (matches.length > 1) throw invalidArgument(`"${ref}" names images in more than one imported folder; give an absolute path or an image id`);
-      found = matches[0]?.id;
+      found = matches[0];
     }
     if (found === undefined) unknown.push(ref);
     else ids.push(found);

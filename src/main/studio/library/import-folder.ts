@@ -2,21 +2,26 @@ import type { ImportFailure, ImportSummary } from '../../../shared/api.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { notFound, StudioError } from '../../../shared/errors.ts';
-import type { Db } from '../db/project-db.ts';
 import { defaultActor } from '../labels/actor.ts';
-import { ensureClass } from '../labels/classes.ts';
-import { beginEntry, dropEntryIfEmpty } from '../labels/history.ts';
+import { ensureClass, findLiveClass } from '../labels/classes.ts';
+import { beginEntry, dropEntryIfEmpty, dropRedoStack } from '../labels/history.ts';
+import { classCounts, countKeptUserLabels, liveClassNames, writeLabelChanges } from '../db/label-store.ts';
+import {
+  duplicateSummary, failedImagesOfRoot, imagesOfRoot, imageWriter, markImagesMissing, missingCountOfRoot, setRootImported, unlabelledHealthyCount, upsertRoot, type ImageFields, type StoredImage,
+} from '../db/image-store.ts';
 import { enclosingSideDir, projectSideDir } from '../paths.ts';
 import type { Project } from '../project.ts';
 import { DEFAULT_MAX_PIXELS, probeFile, WHOLE_READ_LIMIT, type ProbeResult } from './image-probe.ts';
 import { describeLabelSource, makeLabeler, type LabelSource } from './label-sources.ts';
-import { duplicateSummary } from './duplicates.ts';
 import { acquireImportLock } from './import-lock.ts';
 import { errText, walkImages, type WalkedFile } from './walk.ts';
 
 /** Memory an import may hold in file bytes at once (issue 9: two 1 GB files took 2.2 GB). */
 const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+/** Files one task of the import's pool reads in turn, at most. */
+const FILES_PER_TASK = 16;
 
 export interface ImportOptions {
   /** Where labels come from (default: the parent folder's name). */
@@ -41,15 +46,7 @@ export interface ImportProgress {
 /** What the core's import returns: the contract's summary without the service's timing and thumbnail job. */
 export type ImportResult = Omit<ImportSummary, 'seconds' | 'filesPerSecond' | 'thumbnailsJob'>;
 
-interface ImageRow {
-  id: number;
-  rel_path: string;
-  size: number;
-  mtime_ms: number;
-  hash: string | null;
-  status: 'ok' | 'failed' | 'missing' | 'removed';
-  error: string | null;
-}
+type ImageRow = StoredImage;
 
 type Outcome =
   | { kind: 'probed'; file: WalkedFile; row?: ImageRow; probe: ProbeResult }
@@ -98,12 +95,13 @@ async function importLocked(project: Project, root: string, options: ImportOptio
   const progress = options.onProgress ?? (() => {});
   const now = Date.now();
 
-  const rootId = upsertRoot(db, root, describeLabelSource(source), now);
+  // Read then write: one immediate transaction, so two processes cannot both insert the root.
+  const rootId = db.transaction(() => upsertRoot(db, root, describeLabelSource(source), now)).immediate();
   progress({ phase: 'walk', done: 0, total: 0 });
   const walk = await walkImages(root, { skipDirs: [projectSideDir(project.file)], signal: options.signal });
   if (options.signal?.aborted) throw cancelled();
 
-  const existing = db.prepare('SELECT id, rel_path, size, mtime_ms, hash, status, error FROM images WHERE root_id = ?').all(rootId) as ImageRow[];
+  const existing = imagesOfRoot(db, rootId);
   const byRel = new Map(existing.map((r) => [r.rel_path, r]));
   const seen = new Set<string>();
   const toProbe: { file: WalkedFile; row?: ImageRow }[] = [];
@@ -131,40 +129,51 @@ async function importLocked(project: Project, root: string, options: ImportOptio
   const counts = { added: 0, updated: 0, moved: 0, labelled: 0, keptUserLabels: 0, unchangedFailures: 0 };
   let historyId: number | null = null;
   const classIds = new Map<string, number>();
-  const st_ = statements(db);
+  const images = imageWriter(db);
 
+  // The entry is begun keeping the redo stack, which is dropped only once the import changes something.
+  let changedSomething = false;
   const entryId = (): number => {
-    historyId ??= beginEntry(db, { actor, action: 'import', description: `labels from ${describeLabelSource(source)} on import of ${root}` });
+    historyId ??= beginEntry(db, { actor, action: 'import', description: `labels from ${describeLabelSource(source)} on import of ${root}` }, { keepRedo: true });
     return historyId;
+  };
+  const changed = (): void => {
+    if (!changedSomething) dropRedoStack(db);
+    changedSomething = true;
   };
   const classId = (name: string): number => {
     let id = classIds.get(name);
     if (id === undefined) {
-      id = ensureClass(db, name, entryId());
+      id = findLiveClass(db, name)?.id;
+      if (id === undefined) {
+        id = ensureClass(db, name, entryId());
+        changed();
+      }
       classIds.set(name, id);
     }
     return id;
   };
   // Classes new to the project are created in name order (not walk order), so
   // the gallery's number keys 1–9 follow the alphabet: cat before dog.
-  const knownClasses = new Set((db.prepare('SELECT name FROM classes WHERE deleted = 0').all() as { name: string }[]).map((r) => r.name));
+  const knownClasses = new Set(liveClassNames(db));
   const newClassNames = [...new Set(walk.files.map((f) => labeler.labelFor(f.rel)))]
     .filter((n): n is string => n !== null && !knownClasses.has(n))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   if (newClassNames.length) db.transaction(() => newClassNames.forEach(classId)).immediate();
-  const applyLabel = (imageId: number, rel: string, fresh: boolean): void => {
-    const wanted = labeler.labelFor(rel);
-    if (wanted === null) return;
-    const current = fresh ? undefined : (st_.getLabel.get(imageId) as { class_id: number; source: string } | undefined);
-    const cid = classId(wanted);
-    if (current?.class_id === cid) return;
-    if (current?.source === 'user') {
-      counts.keptUserLabels++;
-      return;
-    }
-    st_.recordChange.run(entryId(), imageId, current?.class_id ?? null, cid, current?.source ?? null, 'import');
-    st_.setLabel.run(imageId, cid, 'import', Date.now());
-    counts.labelled++;
+  // The labels a batch wants, written together by the one label-change function at the end of its transaction.
+  let wanted: { imageId: number; classId: number }[] = [];
+  const applyLabel = (imageId: number, rel: string): void => {
+    const name = labeler.labelFor(rel);
+    if (name !== null) wanted.push({ imageId, classId: classId(name) });
+  };
+  const writeLabels = (): void => {
+    if (wanted.length === 0) return;
+    counts.keptUserLabels += countKeptUserLabels(db, wanted);
+    const n = writeLabelChanges(db, entryId(), { rows: wanted, source: 'import' });
+    if (n > 0) changed();
+    else if (historyId !== null && dropEntryIfEmpty(db, historyId)) historyId = null; // a cancel must not leave it behind
+    counts.labelled += n;
+    wanted = [];
   };
 
   const write = (batch: Outcome[]): void => {
@@ -176,20 +185,18 @@ async function importLocked(project: Project, root: string, options: ImportOptio
             counts.unchangedFailures++;
             continue;
           }
-          const id = o.row
-            ? (st_.update.run(-1, 0, null, null, null, null, 'failed', o.reason, t, o.rel, o.row.id), o.row.id)
-            : Number(st_.insert.run(rootId, o.rel, -1, 0, null, null, null, null, 'failed', o.reason, t, t).lastInsertRowid);
+          const failed: ImageFields = [null, null, null, null, 'failed', o.reason];
+          const id = o.row ? (images.update(o.row.id, o.rel, -1, 0, failed, t), o.row.id) : images.insert(rootId, o.rel, -1, 0, failed, t);
           if (o.row) counts.updated++;
           else counts.added++;
-          applyLabel(id, o.rel, !o.row);
+          applyLabel(id, o.rel);
           continue;
         }
         const { file, probe } = o;
-        const fields = probe.ok
+        const fields: ImageFields = probe.ok
           ? [probe.hash, probe.width, probe.height, probe.format, 'ok', null]
           : [probe.hash, probe.width ?? null, probe.height ?? null, probe.format ?? null, 'failed', probe.reason];
         let row = o.row;
-        let fresh = false;
         if (!row && probe.ok) {
           const candidates = movable.get(probe.hash);
           const match = candidates?.find((r) => !movedIds.has(r.id));
@@ -201,61 +208,77 @@ async function importLocked(project: Project, root: string, options: ImportOptio
         } else if (row) counts.updated++;
         let id: number;
         if (row) {
-          st_.update.run(file.size, file.mtimeMs, ...fields, t, file.rel, row.id);
+          images.update(row.id, file.rel, file.size, file.mtimeMs, fields, t);
           id = row.id;
         } else {
-          id = Number(st_.insert.run(rootId, file.rel, file.size, file.mtimeMs, ...fields, t, t).lastInsertRowid);
+          id = images.insert(rootId, file.rel, file.size, file.mtimeMs, fields, t);
           counts.added++;
-          fresh = true;
         }
-        applyLabel(id, file.rel, fresh);
+        applyLabel(id, file.rel);
       }
+      writeLabels();
     }).immediate();
   };
 
   // Index: read each file once, probe it, write in large transactions.
   let pending: Outcome[] = outcomes;
   let done = 0;
-  let next = 0;
   const total = toProbe.length;
   progress({ phase: 'index', done: 0, total });
   let lastProgress = 0;
-  const worker = async (): Promise<void> => {
-    while (next < toProbe.length) {
-      if (options.signal?.aborted) throw cancelled();
-      const item = toProbe[next++];
-      let probe: ProbeResult;
-      try {
-        // Small files: one synchronous read (half the cost of an async one; the
-        // worker yields every few dozen files, below). Large ones: streamed.
-        probe = await probeFile(item.file.abs, item.file.size, maxPixels);
-      } catch (err) {
-        probe = { ok: false, hash: null, reason: `cannot read: ${errText(err)}` };
-      }
-      pending.push({ kind: 'probed', file: item.file, row: item.row, probe });
-      done++;
-      if (done % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
-      if (pending.length >= batchSize) {
-        const batch = pending;
-        pending = [];
-        write(batch);
-      }
-      if (Date.now() - lastProgress > 250) {
-        lastProgress = Date.now();
-        progress({ phase: 'index', done, total });
-      }
+  const limit = pLimit(Math.max(1, concurrency));
+  // Probes finish out of order; rows are written in walk order (image ids follow it), through this buffer.
+  const probed: (Outcome | undefined)[] = new Array(toProbe.length);
+  let inOrder = 0;
+  const probeOne = async (item: (typeof toProbe)[number], index: number): Promise<void> => {
+    if (options.signal?.aborted) {
+      limit.clearQueue();
+      throw cancelled();
+    }
+    let probe: ProbeResult;
+    try {
+      // Small files: one synchronous read (half the cost of an async one; the
+      // pool yields every few dozen files, below). Large ones: streamed.
+      probe = await probeFile(item.file.abs, item.file.size, maxPixels);
+    } catch (err) {
+      probe = { ok: false, hash: null, reason: `cannot read: ${errText(err)}` };
+    }
+    probed[index] = { kind: 'probed', file: item.file, row: item.row, probe };
+    for (; inOrder < probed.length && probed[inOrder]; inOrder++) {
+      pending.push(probed[inOrder]!);
+      probed[inOrder] = undefined;
+    }
+    done++;
+    if (done % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (pending.length >= batchSize) {
+      const batch = pending;
+      pending = [];
+      write(batch);
+    }
+    if (Date.now() - lastProgress > 250) {
+      lastProgress = Date.now();
+      progress({ phase: 'index', done, total });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, total)) }, worker));
+  // The pool bounds the files read at once; each of its tasks reads a run of
+  // files in turn, so its bookkeeping (a few promises a task) is paid per run:
+  // paid per file it was a fifth of the index of 5,000 small files. Runs are
+  // short enough that a small import still keeps the whole pool busy.
+  const perTask = Math.max(1, Math.min(FILES_PER_TASK, Math.floor(total / Math.max(1, concurrency))));
+  const starts: number[] = [];
+  for (let i = 0; i < toProbe.length; i += perTask) starts.push(i);
+  await Promise.all(starts.map((start) => limit(async () => {
+    for (let i = start; i < Math.min(start + perTask, toProbe.length); i++) await probeOne(toProbe[i], i);
+  })));
 
   // Last batch, labels of unchanged files, vanished files, all in one transaction.
   db.transaction(() => {
     write(pending);
-    for (const row of unchanged) applyLabel(row.id, row.rel_path, false);
+    for (const row of unchanged) applyLabel(row.id, row.rel_path);
+    writeLabels();
     const t = Date.now();
-    const markMissing = db.prepare("UPDATE images SET status = 'missing', updated_at = ? WHERE id = ? AND status NOT IN ('missing', 'removed')");
-    for (const r of vanished) if (!movedIds.has(r.id)) markMissing.run(t, r.id);
-    db.prepare('UPDATE roots SET imported_at = ? WHERE id = ?').run(t, rootId);
+    markImagesMissing(db, vanished.filter((r) => !movedIds.has(r.id)).map((r) => r.id), t);
+    setRootImported(db, rootId, t);
     if (historyId !== null && dropEntryIfEmpty(db, historyId)) historyId = null;
   }).immediate();
   // Fold the write-ahead log into the file now, so that the next small change
@@ -263,8 +286,8 @@ async function importLocked(project: Project, root: string, options: ImportOptio
   db.pragma('wal_checkpoint(PASSIVE)');
   progress({ phase: 'done', done: total, total });
 
-  const failedRows = db.prepare("SELECT rel_path AS path, error AS reason FROM images WHERE root_id = ? AND status = 'failed' ORDER BY rel_path").all(rootId) as ImportFailure[];
-  const missing = (db.prepare("SELECT count(*) AS n FROM images WHERE root_id = ? AND status = 'missing'").get(rootId) as { n: number }).n;
+  const failedRows: ImportFailure[] = failedImagesOfRoot(db, rootId);
+  const missing = missingCountOfRoot(db, rootId);
   const dup = duplicateSummary(db);
   const unmatched = source.kind === 'csv' ? labeler.unmatched(seen) : undefined;
   return {
@@ -285,45 +308,11 @@ async function importLocked(project: Project, root: string, options: ImportOptio
     keptUserLabels: counts.keptUserLabels,
     ...(unmatched ? { csvUnmatched: unmatched.slice(0, 50) } : {}),
     classes: classCounts(db),
-    unlabelled: (db.prepare("SELECT count(*) AS n FROM images i WHERE i.status = 'ok' AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)").get() as { n: number }).n,
+    unlabelled: unlabelledHealthyCount(db),
     historyId,
   };
 }
 
 function cancelled(): StudioError {
   return new StudioError('cancelled', 'import cancelled; the files indexed before the cancel are saved, run the import again to finish');
-}
-
-function upsertRoot(db: Db, root: string, labelSource: string, now: number): number {
-  // Read then write: one immediate transaction, so two processes cannot both insert the root.
-  return db.transaction(() => {
-    const row = db.prepare('SELECT id FROM roots WHERE path = ?').get(root) as { id: number } | undefined;
-    if (row) {
-      db.prepare('UPDATE roots SET label_source = ? WHERE id = ?').run(labelSource, row.id);
-      return row.id;
-    }
-    return Number(db.prepare('INSERT INTO roots (path, label_source, created_at) VALUES (?, ?, ?)').run(root, labelSource, now).lastInsertRowid);
-  }).immediate();
-}
-
-function statements(db: Db) {
-  return {
-    insert: db.prepare(`INSERT INTO images (root_id, rel_path, size, mtime_ms, hash, width, height, format, status, error, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    update: db.prepare(`UPDATE images SET size = ?, mtime_ms = ?, hash = ?, width = ?, height = ?, format = ?, status = ?, error = ?, updated_at = ?, rel_path = ?
-                        WHERE id = ?`),
-    getLabel: db.prepare('SELECT class_id, source FROM labels WHERE image_id = ?'),
-    setLabel: db.prepare('INSERT OR REPLACE INTO labels (image_id, class_id, source, updated_at) VALUES (?, ?, ?, ?)'),
-    recordChange: db.prepare(`INSERT INTO label_changes (history_id, image_id, old_class_id, new_class_id, old_source, new_source)
-                              VALUES (?, ?, ?, ?, ?, ?)`),
-  };
-}
-
-/** Healthy labelled images per live class, in class order. */
-export function classCounts(db: Db): Record<string, number> {
-  const rows = db.prepare(`
-    SELECT c.name, count(i.id) AS n FROM classes c
-    LEFT JOIN labels l ON l.class_id = c.id LEFT JOIN images i ON i.id = l.image_id AND i.status = 'ok'
-    WHERE c.deleted = 0 GROUP BY c.id ORDER BY c.position, c.id`).all() as { name: string; n: number }[];
-  return Object.fromEntries(rows.map((r) => [r.name, r.n]));
 }

@@ -1,7 +1,8 @@
 import os from 'node:os';
 import { StudioError } from '../../../shared/errors.ts';
 import type { Db } from '../db/project-db.ts';
-import { processAlive } from '../runs/run-store.ts';
+import { processAlive } from '../jobs/process-alive.ts';
+import { deleteMetaIfStartsWith, readMeta, writeMeta } from '../db/meta-store.ts';
 
 /**
  * One import of a folder at a time, across processes (issue 9: two imports of
@@ -30,10 +31,10 @@ export async function acquireImportLock(db: Db, root: string, options: ImportLoc
   const me: Holder = { pid: process.pid, host: os.hostname(), at: Date.now() };
   const until = Date.now() + (options.waitMs ?? 10 * 60_000);
   const tryTake = db.transaction((): Holder | null => {
-    const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
-    const holder = row ? parseHolder(row.value) : null;
+    const value = readMeta(db, key);
+    const holder = value !== undefined ? parseHolder(value) : null;
     if (holder && holderAlive(holder)) return holder;
-    db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, JSON.stringify({ ...me, at: Date.now() }));
+    writeMeta(db, key, JSON.stringify({ ...me, at: Date.now() }));
     return null;
   });
   let waited = false;
@@ -49,7 +50,7 @@ export async function acquireImportLock(db: Db, root: string, options: ImportLoc
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return () => {
-    if (db.open) db.prepare('DELETE FROM meta WHERE key = ? AND value LIKE ?').run(key, `{"pid":${me.pid},%`);
+    if (db.open) deleteMetaIfStartsWith(db, key, `{"pid":${me.pid},`);
   };
 }
 

@@ -1,7 +1,7 @@
 import { StudioError } from '../../../shared/errors.ts';
 import { BUILTIN_FACTS, isBuiltinName } from '../../../shared/backbone-catalog.ts';
 import type { Project } from '../project.ts';
-import { evaluationPredictions, latestEvaluation, requireRun, type Part, type RunRecord } from './run-store.ts';
+import { evaluationPredictions, latestEvaluation, requireRun, type Part, type RunRecord } from '../db/run-store.ts';
 
 export interface ConfigDiff {
   key: string;

@@ -3,13 +3,13 @@ import { headFromJson } from '../../common/head-io.ts';
 import type { Evaluation } from '../../../shared/api.ts';
 import type { PreprocessMode } from '../../ml/preprocess.ts';
 import fs from 'node:fs';
-import { getBackbone, loadFeatures } from '../features/feature-store.ts';
+import { getBackbone, loadFeatures } from '../db/feature-store.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';
 import { fineTunedModel } from './fine-tune-stage.ts';
 import { getSplit, recordTestEvaluation } from '../splits/split-service.ts';
 import { imagePaths } from './run-data.ts';
-import { markInterruptedRuns, requireRun, runImages } from './run-store.ts';
+import { markInterruptedRuns, requireRun, runImages } from '../db/run-store.ts';
 import { headCheckpointPath } from './run-paths.ts';
 import { storeEvaluation } from './run-evaluations.ts';
 

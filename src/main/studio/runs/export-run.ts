@@ -10,12 +10,12 @@ import { renderReport, type ReportMistake } from './report-html.ts';
 import { loadHead } from '../../common/head-io.ts';
 import type { PreprocessMode } from '../../ml/preprocess.ts';
 import type { ExportCheckInput, ExportModelPayload } from '../../ml/tasks/export.ts';
-import { getBackbone, loadFeatures } from '../features/feature-store.ts';
+import { getBackbone, loadFeatures } from '../db/feature-store.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';
 import { fineTunedModel } from './fine-tune-stage.ts';
 import { imagePaths, specFromRecord } from './run-data.ts';
-import { addArtefact, evaluationPredictions, latestEvaluation, requireRun, runEpochs, runImages, type RunRecord } from './run-store.ts';
+import { addArtefact, evaluationPredictions, latestEvaluation, requireRun, runEpochs, runImages, type RunRecord } from '../db/run-store.ts';
 import { headCheckpointPath } from './run-paths.ts';
 
 export type ExportFormat = 'tfjs' | 'keras' | 'onnx' | 'head' | 'dataset' | 'report';

@@ -1,10 +1,11 @@
-import path from 'node:path';
 import { StudioError } from '../../../shared/errors.ts';
 import type { BackboneSpec } from '../../ml/backbone.ts';
 import type { PreprocessMode } from '../../ml/preprocess.ts';
-import { getBackbone, latestBackbone, listBackbones, loadFeatures, type BackboneRecord } from '../features/feature-store.ts';
+import { getBackbone, latestBackbone, listBackbones, loadFeatures, type BackboneRecord } from '../db/feature-store.ts';
 import type { Project } from '../project.ts';
-import type { Part, RunClass } from './run-store.ts';
+import { imageFiles } from '../db/image-store.ts';
+import { latestSplit, listSplitRows, membersWithCurrentLabels, splitByName } from '../db/split-store.ts';
+import type { Part, RunClass } from '../db/run-store.ts';
 
 /**
  * What a run trains and evaluates on: a split plan's members with their
@@ -25,14 +26,10 @@ export interface RunMember {
 }
 
 export function resolveSplit(project: Project, name?: string): SplitInfo {
-  const row = (name
-    ? project.db.prepare('SELECT id, name, test_locked, test_evaluations FROM splits WHERE name = ?').get(name)
-    : project.db.prepare('SELECT id, name, test_locked, test_evaluations FROM splits ORDER BY created_at DESC, id DESC LIMIT 1').get()) as
-    | { id: number; name: string; test_locked: number; test_evaluations: number }
-    | undefined;
+  const row = name ? splitByName(project.db, name) : latestSplit(project.db);
   if (!row) {
     if (name) {
-      const names = project.db.prepare('SELECT name FROM splits ORDER BY id').pluck().all() as string[];
+      const names = listSplitRows(project.db).sort((a, b) => a.id - b.id).map((r) => r.name);
       throw new StudioError('not-found', `no split plan named "${name}" in ${project.file}; known: ${names.length ? names.join(', ') : 'none'}`);
     }
     throw new StudioError('not-found', `project ${project.file} has no split plan yet; create one first (xstudio split …)`);
@@ -57,16 +54,7 @@ export function resolveBackbone(project: Project, which?: string): BackboneRecor
 
 /** Live classes in display order, among those that label at least one training image. */
 export function splitMembers(project: Project, splitId: number): { classes: RunClass[]; members: RunMember[]; unlabelled: number } {
-  const rows = project.db
-    .prepare(
-      `SELECT m.image_id AS imageId, m.part, l.class_id AS classId, c.name, c.position
-       FROM split_members m
-       JOIN images i ON i.id = m.image_id AND i.status = 'ok'
-       LEFT JOIN labels l ON l.image_id = m.image_id
-       LEFT JOIN classes c ON c.id = l.class_id AND c.deleted = 0
-       WHERE m.split_id = ? ORDER BY m.image_id`,
-    )
-    .all(splitId) as { imageId: number; part: Part; classId: number | null; name: string | null; position: number | null }[];
+  const rows = membersWithCurrentLabels(project.db, splitId);
   const trainClasses = new Map<number, { name: string; position: number }>();
   for (const r of rows) if (r.part === 'train' && r.classId !== null && r.name !== null) trainClasses.set(r.classId, { name: r.name, position: r.position! });
   const classes = [...trainClasses.entries()].sort((a, b) => a[1].position - b[1].position || a[0] - b[0]).map(([id, c]) => ({ id, name: c.name }));
@@ -99,13 +87,7 @@ export function partFeatures(project: Project, backboneKey: string, members: Run
 
 /** Paths of images by id (absolute). */
 export function imagePaths(project: Project, ids: number[]): Map<number, string> {
-  const get = project.db.prepare('SELECT r.path AS root, i.rel_path AS rel FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id = ?');
-  const out = new Map<number, string>();
-  for (const id of ids) {
-    const row = get.get(id) as { root: string; rel: string } | undefined;
-    if (row) out.set(id, path.join(row.root, ...row.rel.split('/')));
-  }
-  return out;
+  return imageFiles(project.db, ids);
 }
 
 /** The spec a worker loads to rebuild a stored backbone (fine-tuning, export). */

@@ -1,6 +1,6 @@
 import { argmaxRow, evaluatePredictions } from '../../common/metrics.ts';
 import type { Project } from '../project.ts';
-import { addEvaluation, type StoredPrediction } from './run-store.ts';
+import { addEvaluation, type StoredPrediction } from '../db/run-store.ts';
 
 /** Stores an evaluation and its per-image predictions; returns the metrics. */
 export function storeEvaluation(

@@ -5,6 +5,7 @@
  */
 import type { PredictionInfo } from '../../../shared/api.ts';
 import type { Db } from '../db/project-db.ts';
+import { iteratePredictionRows, latestEvaluationIdsByPart, latestPredictedRun, runClassNames } from '../db/run-store.ts';
 
 export interface ImagePrediction extends PredictionInfo {
   probabilities: Float32Array;
@@ -20,11 +21,7 @@ export interface RunPredictions {
 
 const cache = new WeakMap<Db, Map<string, RunPredictions>>();
 
-/** The newest finished run that has predictions, or null. */
-export function latestPredictedRun(db: Db): number | null {
-  const r = db.prepare(`SELECT r.id FROM runs r WHERE r.state = 'done' AND EXISTS (SELECT 1 FROM run_evaluations e WHERE e.run_id = r.id) ORDER BY r.id DESC LIMIT 1`).get() as { id: number } | undefined;
-  return r?.id ?? null;
-}
+export { latestPredictedRun };
 
 function probsOf(blob: Buffer): Float32Array {
   // Copy: the BLOB's buffer may not be 4-byte aligned.
@@ -34,22 +31,20 @@ function probsOf(blob: Buffer): Float32Array {
 }
 
 export function runPredictions(db: Db, runId: number): RunPredictions | null {
-  const evals = db.prepare(`SELECT max(id) AS id FROM run_evaluations WHERE run_id = ? GROUP BY part ORDER BY part`).all(runId) as { id: number }[];
+  const evals = latestEvaluationIdsByPart(db, runId);
   if (evals.length === 0) return null;
-  const key = `${runId}:${evals.map((e) => e.id).join(',')}`;
+  const key = `${runId}:${evals.join(',')}`;
   let perDb = cache.get(db);
   if (!perDb) cache.set(db, (perDb = new Map()));
   const hit = perDb.get(key);
   if (hit) return hit;
 
-  const run = db.prepare('SELECT classes FROM runs WHERE id = ?').get(runId) as { classes: string } | undefined;
-  if (!run) return null;
-  const classes = (JSON.parse(run.classes) as { name: string }[]).map((c) => c.name);
+  const classes = runClassNames(db, runId);
+  if (!classes) return null;
   const byImage = new Map<number, ImagePrediction>();
-  const rows = db.prepare(`SELECT image_id, true_class, predicted, correct, probs FROM run_predictions WHERE evaluation_id = ?`);
   // Older evaluations first, so a later part's evaluation wins for an image in two.
-  for (const e of [...evals].sort((a, b) => a.id - b.id)) {
-    for (const r of rows.iterate(e.id) as Iterable<{ image_id: number; true_class: number; predicted: number; correct: number; probs: Buffer }>) {
+  for (const e of [...evals].sort((a, b) => a - b)) {
+    for (const r of iteratePredictionRows(db, e)) {
       const probabilities = probsOf(r.probs);
       const pTrue = r.true_class >= 0 ? probabilities[r.true_class] : undefined;
       byImage.set(r.image_id, {

@@ -1,5 +1,6 @@
 import type { Project } from '../project.ts';
-import { getRun, processAlive } from './run-store.ts';
+import { getRun, otherRunningRuns } from '../db/run-store.ts';
+import { processAlive } from '../jobs/process-alive.ts';
 
 /**
  * Runs execute one at a time. Within a process, a promise chain orders them;
@@ -18,9 +19,7 @@ export function inTurn<T>(fn: () => Promise<T>): Promise<T> {
 /** Resolves when no other live process is running a run of this project (polls the project file). */
 export async function waitForOtherProcesses(project: Project, runId: number, signal?: AbortSignal, pollMs = 500): Promise<void> {
   for (;;) {
-    const busy = project.db
-      .prepare("SELECT id, owner_pid FROM runs WHERE state = 'running' AND id != ?")
-      .all(runId) as { id: number; owner_pid: number | null }[];
+    const busy = otherRunningRuns(project, runId);
     const others = busy.filter((r) => r.owner_pid !== null && r.owner_pid !== process.pid && processAlive(r.owner_pid));
     if (others.length === 0) return;
     if (signal?.aborted) return;

@@ -4,7 +4,8 @@ import type { SuspectsPayload } from '../../ml/tasks/suspects.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';
 import { partFeatures, resolveBackbone, resolveSplit, splitMembers } from './run-data.ts';
-import { requireRun } from './run-store.ts';
+import { requireRun } from '../db/run-store.ts';
+import { imageFiles } from '../db/image-store.ts';
 import { StudioError } from '../../../shared/errors.ts';
 
 export interface SuspectRow {
@@ -85,14 +86,14 @@ export async function findSuspects(
   const probs = mergeFolds(y.length, classes.length, results.map((r) => ({ held: r.held!, probs: r.probs })));
   const r = { backend: results[0].backend };
   const ranked = rankSuspects(probs, y, classes.length);
-  const pathOf = project.db.prepare('SELECT r.path AS root, i.rel_path AS rel FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id = ?');
   const limit = o.limit ?? 50;
-  const suspects = ranked.suspects.slice(0, limit).map((s, k) => {
-    const row = pathOf.get(ids[s.index]) as { root: string; rel: string } | undefined;
+  const shown = ranked.suspects.slice(0, limit);
+  const paths = imageFiles(project.db, shown.map((s) => ids[s.index]));
+  const suspects = shown.map((s, k) => {
     return {
       rank: k + 1,
       imageId: ids[s.index],
-      path: row ? `${row.root.replace(/\/+$/, '')}/${row.rel}` : '',
+      path: paths.get(ids[s.index]) ?? '',
       label: classes[s.given].name,
       suggested: classes[s.suggested].name,
       labelProbability: s.pGiven,

@@ -1,6 +1,6 @@
 import type { RunConfig } from '../../../shared/run-config.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
-import type { RunRecord } from './run-store.ts';
+import type { RunRecord } from '../db/run-store.ts';
 
 /** What a run is asked to do, and the progress it reports (head training and the fine-tune stage share them). */
 export interface RunProgress {

@@ -6,7 +6,7 @@ import type { JobProgress } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
 import { partFeatures, resolveBackbone, resolveSplit, splitMembers } from './run-data.ts';
 import { inTurn, waitForOtherProcesses } from './run-queue.ts';
-import { addArtefact, addEpoch, createRun, getRun, markInterruptedRuns, updateRun, type RunRecord } from './run-store.ts';
+import { addArtefact, addEpoch, createRun, getRun, markInterruptedRuns, updateRun, type RunRecord } from '../db/run-store.ts';
 import { fineTuneStage } from './fine-tune-stage.ts';
 import { headCheckpointPath } from './run-paths.ts';
 import { storeEvaluation } from './run-evaluations.ts';

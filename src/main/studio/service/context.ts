@@ -3,7 +3,7 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project.ts';
 import type { StudioEventBus } from './event-bus.ts';
 import type { JobRegistry } from './job-registry.ts';
-import type { SuspectsStore } from '../runs/suspects-store.ts';
+import type { SuspectsStore } from '../db/decision-store.ts';
 
 /** What every area of the service (projects, library, splits, ml, runs) shares. */
 export interface ServiceContext {

@@ -27,6 +27,10 @@ import type { ServiceArea, ServiceContext } from './context.ts';
 import { imageRecord, queryImageIds, queryImages } from '../library/image-query.ts';
 import { judge, probabilitiesRecord, runPredictions } from '../runs/run-predictions.ts';
 import { ThumbnailCounter } from './thumbnail-count.ts';
+import { changedImageIds, nextEntry } from '../db/label-store.ts';
+import { healthyFileOfContent, healthyImageFile } from '../db/image-store.ts';
+import { splitsOfImage } from '../db/split-store.ts';
+import { runsPredictingImage } from '../db/run-store.ts';
 import { classesOf, galleryItemOf, galleryPageOf, healthyContents, historyStateOf } from './views.ts';
 
 export interface LibraryArea {
@@ -109,8 +113,7 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
     return state;
   };
 
-  const changedImages = (historyId: number): number[] =>
-    (ctx.project().db.prepare('SELECT image_id FROM label_changes WHERE history_id = ?').all(historyId) as { image_id: number }[]).map((r) => r.image_id);
+  const changedImages = (historyId: number): number[] => changedImageIds(ctx.project().db, historyId);
 
   const startThumbnails = (concurrency?: number): string => {
     if (thumbnailJob && ctx.jobs.get(thumbnailJob)?.state === 'running') return thumbnailJob;
@@ -153,14 +156,11 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
 
   /** The entries undo and redo would replay next, with their sizes. */
   const previewUndoRedo = (project: Project): { undo: HistoryStep | null; redo: HistoryStep | null } => {
-    const step = (where: string): HistoryStep | null => {
-      const r = project.db.prepare(`SELECT h.id, h.action, h.description,
-          (SELECT count(*) FROM label_changes c WHERE c.history_id = h.id) + (SELECT count(*) FROM image_removals r WHERE r.history_id = h.id) AS images,
-          (SELECT count(*) FROM class_changes c WHERE c.history_id = h.id) AS classChanges
-        FROM label_history h WHERE ${where}`).get() as { id: number; action: string; description: string; images: number; classChanges: number } | undefined;
-      return r ? { historyId: r.id, action: r.action, description: r.description, images: r.images, classChanges: r.classChanges } : null;
+    const step = (direction: 'undo' | 'redo'): HistoryStep | null => {
+      const r = nextEntry(project.db, direction);
+      return r ? { historyId: r.id, action: r.action, description: r.description, images: r.labelChanges + r.imagesRemoved, classChanges: r.classChanges } : null;
     };
-    return { undo: step('h.undone = 0 ORDER BY h.id DESC LIMIT 1'), redo: step('h.undone = 1 ORDER BY h.id ASC LIMIT 1') };
+    return { undo: step('undo'), redo: step('redo') };
   };
 
   const classOp = (run: () => { historyId: number; relabelled: number }): LabelChangeResult => {
@@ -171,7 +171,13 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
     return { historyId: r.historyId, changed: r.relabelled, ...state };
   };
 
-  /** Makes one missing thumbnail now, so the gallery never waits for the background job. */
+  /**
+   * Makes one missing thumbnail now, so the gallery never waits for the background job.
+   * The queue is hand-written, not p-limit: p-limit starts waiting work first in, first
+   * out, and this one is last in, first out on purpose (newest request first), so that
+   * after a fast scroll the tiles now on screen are made before the ones scrolled past;
+   * and a request whose askers have all gone is dropped when its turn comes.
+   */
   const thumbnailNow = async (project: Project, hash: string, signal?: AbortSignal): Promise<string | null> => {
     const target = thumbnailPath(project, hash);
     if (fs.existsSync(target)) return target;
@@ -189,8 +195,7 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
         if (fs.existsSync(target)) return target;
         // Everyone who asked has gone (a tile scrolled away cancels its request): not worth a decode now.
         if (askers.every((a) => a?.aborted)) return null;
-        const row = project.db.prepare(`SELECT r.path AS root, i.rel_path AS rel FROM images i JOIN roots r ON r.id = i.root_id
-                                        WHERE i.hash = ? AND i.status = 'ok' ORDER BY i.id LIMIT 1`).get(hash) as { root: string; rel: string } | undefined;
+        const row = healthyFileOfContent(project.db, hash);
         if (!row || !isSafeRelative(row.rel)) return null;
         // Synchronous file I/O, as in the background job: an async read or write is a few trips
         // through libuv's small thread pool, each queued behind the sharp decodes running there.
@@ -259,9 +264,8 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
         const record = imageRecord(project, id, ctx.suspects().lookup());
         if (!record) throw notFound(`no image with id ${id}`);
         const item = galleryItemOf(record);
-        const splits = db.prepare(`SELECT s.name AS split, m.part, c.name AS frozenLabel FROM split_members m JOIN splits s ON s.id = m.split_id
-                                   JOIN classes c ON c.id = m.class_id WHERE m.image_id = ? ORDER BY s.created_at`).all(id) as ImageDetail['splits'];
-        const runIds = (db.prepare(`SELECT DISTINCT e.run_id AS id FROM run_predictions p JOIN run_evaluations e ON e.id = p.evaluation_id WHERE p.image_id = ? ORDER BY e.run_id DESC LIMIT 20`).all(id) as { id: number }[]).map((r) => r.id);
+        const splits = splitsOfImage(db, id);
+        const runIds = runsPredictingImage(db, id);
         const predictions: ImageDetail['predictions'] = [];
         for (const runId of runIds) {
           const preds = runPredictions(db, runId);
@@ -317,8 +321,7 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
       }
       if (request.kind === 'image') {
         // Only a healthy image is served, and only while its bytes are still the format the import found (media-guard.ts).
-        const row = project.db.prepare(`SELECT r.path AS root, i.rel_path AS rel, i.format, i.size, i.mtime_ms AS mtimeMs FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id = ? AND i.status = 'ok'`).get(request.id) as
-          | { root: string; rel: string; format: ImageFormat | null; size: number; mtimeMs: number } | undefined;
+        const row = healthyImageFile(project.db, request.id) as { root: string; rel: string; format: ImageFormat | null; size: number; mtimeMs: number } | undefined;
         if (!row?.format || !isSafeRelative(row.rel)) return null;
         return { file: path.join(row.root, ...row.rel.split('/')), allowedRoots: [row.root], imageFormat: row.format, imported: { size: row.size, mtimeMs: row.mtimeMs } };
       }

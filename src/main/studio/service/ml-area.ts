@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, WeightsStatus } from '../../../shared/api.ts';
 import { builtinBackboneInfos, type BackboneRequest } from '../features/backbone-choice.ts';
 import { BUILTIN_FACTS } from '../../../shared/backbone-catalog.ts';
-import { featureCoverage, listBackbones, latestBackbone } from '../features/feature-store.ts';
+import { featureCoverage, listBackbones, latestBackbone } from '../db/feature-store.ts';
+import { healthyImageCount } from '../db/image-store.ts';
 import { fetchWeights } from '../weights/fetch-weights.ts';
 import { KNOWN_WEIGHTS } from '../weights/known-weights.ts';
 import { listWeights, weightsDir } from '../weights/weights-cache.ts';
@@ -100,7 +101,7 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
     },
     async getFeatureStatus() {
       const project = ctx.project();
-      const total = (project.db.prepare(`SELECT count(DISTINCT id) AS n FROM images WHERE status = 'ok'`).get() as { n: number }).n;
+      const total = healthyImageCount(project.db);
       return { backbones: backbones(), latest: latestBackbone(project)?.key ?? null, totalImages: total };
     },
     async startExtraction(c: ExtractionConfig) {

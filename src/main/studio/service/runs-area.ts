@@ -16,7 +16,9 @@ import type { MediaRequest } from '../../media-guard.ts';
 import type { PredictionMetrics } from '../../common/metrics.ts';
 import { parseRunConfig, type RunConfig } from '../../../shared/run-config.ts';
 import type { Project } from '../project.ts';
-import { getRun, latestEvaluation, listRunRecords, markInterruptedRuns, requireRun, runEpochs, updateRun, type RunRecord } from '../runs/run-store.ts';
+import { getRun, latestEvaluation, listRunRecords, markInterruptedRuns, queuedRunIds, requireRun, runEpochs, runEvaluations, updateRun, type RunRecord } from '../db/run-store.ts';
+import { imageNames } from '../db/image-store.ts';
+import { splitTestState } from '../db/split-store.ts';
 import type { RunProgress } from '../runs/train-run.ts';
 import { type ServiceArea, type ServiceContext } from './context.ts';
 import { runPredictions } from '../runs/run-predictions.ts';
@@ -36,7 +38,7 @@ function totalEpochs(config: RunConfig): number {
 }
 
 function queuePositions(project: Project): Map<number, number> {
-  const ids = (project.db.prepare(`SELECT id FROM runs WHERE state = 'queued' ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
+  const ids = queuedRunIds(project);
   return new Map(ids.map((id, i) => [id, i + 1]));
 }
 
@@ -66,10 +68,8 @@ export function runSummary(project: Project, r: RunRecord, positions = queuePosi
 }
 
 function evaluationsOf(project: Project, r: RunRecord): Evaluation[] {
-  const rows = project.db.prepare('SELECT id, part, model, metrics, created_at FROM run_evaluations WHERE run_id = ? ORDER BY id').all(r.id) as {
-    id: number; part: 'train' | 'val' | 'test'; model: 'head' | 'fine-tuned'; metrics: string; created_at: number;
-  }[];
-  const split = r.splitId !== null ? (project.db.prepare('SELECT test_locked, test_evaluations FROM splits WHERE id = ?').get(r.splitId) as { test_locked: number; test_evaluations: number } | undefined) : undefined;
+  const rows = runEvaluations(project, r.id);
+  const split = r.splitId !== null ? splitTestState(project.db, r.splitId) : undefined;
   const classes = r.classes.map((c) => c.name);
   return rows.filter((e) => e.part !== 'train').map((e) => {
     const m = JSON.parse(e.metrics) as PredictionMetrics;
@@ -157,7 +157,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
               split, backbone, config: full, runner: ctx.runner(), signal: h.signal, onProgress,
               onCreated: (r) => {
                 runId = r.id;
-                if (name) project.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, r.id);
+                if (name) updateRun(project, r.id, { name });
                 h.describe({ label: `Training run ${r.id}`, runId: r.id });
                 created(getRun(project, r.id)!);
                 emitRun(project, r.id);
@@ -223,10 +223,9 @@ export function runsArea(ctx: ServiceContext): RunsArea {
           return { key, values: [firstValue, ...pairs.map((p) => p.configDiff.find((d) => d.key === key)?.b ?? firstValue)] };
         });
         const db = project.db;
-        const info = db.prepare('SELECT rel_path AS name, hash FROM images WHERE id = ?');
         const predsOf = new Map(ids.map((id) => [id, runPredictions(db, id)]));
         const item = (imageId: number, label: string): DisagreementItem => {
-          const row = info.get(imageId) as { name: string; hash: string | null } | undefined;
+          const row = imageNames(db, [imageId]).get(imageId);
           const predictions: DisagreementItem['predictions'] = {};
           for (const id of ids) {
             const p = predsOf.get(id)?.byImage.get(imageId);

@@ -1,13 +1,15 @@
 /**
  * Read-only views of the project in the contract's shapes (classes, history
- * position, splits, status). Plain SQL reads over the foundation schema and the
+ * position, splits, status), read through the stores (studio/db/) and the
  * core's own readers; the writes all happen in the core.
  */
 import type { ClassInfo, GalleryItem, GalleryPage, HistoryState, ProjectStatus, RootInfo } from '../../../shared/api.ts';
 import type { ImagePage, ImageRecord } from '../library/image-query.ts';
 import { listClasses } from '../labels/classes.ts';
 import { listSplits } from '../splits/split-service.ts';
-import type { Db } from '../db/project-db.ts';
+import { changeCounter, type Db } from '../db/project-db.ts';
+import { nextEntryDescription } from '../db/label-store.ts';
+import { healthyContentCount, imageStatusCounts, listRoots } from '../db/image-store.ts';
 import type { Project } from '../project.ts';
 import { projectName } from './recent-projects.ts';
 
@@ -29,39 +31,23 @@ export function galleryPageOf(p: ImagePage): GalleryPage {
 }
 
 export function historyStateOf(db: Db): HistoryState {
-  const undo = db.prepare('SELECT id, description FROM label_history WHERE undone = 0 ORDER BY id DESC LIMIT 1').get() as { id: number; description: string } | undefined;
-  const redo = db.prepare('SELECT description FROM label_history WHERE undone = 1 ORDER BY id ASC LIMIT 1').get() as { description: string } | undefined;
+  const undo = nextEntryDescription(db, 'undo');
+  const redo = nextEntryDescription(db, 'redo');
   return { canUndo: !!undo, canRedo: !!redo, undoDescription: undo?.description ?? null, redoDescription: redo?.description ?? null, position: undo?.id ?? 0 };
 }
 
 export function rootsOf(db: Db): RootInfo[] {
-  return (db.prepare(`SELECT r.id, r.path, r.label_source AS labelSource, r.imported_at AS importedAt, count(i.id) AS images
-                      FROM roots r LEFT JOIN images i ON i.root_id = r.id AND i.status != 'removed' GROUP BY r.id
-                      -- A folder whose every image was removed is out of the project too (an empty import stays listed).
-                      HAVING count(i.id) > 0 OR NOT EXISTS (SELECT 1 FROM images x WHERE x.root_id = r.id) ORDER BY r.id`).all() as RootInfo[]);
+  return listRoots(db);
 }
 
-/**
- * Images by status and content: one pass over images_status (counts by status)
- * and one over images_hash (copies and distinct healthy contents), both
- * covering indexes, instead of a GROUP BY plus a count(DISTINCT) sort.
- */
 function imageCounts(db: Db): ProjectStatus['images'] & { okContents: number } {
-  const byStatus = db.prepare(`SELECT count(*) AS total,
-      coalesce(sum(status = 'ok'), 0) AS ok, coalesce(sum(status = 'failed'), 0) AS failed, coalesce(sum(status = 'missing'), 0) AS missing,
-      (SELECT count(*) FROM labels l JOIN images li ON li.id = l.image_id AND li.status != 'removed') AS labelled,
-      (SELECT count(*) FROM images u WHERE u.status = 'ok' AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = u.id)) AS unlabelled
-      FROM images WHERE status != 'removed'`).get() as { total: number; ok: number; failed: number; missing: number; labelled: number; unlabelled: number };
-  // Per content hash: healthy copies beyond the first (as the import summary counts them; two
-  // files broken the same way are not duplicates anyone can use), and whether a healthy copy exists.
-  const contents = db.prepare(`SELECT coalesce(sum(max(healthy - 1, 0)), 0) AS duplicates, coalesce(sum(healthy > 0), 0) AS okContents FROM (
-      SELECT sum(status = 'ok') AS healthy FROM images WHERE hash IS NOT NULL GROUP BY hash)`).get() as { duplicates: number; okContents: number };
-  return { ...byStatus, duplicates: contents.duplicates, okContents: contents.okContents };
+  const c = imageStatusCounts(db);
+  return { total: c.total, ok: c.ok, failed: c.failed, missing: c.missing, labelled: c.labelled, unlabelled: c.unlabelled, duplicates: c.duplicates, okContents: c.okContents };
 }
 
 /** Distinct contents with a healthy copy: the thumbnails a complete cache holds. */
 export function healthyContents(db: Db): number {
-  return (db.prepare(`SELECT coalesce(sum(healthy > 0), 0) AS n FROM (SELECT sum(status = 'ok') AS healthy FROM images WHERE hash IS NOT NULL GROUP BY hash)`).get() as { n: number }).n;
+  return healthyContentCount(db);
 }
 
 /**
@@ -74,8 +60,7 @@ export function healthyContents(db: Db): number {
 const statusCache = new WeakMap<Db, { key: string; value: Omit<ProjectStatus, 'file' | 'name' | 'isDefault' | 'thumbnails'> & { okContents: number } }>();
 
 function changeKey(db: Db): string {
-  const own = (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
-  return `${db.pragma('data_version', { simple: true }) as number}:${own}`;
+  return changeCounter(db);
 }
 
 export function projectStatusOf(project: Project, isDefault: boolean, thumbnailsReady: (project: Project) => number): ProjectStatus {

@@ -15,6 +15,17 @@ function candidates(perClass: Record<string, number>): SplitCandidate[] {
 const byId = (plan: ReturnType<typeof planSplit>): string[] => plan.members.map((m) => `${m.id}:${m.part}`).sort();
 
 describe('planSplit', () => {
+  // Computed with the split planner's own sfc32 (splits/prng.ts) before it became
+  // common/random.ts' SeededRandom: frozen splits and users' seeds rely on these draws.
+  it.each([
+    [42, true, '1:train 2:train 3:train 4:test 5:val 6:test 7:test 8:val 9:train 11:train 12:train 13:test 14:val 15:train'],
+    [7, false, '1:val 2:train 3:train 4:train 5:test 6:train 7:test 9:train 10:test 11:val 12:val 13:test 14:train 15:train'],
+    [2 ** 40 + 5, true, '1:train 2:test 3:test 4:train 5:val 6:train 7:train 8:val 9:test 11:train 12:train 13:test 14:val 15:train'],
+  ])('draws the same members for seed %d (stratified: %s) as it always has', (seed, stratify, expected) => {
+    const plan = planSplit(candidates({ cat: 6, dog: 5, fox: 4 }), { unit: 'count', sizes: { train: 7, val: 3, test: 4 }, seed, stratify });
+    expect(plan.members.map((m) => `${m.id}:${m.part}`).sort((a, b) => parseInt(a) - parseInt(b)).join(' ')).toBe(expected);
+  });
+
   it('gives exact stratified counts: 12500/12500 with 4000/2000/10000', () => {
     const plan = planSplit(candidates({ cat: 12500, dog: 12500 }), { unit: 'count', sizes: { train: 4000, val: 2000, test: 10000 }, seed: 42, stratify: true });
     expect(plan.counts).toEqual({ train: { cat: 2000, dog: 2000 }, val: { cat: 1000, dog: 1000 }, test: { cat: 5000, dog: 5000 } });

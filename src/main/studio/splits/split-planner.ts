@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../../shared/errors.ts';
-import { seededRandom, shuffleInPlace } from './prng.ts';
+import { SeededRandom } from '../../common/random.ts';
 import { PARTS, type Part } from '../../../shared/api.ts';
 
 /**
@@ -138,7 +138,7 @@ export function planSplit(candidates: SplitCandidate[], options: PlanOptions): S
     g.push(c);
   }
   const names = [...groups.keys()].sort();
-  for (const name of names) shuffleInPlace(groups.get(name)!, seededRandom(options.seed, `class:${name}`));
+  for (const name of names) new SeededRandom(options.seed, `class:${name}`).shuffleInPlace(groups.get(name)!);
 
   // Per part, per group: how many. Floors of every part first, so that no group is over-drawn.
   const info = names.map((name) => ({ name, size: groups.get(name)!.length, cap: groups.get(name)!.length }));

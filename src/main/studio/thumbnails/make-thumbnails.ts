@@ -2,11 +2,13 @@ import { writeFileAtomicSync } from '../../common/atomic-write.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { decodeBmp } from '../library/bmp.ts';
 import { contentHash, hashFileSync, WHOLE_READ_LIMIT } from '../library/image-probe.ts';
 import { sniffFormat } from '../library/image-formats.ts';
 import type { Project } from '../project.ts';
+import { distinctHealthyContents, markContentsFailed } from '../db/image-store.ts';
 import { StudioError } from '../../../shared/errors.ts';
 import { errText } from '../library/walk.ts';
 
@@ -82,8 +84,7 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
   const db = project.db;
   const size = options.size ?? THUMB_SIZE;
   const dir = thumbnailDir(project);
-  const rows = db.prepare(`SELECT i.hash, min(r.path || '/' || i.rel_path) AS abs, min(i.rel_path) AS rel
-      FROM images i JOIN roots r ON r.id = i.root_id WHERE i.status = 'ok' AND i.hash IS NOT NULL GROUP BY i.hash ORDER BY min(i.id)`).all() as { hash: string; abs: string; rel: string }[];
+  const rows = distinctHealthyContents(db);
   const result: ThumbnailResult = { dir, total: rows.length, made: 0, existing: 0, failed: [], stale: [], cancelled: false };
   const broken: { hash: string; reason: string }[] = [];
   const todo = rows.filter((r) => {
@@ -93,7 +94,6 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
     }
     return true;
   });
-  let next = 0;
   let done = result.existing;
   let lastProgress = 0;
   const report = (force = false): void => {
@@ -105,70 +105,64 @@ export async function makeThumbnails(project: Project, options: ThumbnailOptions
   };
   report(true);
   let writeFailure: StudioError | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < todo.length && !writeFailure) {
-      if (options.yieldTo) await options.yieldTo();
-      if (next >= todo.length || writeFailure) return;
-      if (options.signal?.aborted) {
-        result.cancelled = true;
+  const makeOne = async (row: (typeof todo)[number]): Promise<void> => {
+    if (writeFailure) return;
+    if (options.yieldTo) await options.yieldTo();
+    if (writeFailure) return;
+    if (options.signal?.aborted) {
+      result.cancelled = true;
+      return;
+    }
+    const out = thumbnailPath(project, row.hash);
+    try {
+      // Synchronous file I/O on purpose: sharp's jobs run on libuv's small
+      // thread pool, and async fs calls would queue behind them.
+      // A large file is hashed by streaming and decoded by sharp from its path:
+      // memory stays bounded whatever the file's size (issue 9).
+      let input: Buffer | string | undefined;
+      let hash: string | undefined;
+      try {
+        if (fs.statSync(row.abs).size > WHOLE_READ_LIMIT) {
+          input = row.abs;
+          hash = hashFileSync(row.abs);
+        } else {
+          input = fs.readFileSync(row.abs);
+          hash = contentHash(input);
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      if (!input || hash !== row.hash) {
+        // Not broken, just newer than the index: the next import re-reads it.
+        result.stale.push(row.rel);
+        done++;
         return;
       }
-      const row = todo[next++];
-      const out = thumbnailPath(project, row.hash);
+      const jpeg = await renderThumbnail(input, size);
       try {
-        // Synchronous file I/O on purpose: sharp's jobs run on libuv's small
-        // thread pool, and async fs calls would queue behind them.
-        // A large file is hashed by streaming and decoded by sharp from its path:
-        // memory stays bounded whatever the file's size (issue 9).
-        let input: Buffer | string | undefined;
-        let hash: string | undefined;
-        try {
-          if (fs.statSync(row.abs).size > WHOLE_READ_LIMIT) {
-            input = row.abs;
-            hash = hashFileSync(row.abs);
-          } else {
-            input = fs.readFileSync(row.abs);
-            hash = contentHash(input);
-          }
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        }
-        if (!input || hash !== row.hash) {
-          // Not broken, just newer than the index: the next import re-reads it.
-          result.stale.push(row.rel);
-          done++;
-          continue;
-        }
-        const jpeg = await renderThumbnail(input, size);
-        try {
-          writeFileAtomicSync(out, jpeg);
-        } catch (err) {
-          // A write that fails (disk full) says nothing about the image: never mark it failed for it.
-          writeFailure ??= new StudioError('conflict', `cannot write thumbnail ${out}: ${errText(err)}. The ${result.made} thumbnails made before it are kept and no image was marked failed; free some space and run thumbnails again.`);
-          return;
-        }
-        result.made++;
+        writeFileAtomicSync(out, jpeg);
       } catch (err) {
-        const reason = `cannot decode: ${decodeErrorText(err)}`;
-        broken.push({ hash: row.hash, reason });
-        result.failed.push({ path: row.rel, reason });
+        // A write that fails (disk full) says nothing about the image: never mark it failed for it.
+        writeFailure ??= new StudioError('conflict', `cannot write thumbnail ${out}: ${errText(err)}. The ${result.made} thumbnails made before it are kept and no image was marked failed; free some space and run thumbnails again.`);
+        return;
       }
-      done++;
-      report();
+      result.made++;
+    } catch (err) {
+      const reason = `cannot decode: ${decodeErrorText(err)}`;
+      broken.push({ hash: row.hash, reason });
+      result.failed.push({ path: row.rel, reason });
     }
+    done++;
+    report();
   };
   fs.mkdirSync(dir, { recursive: true });
   for (let i = 0; i < 256; i++) fs.mkdirSync(path.join(dir, i.toString(16).padStart(2, '0')), { recursive: true });
   // More jobs than cores: each sharp job is single-threaded here and waits on file I/O part of the time.
   const concurrency = options.concurrency ?? Math.max(4, os.availableParallelism() * 2);
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, todo.length)) }, worker));
+  const limit = pLimit(Math.max(1, concurrency));
+  await Promise.all(todo.map((row) => limit(() => makeOne(row))));
   if (writeFailure && broken.length === 0) throw writeFailure;
-  if (broken.length) {
-    const mark = db.prepare("UPDATE images SET status = 'failed', error = ?, updated_at = ? WHERE hash = ? AND status = 'ok'");
-    db.transaction(() => {
-      for (const b of broken) mark.run(b.reason, Date.now(), b.hash);
-    }).immediate();
-  }
+  markContentsFailed(db, broken);
   report(true);
   if (writeFailure) throw writeFailure;
   return result;

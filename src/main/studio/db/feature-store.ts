@@ -2,6 +2,10 @@ import { StudioError } from '../../../shared/errors.ts';
 import type { BuiltinName } from '../../../shared/backbone-catalog.ts';
 import type { Project } from '../project.ts';
 
+/**
+ * The feature store: tables backbones, features and extractions (migrations 002, 006, 007).
+ */
+
 /** A backbone as the project remembers it (table `backbones`). */
 export interface BackboneRecord {
   key: string;
@@ -185,4 +189,36 @@ export function featuresStatus(project: Project): {
     .filter((b) => b.features > 0)
     .map((b) => ({ key: b.key, name: b.name, kind: b.kind, inputSize: b.inputSize, randomInit: b.randomInit, featureDim: b.featureDim, ...featureCoverage(project, b.key) }));
   return { latest, backbones };
+}
+
+// ---- extractions ----
+
+/** Starts the record of an extraction run by this process; returns its id. */
+export function startExtraction(project: Project, backboneKey: string, cached: number, startedAt: number): number {
+  return Number(project.db.prepare(`INSERT INTO extractions (backbone_key, status, cached, started_at, owner_pid) VALUES (?, 'running', ?, ?, ?)`)
+    .run(backboneKey, cached, startedAt, process.pid).lastInsertRowid);
+}
+
+export function finishExtraction(
+  project: Project,
+  id: number,
+  status: string,
+  fields: { backend?: string | null; workers?: number; extracted?: number; failed?: number; rate?: number | null; error?: string },
+): void {
+  project.db
+    .prepare('UPDATE extractions SET status = ?, backend = ?, workers = ?, extracted = ?, failed = ?, images_per_second = ?, error = ?, finished_at = ? WHERE id = ?')
+    .run(status, fields.backend ?? null, fields.workers ?? 0, fields.extracted ?? 0, fields.failed ?? 0, fields.rate ?? null, fields.error ?? null, Date.now(), id);
+}
+
+export function runningExtractions(project: Project): { id: number; owner_pid: number | null }[] {
+  return project.db.prepare("SELECT id, owner_pid FROM extractions WHERE status = 'running'").all() as { id: number; owner_pid: number | null }[];
+}
+
+/** Marks extractions whose process is gone 'interrupted', each with its reason (one transaction). */
+export function markExtractionsInterrupted(project: Project, rows: readonly { id: number; reason: string }[]): void {
+  if (rows.length === 0) return;
+  const mark = project.db.prepare("UPDATE extractions SET status = 'interrupted', error = ?, finished_at = coalesce(finished_at, ?) WHERE id = ? AND status = 'running'");
+  project.db.transaction(() => {
+    for (const r of rows) mark.run(r.reason, Date.now(), r.id);
+  }).immediate();
 }

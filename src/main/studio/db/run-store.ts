@@ -4,8 +4,11 @@ import type { EpochMetrics } from '../../ml/head.ts';
 import type { PredictionMetrics } from '../../common/metrics.ts';
 import type { RunConfig } from '../../../shared/run-config.ts';
 import type { Project } from '../project.ts';
+import { processAlive } from '../jobs/process-alive.ts';
+import { latestEntryInEffect } from './label-store.ts';
+import type { Db } from './project-db.ts';
 
-/** Run records in the project file (migration 003). Every write is one transaction. */
+/** The run store: tables runs, run_images, run_epochs, run_evaluations, run_predictions and run_artefacts (migration 003). Every write is one transaction. */
 
 export type { Part, RunState };
 export type Stage = 'head' | 'fine-tune';
@@ -112,8 +115,7 @@ export type NewRun = Pick<
 
 /** The newest label-history entry in effect (not undone), or null when labels were never changed. */
 export function labelHistoryPosition(project: Project): number | null {
-  const v = project.db.prepare('SELECT MAX(id) FROM label_history WHERE undone = 0').pluck().get() as number | null;
-  return v ?? null;
+  return latestEntryInEffect(project.db);
 }
 
 export function createRun(project: Project, run: NewRun): RunRecord {
@@ -167,10 +169,10 @@ export function listRunRecords(project: Project): RunRecord[] {
 export function updateRun(
   project: Project,
   id: number,
-  patch: Partial<{ state: RunState; error: string | null; backend: string; backboneId: string; stage: Stage | null; bestEpoch: number; valLoss: number | null; valAccuracy: number | null; timings: Record<string, number>; startedAt: number; finishedAt: number; ownerPid: number | null }>,
+  patch: Partial<{ name: string; state: RunState; error: string | null; backend: string; backboneId: string; stage: Stage | null; bestEpoch: number; valLoss: number | null; valAccuracy: number | null; timings: Record<string, number>; startedAt: number; finishedAt: number; ownerPid: number | null }>,
 ): void {
   const cols: Record<string, string> = {
-    state: 'state', error: 'error', backend: 'backend', backboneId: 'backbone_id', stage: 'stage', bestEpoch: 'best_epoch', valLoss: 'val_loss',
+    name: 'name', state: 'state', error: 'error', backend: 'backend', backboneId: 'backbone_id', stage: 'stage', bestEpoch: 'best_epoch', valLoss: 'val_loss',
     valAccuracy: 'val_accuracy', timings: 'timings', startedAt: 'started_at', finishedAt: 'finished_at', ownerPid: 'owner_pid',
   };
   const sets: string[] = [];
@@ -277,16 +279,6 @@ export function evaluationPredictions(project: Project, evaluationId: number): S
   });
 }
 
-/** Whether a process (the owner of a running run) is still alive; EPERM means it exists but is not ours. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Runs left 'running' or 'queued' by a process that is gone are marked
  * 'interrupted' (their checkpoint and metrics stay). Called whenever runs are
@@ -302,4 +294,53 @@ export function markInterruptedRuns(project: Project): number[] {
     }).immediate();
   }
   return dead;
+}
+
+/** Queued runs, oldest first (their queue order). */
+export function queuedRunIds(project: Project): number[] {
+  return project.db.prepare(`SELECT id FROM runs WHERE state = 'queued' ORDER BY id`).pluck().all() as number[];
+}
+
+/** Runs other than `runId` that a process is running now, with that process. */
+export function otherRunningRuns(project: Project, runId: number): { id: number; owner_pid: number | null }[] {
+  return project.db.prepare("SELECT id, owner_pid FROM runs WHERE state = 'running' AND id != ?").all(runId) as { id: number; owner_pid: number | null }[];
+}
+
+/** Every evaluation of a run, oldest first, metrics as stored (JSON). */
+export function runEvaluations(project: Project, runId: number): { id: number; part: Part; model: 'head' | 'fine-tuned'; metrics: string; created_at: number }[] {
+  return project.db.prepare('SELECT id, part, model, metrics, created_at FROM run_evaluations WHERE run_id = ? ORDER BY id').all(runId) as {
+    id: number; part: Part; model: 'head' | 'fine-tuned'; metrics: string; created_at: number;
+  }[];
+}
+
+export function runExists(db: Db, runId: number): boolean {
+  return db.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId) !== undefined;
+}
+
+/** The newest finished run that has predictions, or null. */
+export function latestPredictedRun(db: Db): number | null {
+  return (db.prepare(`SELECT r.id FROM runs r WHERE r.state = 'done' AND EXISTS (SELECT 1 FROM run_evaluations e WHERE e.run_id = r.id) ORDER BY r.id DESC LIMIT 1`).pluck().get() as number | undefined) ?? null;
+}
+
+/** The newest evaluation id of each part a run was evaluated on, in part order. */
+export function latestEvaluationIdsByPart(db: Db, runId: number): number[] {
+  return db.prepare('SELECT max(id) FROM run_evaluations WHERE run_id = ? GROUP BY part ORDER BY part').pluck().all(runId) as number[];
+}
+
+/** A run's class names in output order, or undefined when there is no such run. */
+export function runClassNames(db: Db, runId: number): string[] | undefined {
+  const classes = db.prepare('SELECT classes FROM runs WHERE id = ?').pluck().get(runId) as string | undefined;
+  return classes === undefined ? undefined : (JSON.parse(classes) as RunClass[]).map((c) => c.name);
+}
+
+/** The raw prediction rows of an evaluation (probs: float32 little-endian), read one at a time. */
+export function iteratePredictionRows(db: Db, evaluationId: number): Iterable<{ image_id: number; true_class: number; predicted: number; correct: number; probs: Buffer }> {
+  return db.prepare('SELECT image_id, true_class, predicted, correct, probs FROM run_predictions WHERE evaluation_id = ?').iterate(evaluationId) as Iterable<{
+    image_id: number; true_class: number; predicted: number; correct: number; probs: Buffer;
+  }>;
+}
+
+/** The runs (newest first, at most `limit`) with a prediction for an image. */
+export function runsPredictingImage(db: Db, imageId: number, limit = 20): number[] {
+  return db.prepare('SELECT DISTINCT e.run_id FROM run_predictions p JOIN run_evaluations e ON e.id = p.evaluation_id WHERE p.image_id = ? ORDER BY e.run_id DESC LIMIT ?').pluck().all(imageId, limit) as number[];
 }

@@ -1,4 +1,5 @@
 /**
+ * The decision store: tables label_confirmations and suspect_list.
  * The latest suspected-label-error list of a project and the labels the user
  * confirmed as right, in the project file (migration 005): a confirmation is
  * the user's decision and travels with the project. A confirmed image leaves
@@ -10,7 +11,9 @@ import path from 'node:path';
 import type { SuspectItem, SuspectList, SuspectMark } from '../../../shared/api.ts';
 import { projectSideDir } from '../paths.ts';
 import type { Project } from '../project.ts';
-import type { SuspectsOutcome } from './suspects-run.ts';
+import type { SuspectsOutcome } from '../runs/suspects-run.ts';
+import { currentLabelNames } from './label-store.ts';
+import { imageExists, imageNames } from './image-store.ts';
 
 /** The suspect mark of an image in the current list, for the image list's filter and tiles. */
 export interface SuspectLookup {
@@ -52,9 +55,9 @@ export class SuspectsStore {
 
   /** Keeps the ranked suspects of a `findSuspects` outcome as the current list. */
   saveOutcome(outcome: SuspectsOutcome, computedAt = Date.now()): SuspectList {
-    const hashOf = this.project.db.prepare('SELECT rel_path AS name, hash FROM images WHERE id = ?');
+    const names = imageNames(this.project.db, outcome.suspects.map((s) => s.imageId));
     const items = outcome.suspects.map((s): SuspectItem => {
-      const row = hashOf.get(s.imageId) as { name: string; hash: string | null } | undefined;
+      const row = names.get(s.imageId);
       return {
         imageId: s.imageId, name: row?.name ?? s.path, hash: row?.hash ?? null, label: s.label, suggested: s.suggested,
         labelProbability: s.labelProbability, suggestedProbability: s.suggestedProbability, score: s.score, rank: s.rank,
@@ -100,11 +103,7 @@ export class SuspectsStore {
   }
 
   private currentLabels(ids: number[]): Map<number, string> {
-    if (ids.length === 0) return new Map();
-    const rows = this.project.db
-      .prepare(`SELECT l.image_id AS id, c.name FROM labels l JOIN classes c ON c.id = l.class_id WHERE l.image_id IN (SELECT value FROM json_each(?))`)
-      .all(JSON.stringify(ids)) as { id: number; name: string }[];
-    return new Map(rows.map((r) => [r.id, r.name]));
+    return currentLabelNames(this.project.db, ids);
   }
 
   /** Moves a pre-005 side-folder file into the project file once; the side folder keeps only what can be re-derived. */
@@ -113,10 +112,9 @@ export class SuspectsStore {
     if (!fs.existsSync(file)) return;
     try {
       const legacy = JSON.parse(fs.readFileSync(file, 'utf8')) as LegacyStored;
-      const known = this.project.db.prepare('SELECT 1 FROM images WHERE id = ?');
       const insert = this.project.db.prepare('INSERT OR IGNORE INTO label_confirmations (image_id, class_name, confirmed_at) VALUES (?, ?, ?)');
       this.project.db.transaction(() => {
-        for (const [id, name] of Object.entries(legacy.confirmed ?? {})) if (known.get(Number(id))) insert.run(Number(id), name, Date.now());
+        for (const [id, name] of Object.entries(legacy.confirmed ?? {})) if (imageExists(this.project.db, Number(id))) insert.run(Number(id), name, Date.now());
         if (legacy.list && !this.stored) {
           const list: SuspectList = { split: null, backbone: null, images: null, confirmed: 0, ...legacy.list };
           this.project.db.prepare('INSERT INTO suspect_list (id, computed_at, list) VALUES (1, ?, ?)').run(list.computedAt, JSON.stringify(list));
