@@ -41,7 +41,8 @@ import type { BackboneRequest } from '../src/main/studio/features/backbone-choic
 import { JobRunner } from '../src/main/studio/jobs/job-runner.ts';
 import { importFolder } from '../src/main/studio/library/import-folder.ts';
 import { Project } from '../src/main/studio/project.ts';
-import { colorFor, writeImage } from '../test/helpers/make-images.ts';
+import { applyPreprocess, decodeRgb, resizeBilinear, resizePreprocessInto } from '../src/main/ml/preprocess.ts';
+import { colorFor, jpegVariant, photoJpeg } from '../test/helpers/make-images.ts';
 import { saveLayersModel } from '../test/helpers/mobilenet-like.ts';
 import { buildMobileNetV2 } from '../test/helpers/mobilenet-v2.ts';
 import { modelFlops } from './flops.ts';
@@ -49,6 +50,9 @@ import { modelFlops } from './flops.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cores = os.availableParallelism();
 const scale = Number(process.env.XSTUDIO_BENCH_IMAGES_SCALE ?? 1);
+const rounds = Math.max(1, Number(process.env.XSTUDIO_BENCH_ROUNDS ?? 3));
+/** The bench's photos: 500 × 375 JPEGs at quality 90 with a photo's detail (~30 KB, see photoPixels). */
+const PHOTO = { width: 500, height: 375, distinct: 16 };
 
 function line(label: string, value: string, note = ''): void {
   console.log(`${label.padEnd(46)} ${value.padStart(16)}  ${note}`);
@@ -101,6 +105,40 @@ function tfjsPeak(m = 32, k = 1024): number {
   x.dispose();
   w.dispose();
   return best;
+}
+
+const median = (xs: number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const spread = (xs: number[], digits: number): string => (xs.length > 1 ? ` (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})` : '');
+
+/**
+ * CPU per photo of the pipeline's own work, one image at a time in this
+ * process: decode (sharp on libuv's pool, so process CPU time), and resize +
+ * preprocess on the thread, fused as the pipeline does it and as the two
+ * steps it replaced (resizeBilinear, applyPreprocess, a copy into the batch).
+ */
+async function stageCosts(files: string[], size: number): Promise<{ decode: number; fused: number; twoSteps: number }> {
+  const imgs = await Promise.all(files.map((f) => decodeRgb(f)));
+  const batch = new Float32Array(size * size * 3);
+  const n = 120;
+  const decodeMs: number[] = [];
+  const fusedMs: number[] = [];
+  const twoMs: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) await decodeRgb(files[i % files.length]);
+    const c = process.cpuUsage(c0);
+    decodeMs.push((c.user + c.system) / 1000 / n);
+    let t = performance.now();
+    for (let i = 0; i < n; i++) resizePreprocessInto(imgs[i % imgs.length], size, 'tf', batch);
+    fusedMs.push((performance.now() - t) / n);
+    t = performance.now();
+    for (let i = 0; i < n; i++) batch.set(applyPreprocess('tf', resizeBilinear(imgs[i % imgs.length], size)));
+    twoMs.push((performance.now() - t) / n);
+  }
+  return { decode: median(decodeMs), fused: median(fusedMs), twoSteps: median(twoMs) };
 }
 
 interface Net {
@@ -163,7 +201,7 @@ export async function run(): Promise<void> {
   const batch = 4;
   const projects = new Map<number, { project: Project; file: string }>();
   try {
-    console.log(`${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); pipeline batch ${batch}; images 400×300 JPEG; shared machine: figures move with its load\n`);
+    console.log(`${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); pipeline batch ${batch}; photos ${PHOTO.width}×${PHOTO.height} JPEG q90 (~30 KB); ${rounds} rounds of forward-only and pipeline alternated, medians (min–max); shared machine: figures move with its load\n`);
     const machinePeak = await onnxPeak(cores);
     line(`peak: ONNX Runtime MatMul 2048², ${cores} threads`, `${machinePeak.toFixed(1)} GFLOP/s`, 'the machine\'s peak for every share below');
     const onePeak = await onnxPeak(1);
@@ -186,7 +224,13 @@ export async function run(): Promise<void> {
       nets.push({ name: 'MobileNetV2', size: 224, model: file, request: { backboneModel: file, preprocess: 'tf' }, load: () => loadBackbone({ kind: 'layers-model', modelJson: file, preprocess: 'tf' }), images: { onnx: Math.round(600 * scale), wasm: Math.round(96 * scale) } });
     }
     const maxImages = Math.max(...nets.flatMap((n) => [n.images.onnx, n.images.wasm]));
-    for (let i = 0; i < maxImages; i++) await writeImage(path.join(dir, 'images', String(i % 8), `${i}.jpg`), { width: 400, height: 300, color: colorFor(i) });
+    const photos = await Promise.all(Array.from({ length: PHOTO.distinct }, (_, k) => photoJpeg(PHOTO.width, PHOTO.height, colorFor(k), k + 1)));
+    for (let i = 0; i < maxImages; i++) {
+      fs.mkdirSync(path.join(dir, 'images', String(i % 8)), { recursive: true });
+      // Distinct files (content hashes) with the decode cost of a photo; the copies differ by a comment segment.
+      fs.writeFileSync(path.join(dir, 'images', String(i % 8), `${i}.jpg`), jpegVariant(photos[i % PHOTO.distinct], i));
+    }
+    const sampleFiles = Array.from({ length: PHOTO.distinct }, (_, i) => path.join(dir, 'images', String(i % 8), `${i}.jpg`));
     const projectOf = async (count: number): Promise<Project> => {
       const known = projects.get(count);
       if (known) return known.project;
@@ -211,19 +255,14 @@ export async function run(): Promise<void> {
       const backbone = await net.load();
       const gflop = modelFlops(backbone.model) / 1e9;
       console.log(`\n${net.name} at ${net.size}: ${gflop.toFixed(2)} GFLOP per photo`);
+      const cost = await stageCosts(sampleFiles, net.size);
+      line('  CPU per photo: decode (sharp)', `${cost.decode.toFixed(2)} ms`, 'process CPU time, one photo at a time');
+      line('  CPU per photo: resize + preprocess, one pass', `${cost.fused.toFixed(2)} ms`, `into the batch; the two steps + copy it replaced: ${cost.twoSteps.toFixed(2)} ms (× ${(cost.twoSteps / cost.fused).toFixed(2)})`);
       for (const engine of engines) {
         const env = { ...process.env, XSTUDIO_BACKEND: engine };
         const p = peak[engine];
-        // Forward only, for each split the pipeline runs, as it runs (N processes side by side).
-        const forwardBy = new Map<number, number>();
         const splits = engine === 'onnx' ? [1, cores] : [cores];
-        for (const workers of splits) {
-          const threads = engine === 'onnx' ? Math.max(1, Math.floor(cores / workers)) : 1;
-          const rate = await forwardSideBySide(engine, net.model, net.size, threads, workers, batch);
-          forwardBy.set(workers, rate);
-          const name = engine === 'onnx' ? 'ONNX Runtime' : 'TF.js wasm';
-          line(`  ${name} forward only, ${workers} process${workers > 1 ? 'es' : ''} × ${threads} thread${threads > 1 ? 's' : ''}`, `${rate.toFixed(2)} photos/s`, `${(rate * gflop).toFixed(1)} GFLOP/s = ${pct((rate * gflop) / p)}`);
-        }
+        const name = engine === 'onnx' ? 'ONNX Runtime' : 'TF.js wasm';
         if (engine === 'wasm') {
           // TF.js made fast too: the fused graph (BatchNorm folded, ReLU6 in the kernel) against model.predict, one process, same run.
           const x = new Float32Array(batch * net.size * net.size * 3).map((_, i) => ((i * 7919) % 255) / 127.5 - 1);
@@ -242,26 +281,52 @@ export async function run(): Promise<void> {
           line('  TF.js wasm forward, model.predict, 1 process', `${plain.toFixed(2)} photos/s`, 'baseline: tfjs-layers as it runs the graph');
           line('  TF.js wasm forward, fused graph, 1 process', `${fusedRate.toFixed(2)} photos/s`, `× ${(fusedRate / plain).toFixed(2)} (BatchNorm folded, ReLU/ReLU6 fused)`);
         }
-        // The whole pipeline, through the workers; for ONNX Runtime both splits of the cores.
+        // For each split the pipeline runs: forward only (N processes side by side,
+        // preprocessed batches in memory) and the whole pipeline (files → features
+        // stored, through the job runner's workers), alternated in ABBA order over
+        // the rounds so that a burst of the machine's other load lands on both.
         const project = await projectOf(engine === 'onnx' ? net.images.onnx : net.images.wasm);
         for (const workers of splits) {
-          for (const { project: q } of projects.values()) q.db.prepare('DELETE FROM features').run();
-          const threads = engine === 'onnx' ? Math.max(1, Math.floor(cores / workers)) : undefined;
+          const threads = engine === 'onnx' ? Math.max(1, Math.floor(cores / workers)) : 1;
           const runner = new JobRunner({ maxWorkers: workers, env });
+          const forwardRates: number[] = [];
+          const pipelineRates: number[] = [];
+          const waits: number[] = [];
+          let last = { extracted: 0, wall: 0 };
           try {
             // Workers started, the network loaded and run once at this batch shape
             // first (a small warm-up project): steady state against steady state.
+            for (const { project: q } of projects.values()) q.db.prepare('DELETE FROM features').run();
             await extractFeatures(await projectOf(workers * batch * 2), { ...net.request, batchSize: batch, workers, runner, env });
-            const t = performance.now();
-            const r = await extractFeatures(project, { ...net.request, batchSize: batch, workers, runner, env });
-            const wall = (performance.now() - t) / 1000;
-            const rate = r.extracted / wall;
-            const label = engine === 'onnx' ? `  ONNX Runtime pipeline, ${workers} worker${workers > 1 ? 's' : ''} × ${threads} thread${threads! > 1 ? 's' : ''}` : `  TF.js wasm pipeline, ${workers} workers`;
-            const forward = forwardBy.get(workers)!;
-            line(label, `${rate.toFixed(2)} photos/s`, `${pct((rate * gflop) / p)}; ${(rate / forward).toFixed(2)} × forward-only of this split (target ≥ 0.9); ${r.extracted} photos in ${wall.toFixed(1)} s, decode wait ${r.decodeWaitSeconds.toFixed(2)} s`);
+            const forward = async (): Promise<void> => void forwardRates.push(await forwardSideBySide(engine, net.model, net.size, threads, workers, batch));
+            const pipeline = async (): Promise<void> => {
+              project.db.prepare('DELETE FROM features').run();
+              const t = performance.now();
+              const r = await extractFeatures(project, { ...net.request, batchSize: batch, workers, runner, env });
+              const wall = (performance.now() - t) / 1000;
+              pipelineRates.push(r.extracted / wall);
+              waits.push(r.decodeWaitSeconds);
+              last = { extracted: r.extracted, wall };
+            };
+            for (let r = 0; r < rounds; r++) {
+              if (r % 2 === 0) {
+                await forward();
+                await pipeline();
+              } else {
+                await pipeline();
+                await forward();
+              }
+            }
           } finally {
             await runner.close();
           }
+          const ratios = pipelineRates.map((x, i) => x / forwardRates[i]);
+          const f = median(forwardRates);
+          const pr = median(pipelineRates);
+          const split = `${workers} process${workers > 1 ? 'es' : ''} × ${threads} thread${threads > 1 ? 's' : ''}`;
+          line(`  ${name} forward only, ${split}`, `${f.toFixed(2)} photos/s`, `${(f * gflop).toFixed(1)} GFLOP/s = ${pct((f * gflop) / p)}${spread(forwardRates, 1)}`);
+          line(`  ${name} pipeline, same split`, `${pr.toFixed(2)} photos/s`, `${pct((pr * gflop) / p)}${spread(pipelineRates, 1)}; ${last.extracted} photos in ${last.wall.toFixed(1)} s, decode wait ${median(waits).toFixed(2)} s`);
+          line(`  ${name} pipeline / forward only, ${split}`, `${median(ratios).toFixed(2)} ×`, `median of the rounds' ratios${spread(ratios, 2)} (target ≥ 0.9)`);
         }
       }
       backbone.dispose();
