@@ -9,15 +9,51 @@
 //                  split the pipeline uses, measured as it runs: N processes side by
 //                  side (bench/forward-child.ts), never one process × N
 //   pipeline       files on disk → decoded → features stored in the project, through
-//                  the job runner's workers (decode overlapped with the forward pass)
-//   share of peak  photos/s × GFLOP per photo / peak; pipeline / forward-only (target ≥ 0.9)
+//                  the job runner's workers (decode overlapped with the forward pass),
+//                  on 500 × 375 JPEGs of ~30 KB with a photo's detail (photoPixels; the
+//                  400 × 300 gradients used before were 2–3 KB and decoded ~40 % faster)
+//   ratio          pipeline / forward only of the same split (target ≥ 0.9): both are
+//                  measured in each of XSTUDIO_BENCH_ROUNDS rounds in ABBA order and the
+//                  median of the rounds' ratios printed, min–max beside it. One of each,
+//                  minutes apart, gave 0.59 to 1.24 for the same code on this machine
+//   bound          F / (F + decode + resize) with all three in CPU time: the most the
+//                  pipeline can reach when its own work shares the cores with the
+//                  forward pass (F from the forward-only children's process CPU time)
+//   share of peak  photos/s × GFLOP per photo / peak
 //   split          ONNX Runtime with 1 worker × N threads against N workers × 1 thread:
 //                  the measurement behind ONNX_WORKERS in extract-features.ts
 //   memory         peak RSS (VmHWM) of a fresh process running one batch of 32 at 299
 //                  on each engine (target < 1 GB; the unbounded TF.js call held 2.4 GB)
 // Networks: Xception at 299 and MobileNetV2 at 224, random weights (the same
 // compute as the real ones). XSTUDIO_BENCH_MODELS=xception,mobilenetv2 chooses,
-// XSTUDIO_BENCH_ENGINES=onnx,wasm too; XSTUDIO_BENCH_IMAGES scales the image counts.
+// XSTUDIO_BENCH_ENGINES=onnx,wasm too; XSTUDIO_BENCH_IMAGES_SCALE scales the image
+// counts, XSTUDIO_BENCH_ROUNDS (3) sets the rounds.
+//
+// Where the pipeline's time goes (MobileNetV2 224, 2 workers × 1 thread, --cpu-prof of a
+// worker, and CPU time per photo in this bench): onnxruntime-node runs a session
+// synchronously on the worker's main thread (after a setImmediate), so that thread does
+// the forward pass and then, between two passes, the resize + preprocess of the photos
+// sharp decoded meanwhile on libuv's pool. Main thread: forward 51–54 %, resize +
+// preprocess 13–18 %, GC 3–8 %, idle (waiting for a decode) 5–8 %; beside it the decode,
+// 1.6–1.8 ms of CPU per photo, and the core storing features, 0.2–0.3 ms per photo. With
+// the network at ~4 ms of CPU per photo (MobileNetV2, 500 photos/s on the 2 cores when
+// quiet) and the pipeline's own work at ~2.5 ms, the bound is ~0.6: 0.9 would need the
+// decode, resize and preprocess of a 500 × 375 photo in under 0.5 ms. Xception is 40 ×
+// the FLOPs per photo at 299, so the same work costs it a few per cent.
+//   Changed (features unchanged, bit for bit): resize + preprocess fused into one pass
+// straight into a ring of preallocated batch buffers (was three float arrays per photo
+// and a copy; 0.8 against 1.0–1.3 ms per photo at 224 when quiet, 1.3 against 1.6 at
+// 299), and guided chunks (fewer and larger first) instead of 38 chunks of 4 batches for
+// 600 photos, each of which started with a batch waiting for its decodes. Tried and
+// dropped: reading the file with fs.promises before sharp (four more trips through the
+// event loop the forward pass holds: 0.6–1 s of decode wait per 300 photos), shrink-on-
+// load through sharp's resize (more CPU, 2.0 against 1.5 ms, and other pixels), and
+// UV_THREADPOOL_SIZE 1/2/4 (no difference in CPU per photo).
+//   A/B, this bench with XSTUDIO_BENCH_ENGINES=onnx, old pipeline (d526e85) and new
+// alternated, two runs each, 2 × 1 split, ratio median (min–max) of 3 rounds:
+//   Xception     before 0.88 (0.74–0.89), 0.92 (0.67–1.04); after 0.94 (0.87–0.99), 0.93 (0.92–0.93)
+//   MobileNetV2  before 0.71 (0.60–0.93), 0.41 (0.28–0.44); after 0.79 (0.71–0.86), 0.47 (0.46–0.58)
+// The machine's load moved between runs (peak 127 to 431 GFLOP/s); compare within a row.
 //
 // Why one single-threaded ONNX Runtime worker per core (extract-features.ts
 // onnxWorkers, where the figures of five runs are): MobileNetV2's pipeline was
@@ -114,10 +150,10 @@ const median = (xs: number[]): number => {
 const spread = (xs: number[], digits: number): string => (xs.length > 1 ? ` (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})` : '');
 
 /**
- * CPU per photo of the pipeline's own work, one image at a time in this
- * process: decode (sharp on libuv's pool, so process CPU time), and resize +
- * preprocess on the thread, fused as the pipeline does it and as the two
- * steps it replaced (resizeBilinear, applyPreprocess, a copy into the batch).
+ * CPU time per photo of the pipeline's own work, one image at a time in this
+ * process: decode (sharp, on libuv's pool), and resize + preprocess, fused
+ * as the pipeline does it and as the two steps it replaced (resizeBilinear,
+ * applyPreprocess, a copy into the batch); medians of 4 rounds.
  */
 async function stageCosts(files: string[], size: number): Promise<{ decode: number; fused: number; twoSteps: number }> {
   const imgs = await Promise.all(files.map((f) => decodeRgb(f)));
@@ -126,17 +162,28 @@ async function stageCosts(files: string[], size: number): Promise<{ decode: numb
   const decodeMs: number[] = [];
   const fusedMs: number[] = [];
   const twoMs: number[] = [];
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < 4; r++) {
     const c0 = process.cpuUsage();
     for (let i = 0; i < n; i++) await decodeRgb(files[i % files.length]);
     const c = process.cpuUsage(c0);
     decodeMs.push((c.user + c.system) / 1000 / n);
-    let t = performance.now();
-    for (let i = 0; i < n; i++) resizePreprocessInto(imgs[i % imgs.length], size, 'tf', batch);
-    fusedMs.push((performance.now() - t) / n);
-    t = performance.now();
-    for (let i = 0; i < n; i++) batch.set(applyPreprocess('tf', resizeBilinear(imgs[i % imgs.length], size)));
-    twoMs.push((performance.now() - t) / n);
+    const cpuMs = (f: () => void): number => {
+      const t = process.cpuUsage();
+      for (let i = 0; i < n; i++) f();
+      const d = process.cpuUsage(t);
+      return (d.user + d.system) / 1000 / n;
+    };
+    let k = 0;
+    const fused = (): void => resizePreprocessInto(imgs[k++ % imgs.length], size, 'tf', batch);
+    const two = (): void => batch.set(applyPreprocess('tf', resizeBilinear(imgs[k++ % imgs.length], size)));
+    // Alternated order, CPU time (what the cores pay; a shared machine's wall clock adds its waits).
+    if (r % 2 === 0) {
+      fusedMs.push(cpuMs(fused));
+      twoMs.push(cpuMs(two));
+    } else {
+      twoMs.push(cpuMs(two));
+      fusedMs.push(cpuMs(fused));
+    }
   }
   return { decode: median(decodeMs), fused: median(fusedMs), twoSteps: median(twoMs) };
 }
@@ -156,7 +203,7 @@ interface Net {
  * Forward-only photos/s of `processes` processes side by side (each loads the
  * network, then all start together): the pipeline's split measured as it runs.
  */
-async function forwardSideBySide(engine: string, model: string, size: number, threads: number, processes: number, batch: number, seconds = 6): Promise<number> {
+async function forwardSideBySide(engine: string, model: string, size: number, threads: number, processes: number, batch: number, seconds = 6): Promise<{ rate: number; cpuMs: number }> {
   const children = Array.from({ length: processes }, () => spawn(process.execPath, ['--import', 'tsx', path.join(here, 'forward-child.ts'), engine, model, String(size), String(threads), String(seconds), String(batch)], { env: process.env, stdio: ['pipe', 'pipe', 'pipe'] }));
   const outputs = children.map((c) => {
     let out = '';
@@ -169,17 +216,17 @@ async function forwardSideBySide(engine: string, model: string, size: number, th
       });
       c.on('exit', () => (out.includes('READY') ? undefined : reject(new Error(`forward child failed: ${err.trim().split('\n').pop()}`))));
     });
-    const done = new Promise<number>((resolve, reject) => c.on('exit', () => {
-      const m = /RATE=([\d.]+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+    const done = new Promise<{ rate: number; cpuMs: number }>((resolve, reject) => c.on('exit', () => {
+      const m = /RATE=([\d.]+) CPU_MS=([\d.]+)/.exec(out);
+      if (m) resolve({ rate: Number(m[1]), cpuMs: Number(m[2]) });
       else reject(new Error(`forward child failed: ${err.trim().split('\n').pop()}`));
     }));
     return { ready, done };
   });
   await Promise.all(outputs.map((o) => o.ready));
   for (const c of children) c.stdin.write('go\n');
-  const rates = await Promise.all(outputs.map((o) => o.done));
-  return rates.reduce((a, b) => a + b, 0);
+  const r = await Promise.all(outputs.map((o) => o.done));
+  return { rate: r.reduce((a, b) => a + b.rate, 0), cpuMs: r.reduce((a, b) => a + b.cpuMs, 0) / r.length };
 }
 
 function peakRssMb(engine: string, size: number, batch: number): number | null {
@@ -256,7 +303,7 @@ export async function run(): Promise<void> {
       const gflop = modelFlops(backbone.model) / 1e9;
       console.log(`\n${net.name} at ${net.size}: ${gflop.toFixed(2)} GFLOP per photo`);
       const cost = await stageCosts(sampleFiles, net.size);
-      line('  CPU per photo: decode (sharp)', `${cost.decode.toFixed(2)} ms`, 'process CPU time, one photo at a time');
+      line('  CPU per photo: decode (sharp)', `${cost.decode.toFixed(2)} ms`, 'CPU time, one photo at a time');
       line('  CPU per photo: resize + preprocess, one pass', `${cost.fused.toFixed(2)} ms`, `into the batch; the two steps + copy it replaced: ${cost.twoSteps.toFixed(2)} ms (× ${(cost.twoSteps / cost.fused).toFixed(2)})`);
       for (const engine of engines) {
         const env = { ...process.env, XSTUDIO_BACKEND: engine };
@@ -290,6 +337,7 @@ export async function run(): Promise<void> {
           const threads = engine === 'onnx' ? Math.max(1, Math.floor(cores / workers)) : 1;
           const runner = new JobRunner({ maxWorkers: workers, env });
           const forwardRates: number[] = [];
+          const forwardCpu: number[] = [];
           const pipelineRates: number[] = [];
           const waits: number[] = [];
           let last = { extracted: 0, wall: 0 };
@@ -298,7 +346,11 @@ export async function run(): Promise<void> {
             // first (a small warm-up project): steady state against steady state.
             for (const { project: q } of projects.values()) q.db.prepare('DELETE FROM features').run();
             await extractFeatures(await projectOf(workers * batch * 2), { ...net.request, batchSize: batch, workers, runner, env });
-            const forward = async (): Promise<void> => void forwardRates.push(await forwardSideBySide(engine, net.model, net.size, threads, workers, batch));
+            const forward = async (): Promise<void> => {
+              const r = await forwardSideBySide(engine, net.model, net.size, threads, workers, batch);
+              forwardRates.push(r.rate);
+              forwardCpu.push(r.cpuMs);
+            };
             const pipeline = async (): Promise<void> => {
               project.db.prepare('DELETE FROM features').run();
               const t = performance.now();
@@ -327,6 +379,9 @@ export async function run(): Promise<void> {
           line(`  ${name} forward only, ${split}`, `${f.toFixed(2)} photos/s`, `${(f * gflop).toFixed(1)} GFLOP/s = ${pct((f * gflop) / p)}${spread(forwardRates, 1)}`);
           line(`  ${name} pipeline, same split`, `${pr.toFixed(2)} photos/s`, `${pct((pr * gflop) / p)}${spread(pipelineRates, 1)}; ${last.extracted} photos in ${last.wall.toFixed(1)} s, decode wait ${median(waits).toFixed(2)} s`);
           line(`  ${name} pipeline / forward only, ${split}`, `${median(ratios).toFixed(2)} ×`, `median of the rounds' ratios${spread(ratios, 2)} (target ≥ 0.9)`);
+          // The cores do the forward pass and the pipeline's own work: with both in CPU time, the best the pipeline can do.
+          const fc = median(forwardCpu);
+          line('    bound from CPU time: F / (F + decode + resize)', `${(fc / (fc + cost.decode + cost.fused)).toFixed(2)} ×`, `F = ${fc.toFixed(2)} ms of CPU per photo in the forward pass`);
         }
       }
       backbone.dispose();

@@ -47,8 +47,8 @@ type Decoded = { ok: true } | { ok: false; reason: string };
  * A file that fails to decode is reported through onFailed and skipped.
  *
  * Where the CPU goes besides the forward pass (bench/extract.bench.ts: a
- * 500 × 375 photo to 224, per image): JPEG decode ~1.2 ms, resize and
- * preprocess ~0.8 ms. Every decoded image is resized and preprocessed in one
+ * 500 × 375 photo to 224, per image): JPEG decode ~1.7 ms on the pool, resize
+ * and preprocess ~0.8 ms on this thread. Every decoded image is resized and preprocessed in one
  * pass (resizePreprocessInto) straight into its slot of one of a ring of
  * preallocated batch buffers, one per batch in flight, and its RGB bytes are
  * dropped at once: no float array per image, no copy into the batch.
