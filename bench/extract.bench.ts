@@ -49,11 +49,17 @@
 // event loop the forward pass holds: 0.6–1 s of decode wait per 300 photos), shrink-on-
 // load through sharp's resize (more CPU, 2.0 against 1.5 ms, and other pixels), and
 // UV_THREADPOOL_SIZE 1/2/4 (no difference in CPU per photo).
-//   A/B, this bench with XSTUDIO_BENCH_ENGINES=onnx, old pipeline (d526e85) and new
-// alternated, two runs each, 2 × 1 split, ratio median (min–max) of 3 rounds:
+//   A/B: this bench, old pipeline (d526e85's extract-pipeline.ts and extract-features.ts)
+// and new alternated, before/after/before/after, 2 × 1 split, ratio median (min–max) of 3 rounds.
+// XSTUDIO_BENCH_ENGINES=onnx (peak 127–431 GFLOP/s during these runs, other engineers' load):
 //   Xception     before 0.88 (0.74–0.89), 0.92 (0.67–1.04); after 0.94 (0.87–0.99), 0.93 (0.92–0.93)
-//   MobileNetV2  before 0.71 (0.60–0.93), 0.41 (0.28–0.44); after 0.79 (0.71–0.86), 0.47 (0.46–0.58)
-// The machine's load moved between runs (peak 127 to 431 GFLOP/s); compare within a row.
+// XSTUDIO_BENCH_MODELS=mobilenetv2 XSTUDIO_BENCH_ENGINES=onnx, first pair quiet (peak 415–447):
+//   MobileNetV2  before 236 photos/s, 0.45 (0.43–0.48), decode wait 0.96 s; after 253 photos/s,
+//                0.49 (0.47–0.50), decode wait 0.23 s (forward only 521 and 523); bound 0.59–0.62.
+//                Second pair, loaded: before 0.46 (0.37–0.60), after 0.55 (0.51–0.61).
+// Full run after (npm run bench -- extract.bench, 13:19 UTC, load average 5.6): Xception 2 × 1
+// 11.7 photos/s, 0.77 (0.61–0.97), bound 0.97; MobileNetV2 2 × 1 259 photos/s, 0.52
+// (0.52–0.53), bound 0.60; TF.js wasm 0.97 and 0.74; peak RSS 875 MB (onnx), 819 MB (wasm).
 //
 // Why one single-threaded ONNX Runtime worker per core (extract-features.ts
 // onnxWorkers, where the figures of five runs are): MobileNetV2's pipeline was
