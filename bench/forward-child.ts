@@ -3,7 +3,7 @@
 // than one process multiplied by N (which a shared machine does not honour).
 //   node --import tsx bench/forward-child.ts onnx|wasm xception|<model.json> <size> <threads> <seconds> <batch>
 // Prints READY once the network is loaded, waits for a line on stdin, runs,
-// prints RATE=<photos/s>.
+// prints RATE=<photos/s> CPU_MS=<CPU ms per photo>.
 import readline from 'node:readline';
 import { useBackend, useBackendForWeights } from '../src/main/ml/backend.ts';
 import { loadBackbone } from '../src/main/ml/backbone.ts';
@@ -26,9 +26,12 @@ console.log('READY');
 await new Promise<void>((resolve) => readline.createInterface({ input: process.stdin }).once('line', () => resolve()));
 let n = 0;
 const t = performance.now();
+const cpu0 = process.cpuUsage();
 while (performance.now() - t < Number(secondsArg) * 1000) {
   await predict(x, batch);
   n += batch;
 }
-console.log(`RATE=${n / ((performance.now() - t) / 1000)}`);
+const cpu = process.cpuUsage(cpu0);
+// CPU time per photo (every thread of the process): what a photo's forward pass costs the cores, whatever the machine's load.
+console.log(`RATE=${n / ((performance.now() - t) / 1000)} CPU_MS=${(cpu.user + cpu.system) / 1000 / n}`);
 process.exit(0);

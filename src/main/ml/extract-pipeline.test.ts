@@ -52,6 +52,30 @@ describe('runExtractPipeline', () => {
     }
   });
 
+  it('hands predict the very batch the two-step preprocessing makes, through the ring of buffers and a failed file', async () => {
+    // 8 items (one bad) at batch 2 with 1 batch of prefetch: 4 batches through a ring of 3 buffers.
+    for (const mode of ['tf', 'caffe'] as const) {
+      const seen: { keys: string[]; batch: Float32Array }[] = [];
+      await runExtractPipeline({
+        items, inputSize: SIZE, preprocess: mode, batchSize: 2, prefetchBatches: 1, featureDim: 1,
+        predict: async (batch, n) => {
+          await new Promise((r) => setTimeout(r, 5)); // the next decodes land while this batch is "running"
+          seen.push({ keys: [], batch: batch.slice() });
+          return new Float32Array(n);
+        },
+        onBatch: (keys) => (seen.at(-1)!.keys = keys),
+        onFailed: () => {},
+      });
+      expect(seen.map((s) => s.keys.length)).toEqual([2, 1, 2, 2]);
+      for (const { keys, batch } of seen) {
+        const parts = await Promise.all(keys.map(async (k) => applyPreprocess(mode, await decodeImage(items.find((i) => i.key === k)!.path, SIZE))));
+        const expected = new Float32Array(parts.length * SIZE * SIZE * 3);
+        parts.forEach((p, j) => expected.set(p, j * p.length));
+        expect(Array.from(batch)).toEqual(Array.from(expected));
+      }
+    }
+  });
+
   it('stops between batches when cancelled', async () => {
     const controller = new AbortController();
     let batches = 0;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../../shared/errors.ts';
-import { applyPreprocess, decodeImage, decodeRgb, parsePreprocessMode, resizeBilinear } from './preprocess.ts';
+import { applyPreprocess, decodeImage, decodeRgb, parsePreprocessMode, PREPROCESS_MODES, resizeBilinear, resizePreprocessInto } from './preprocess.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -72,6 +72,33 @@ describe('resizeBilinear', () => {
   it('copies pixels exactly when the image already has the size', () => {
     const data = Uint8Array.from({ length: 5 * 5 * 3 }, (_, i) => (i * 37) % 256);
     expect(Array.from(resizeBilinear({ width: 5, height: 5, data }, 5))).toEqual(Array.from(data));
+  });
+});
+
+describe('resizePreprocessInto', () => {
+  // The extraction pipeline's fused pass must give the very numbers of the two steps
+  // (features, the cache and exports depend on them): compared bit for bit.
+  const image = (w: number, h: number, seed: number) => ({ width: w, height: h, data: Uint8Array.from({ length: w * h * 3 }, (_, i) => ((i + seed) * 2654435761) >>> 24) });
+  const shapes: [number, number, number][] = [[500, 375, 224], [500, 375, 299], [375, 500, 299], [120, 90, 224], [7, 300, 31], [2, 2, 4], [33, 33, 33], [1, 1, 5], [640, 480, 1]];
+  for (const mode of PREPROCESS_MODES) {
+    it(`'${mode}': the same float32 bits as applyPreprocess(resizeBilinear), down, up, equal and odd shapes`, () => {
+      for (const [w, h, size] of shapes) {
+        const img = image(w, h, w * 31 + size);
+        const expected = applyPreprocess(mode, resizeBilinear(img, size));
+        const per = size * size * 3;
+        const out = new Float32Array(3 * per).fill(Number.NaN);
+        resizePreprocessInto(img, size, mode, out, per);
+        const got = new Uint32Array(out.buffer, per * 4, per);
+        const want = new Uint32Array(expected.buffer);
+        let firstDiff = -1;
+        for (let i = 0; i < per && firstDiff < 0; i++) if (got[i] !== want[i]) firstDiff = i;
+        expect({ w, h, size, firstDiff }).toEqual({ w, h, size, firstDiff: -1 });
+        expect(out.subarray(0, per).every(Number.isNaN) && out.subarray(2 * per).every(Number.isNaN)).toBe(true); // only its slot written
+      }
+    });
+  }
+  it('refuses a slot that does not fit', () => {
+    expect(() => resizePreprocessInto(image(4, 4, 0), 4, 'tf', new Float32Array(4 * 4 * 3), 1)).toThrow(/do not fit/);
   });
 });
 

@@ -25,6 +25,10 @@ export async function decodeRgb(file: string): Promise<RgbImage> {
     // so the numbers match what Keras would compute from the same file.
     // failOn 'warning', as the thumbnailer: a truncated or lying file ("premature end
     // of JPEG") must get no features rather than those of a grey half-decode.
+    // sharp opens and reads the file itself: one task on libuv's pool. Reading
+    // it first with fs.promises costs four more trips through this thread's
+    // event loop, which the extraction pipeline's forward pass holds for tens
+    // of milliseconds at a time: the prefetched decodes then stall behind it.
     const { data, info } = await sharp(file, { failOn: 'warning', ignoreIcc: true })
       .rotate()
       .toColourspace('srgb')
@@ -85,6 +89,116 @@ export function resizeBilinear(img: RgbImage, size: number): Float32Array {
     }
   }
   return out;
+}
+
+/**
+ * Per output channel c of a mode: out[c] = (in[c] / div[c] − sub[c]) / div2[c], channels
+ * reversed first for BGR.
+ * Every mode of applyPreprocess is this formula with constants for which the
+ * extra operations are exact (÷ 1, − 0), so the fused path below gives the
+ * same float32 bits as applyPreprocess.
+ */
+interface ModeTerms { bgr: boolean; div: readonly number[]; sub: readonly number[]; div2: readonly number[] }
+function modeTerms(mode: PreprocessMode): ModeTerms {
+  switch (mode) {
+    case 'tf': return { bgr: false, div: [127.5, 127.5, 127.5], sub: [1, 1, 1], div2: [1, 1, 1] };
+    case 'raw': return { bgr: false, div: [1, 1, 1], sub: [0, 0, 0], div2: [1, 1, 1] };
+    case 'unit': return { bgr: false, div: [255, 255, 255], sub: [0, 0, 0], div2: [1, 1, 1] };
+    case 'torch': return { bgr: false, div: [255, 255, 255], sub: TORCH_MEAN, div2: TORCH_STD };
+    case 'caffe': return { bgr: true, div: [1, 1, 1], sub: CAFFE_MEAN_BGR, div2: [1, 1, 1] };
+    default: {
+      const never: never = mode;
+      throw new StudioError('invalid-argument', `unknown preprocess mode ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * resizeBilinear then applyPreprocess in one pass, written straight into
+ * `out` at `offset` (a slot of the batch): no per-image float arrays, and the
+ * same float32 bits as `applyPreprocess(mode, resizeBilinear(img, size))`
+ * (tested). Separable: each source row is interpolated horizontally once, in
+ * doubles as the two-step code computes it, and shared by the output rows
+ * that read it; the vertical lerp, the float32 rounding of the resized pixel
+ * and the mode's arithmetic follow in the order the two steps do them.
+ * 1.2–1.6 × less CPU than the two steps on a 500 × 375 photo (bench/extract.bench.ts).
+ */
+export function resizePreprocessInto(img: RgbImage, size: number, mode: PreprocessMode, out: Float32Array, offset = 0): void {
+  const { width: w, height: h, data } = img;
+  const n = size * size * 3;
+  if (offset < 0 || offset + n > out.length) throw new StudioError('internal', `resizePreprocessInto: ${n} values at ${offset} do not fit in ${out.length}`);
+  const { bgr, div, sub, div2 } = modeTerms(mode);
+  const [d0, d1, d2] = div;
+  const [m0, m1, m2] = sub;
+  const [q0, q1, q2] = div2;
+  if (w === size && h === size) {
+    for (let i = 0, o = offset; i < n; i += 3, o += 3) {
+      out[o] = (data[bgr ? i + 2 : i] / d0 - m0) / q0;
+      out[o + 1] = (data[i + 1] / d1 - m1) / q1;
+      out[o + 2] = (data[bgr ? i : i + 2] / d2 - m2) / q2;
+    }
+    return;
+  }
+  const sy = h / size;
+  const sx = w / size;
+  // The horizontal taps, once per column, as resizeBilinear: dx rounded to float32 (it keeps them in a Float32Array).
+  const xa = new Int32Array(size);
+  const xb = new Int32Array(size);
+  const fxs = new Float32Array(size);
+  for (let x = 0; x < size; x++) {
+    const fx = Math.max(0, (x + 0.5) * sx - 0.5);
+    const x0 = Math.min(Math.floor(fx), w - 1);
+    xa[x] = x0 * 3;
+    xb[x] = Math.min(x0 + 1, w - 1) * 3;
+    fxs[x] = fx - x0;
+  }
+  const rowLen = size * 3;
+  // Horizontally interpolated source rows (doubles), two at a time, reused while the output rows read the same ones.
+  const rows = [new Float64Array(rowLen), new Float64Array(rowLen)];
+  const have = [-1, -1];
+  for (let y = 0; y < size; y++) {
+    const fy = Math.max(0, (y + 0.5) * sy - 0.5);
+    const y0 = Math.min(Math.floor(fy), h - 1);
+    const y1 = Math.min(y0 + 1, h - 1);
+    const dy = fy - y0;
+    // Which buffer holds y0 and which y1; a missing row goes into the buffer that holds neither.
+    let ia = have[0] === y0 ? 0 : have[1] === y0 ? 1 : -1;
+    if (ia < 0) {
+      ia = have[0] === y1 && y1 !== y0 ? 1 : 0;
+      horizontalRow(data, w, y0, size, xa, xb, fxs, rows[ia]);
+      have[ia] = y0;
+    }
+    const ib = 1 - ia;
+    if (have[ib] !== y1) {
+      horizontalRow(data, w, y1, size, xa, xb, fxs, rows[ib]);
+      have[ib] = y1;
+    }
+    const ra = rows[ia];
+    const rb = rows[ib];
+    let o = offset + y * rowLen;
+    for (let i = 0; i < rowLen; i += 3, o += 3) {
+      // The resized pixel as resizeBilinear stores it (float32), then the mode.
+      const v0 = Math.fround(ra[i] + (rb[i] - ra[i]) * dy);
+      const v1 = Math.fround(ra[i + 1] + (rb[i + 1] - ra[i + 1]) * dy);
+      const v2 = Math.fround(ra[i + 2] + (rb[i + 2] - ra[i + 2]) * dy);
+      out[o] = ((bgr ? v2 : v0) / d0 - m0) / q0;
+      out[o + 1] = (v1 / d1 - m1) / q1;
+      out[o + 2] = ((bgr ? v0 : v2) / d2 - m2) / q2;
+    }
+  }
+}
+
+/** Row y of a uint8 RGB image interpolated at the output columns' taps, in doubles (resizeBilinear's `top`/`bottom`). */
+function horizontalRow(data: Uint8Array, w: number, y: number, size: number, xa: Int32Array, xb: Int32Array, fxs: Float32Array, row: Float64Array): void {
+  const base = y * w * 3;
+  for (let x = 0, o = 0; x < size; x++, o += 3) {
+    const a = base + xa[x];
+    const b = base + xb[x];
+    const dx = fxs[x];
+    row[o] = data[a] + (data[b] - data[a]) * dx;
+    row[o + 1] = data[a + 1] + (data[b + 1] - data[a + 1]) * dx;
+    row[o + 2] = data[a + 2] + (data[b + 2] - data[a + 2]) * dx;
+  }
 }
 
 /** File → RGB HWC float 0..255 at size × size (see INTERPOLATION). */

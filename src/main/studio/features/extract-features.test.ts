@@ -10,7 +10,7 @@ import { writeMobileNetLike } from '../../../../test/helpers/mobilenet-like.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
 import { importFolder } from '../library/import-folder.ts';
 import { Project } from '../project.ts';
-import { extractFeatures } from './extract-features.ts';
+import { chunkSizes, extractFeatures } from './extract-features.ts';
 import { featureCoverage, latestBackbone, listBackbones, loadFeatures } from '../db/feature-store.ts';
 
 let dir: string;
@@ -83,5 +83,21 @@ describe('extractFeatures', () => {
     await expect(extractFeatures(project, { randomInit: true, inputSize: 70 })).rejects.toThrow('--input-size expects an integer >= 71 for Xception, got 70');
     await expect(extractFeatures(project, { backboneModel: path.join(dir, 'mobilenet', 'model.json') })).rejects.toThrow(/--preprocess tf\|torch\|caffe\|unit/);
     await expect(extractFeatures(project, { weights: path.join(dir, 'nope.h5') })).rejects.toThrow(/--weights: file .*nope\.h5 does not exist/);
+  });
+});
+
+describe('chunkSizes (guided scheduling of the work between workers)', () => {
+  it('covers every image once, large chunks first, whole batches, never under 4 batches but the last', () => {
+    const sizes = chunkSizes(600, 4, 2);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(600);
+    expect(sizes[0]).toBe(152);
+    expect(sizes.length).toBeLessThan(600 / 16); // fewer chunk starts than fixed chunks of 4 batches
+    for (let i = 1; i < sizes.length; i++) expect(sizes[i]).toBeLessThanOrEqual(sizes[i - 1]);
+    for (const n of sizes.slice(0, -1)) expect(n % 4 === 0 && n >= 16).toBe(true);
+  });
+  it('a small job still reaches every worker', () => {
+    expect(chunkSizes(10, 4, 2)).toEqual([4, 4, 2]);
+    expect(chunkSizes(3, 4, 2)).toEqual([3]);
+    expect(chunkSizes(0, 4, 2)).toEqual([]);
   });
 });
