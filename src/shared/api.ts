@@ -62,6 +62,8 @@ export interface ClassInfo {
   position: number;
   /** Healthy images currently labelled with it (what a split or a run can use). */
   count: number;
+  /** Images with this label that cannot be read (failed or missing): the gallery shows them under the class, marked, and they are not in `count`. */
+  unreadable: number;
 }
 
 export interface HistoryState {

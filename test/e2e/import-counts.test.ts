@@ -100,6 +100,10 @@ describe.skipIf(notReady)('import summary and class chips', () => {
     await page.click('.gallery-filters [data-class="dog"]');
     await expect.poll(() => page.locator('[data-testid="gallery-total"]').textContent()).toBe('6 images');
     await expect.poll(() => page.locator('.thumb-tile.failed').count()).toBe(1);
+    // The chip says so: 5 readable, and +1 that cannot be read.
+    expect(await page.locator('.gallery-filters [data-class="dog"] [data-testid="class-unreadable"]').textContent()).toBe(' +1');
+    expect(await page.locator('.gallery-filters [data-class="cat"] [data-testid="class-unreadable"]').textContent()).toBe(' +1');
+    await screenshot(page, 'import-counts-class-unreadable');
     expect(errors.filter((e) => !/404/.test(e))).toEqual([]);
   });
 });

@@ -9,12 +9,13 @@ import type { Db } from './project-db.ts';
  * is set-based SQL: ten thousand images are one statement, not a loop.
  */
 
-export interface ClassInfo {
+/** A live class as the store counts it (the contract's ClassInfo adds its position). */
+export interface ClassCounts {
   id: number;
   name: string;
   /** Healthy (status ok) images with this label. */
   count: number;
-  /** All images with this label, whatever their status. */
+  /** Images of the project with this label, whatever their status (removed ones left out). */
   labelled: number;
 }
 
@@ -191,7 +192,7 @@ export function setClassName(db: Db, classId: number, name: string): void {
  * not healthy (found through images_status), instead of joining every label to
  * its image: this runs after every relabel, so it must stay cheap at 25,000+.
  */
-export function listClasses(db: Db): ClassInfo[] {
+export function listClasses(db: Db): ClassCounts[] {
   return db.prepare(`
     SELECT c.id, c.name, coalesce(n.labelled, 0) - coalesce(b.unhealthy, 0) - coalesce(b.removed, 0) AS count,
            coalesce(n.labelled, 0) - coalesce(b.removed, 0) AS labelled
@@ -199,7 +200,7 @@ export function listClasses(db: Db): ClassInfo[] {
     LEFT JOIN (SELECT class_id, count(*) AS labelled FROM labels GROUP BY class_id) n ON n.class_id = c.id
     LEFT JOIN (SELECT l.class_id, sum(i.status != 'removed') AS unhealthy, sum(i.status = 'removed') AS removed FROM images i JOIN labels l ON l.image_id = i.id
                WHERE i.status IN ('failed', 'missing', 'removed') GROUP BY l.class_id) b ON b.class_id = c.id
-    WHERE c.deleted = 0 ORDER BY c.position, c.id`).all() as ClassInfo[];
+    WHERE c.deleted = 0 ORDER BY c.position, c.id`).all() as ClassCounts[];
 }
 
 /** Healthy labelled images per live class, in class order. */

@@ -2,10 +2,10 @@ import { invalidArgument, notFound, StudioError } from '../../../shared/errors.t
 import type { Db } from '../db/project-db.ts';
 import type { Project } from '../project.ts';
 import { defaultActor } from './actor.ts';
-import { findDeletedClass, findLiveClass, insertClass, listClasses, liveClassNames, setClassDeleted, setClassName, writeLabelChanges, type ClassInfo } from '../db/label-store.ts';
+import { findDeletedClass, findLiveClass, insertClass, listClasses, liveClassNames, setClassDeleted, setClassName, writeLabelChanges, type ClassCounts } from '../db/label-store.ts';
 import { beginEntry, recordClassChange, type HistoryEntry, getEntry } from './history.ts';
 
-export type { ClassInfo };
+export type { ClassCounts };
 export { findLiveClass, listClasses };
 
 export function validateClassName(name: string, flag = 'class'): string {
@@ -50,7 +50,7 @@ export interface ClassChangeResult {
   /** Images whose label changed. */
   relabelled: number;
   entry: HistoryEntry;
-  classes: ClassInfo[];
+  classes: ClassCounts[];
 }
 
 interface ActorOption {

@@ -14,7 +14,7 @@ import type { Project } from '../project.ts';
 import { projectName } from './recent-projects.ts';
 
 export function classesOf(db: Db): ClassInfo[] {
-  return listClasses(db).map((c, position) => ({ id: c.id, name: c.name, position, count: c.count }));
+  return listClasses(db).map((c, position) => ({ id: c.id, name: c.name, position, count: c.count, unreadable: c.labelled - c.count }));
 }
 
 /** An image of the core's image list as the gallery shows it. */

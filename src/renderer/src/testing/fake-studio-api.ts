@@ -78,7 +78,7 @@ export class FakeStudioApi {
   }
 
   classes(): ClassInfo[] {
-    return this.classNames.map((name, position) => ({ id: position + 1, name, position, count: this.images.filter((i) => i.label === name).length }));
+    return this.classNames.map((name, position) => ({ id: position + 1, name, position, count: this.images.filter((i) => i.label === name).length, unreadable: 0 }));
   }
   historyState(): HistoryState {
     const applied = this.history.filter((h) => !h.undone);
