@@ -431,6 +431,8 @@ export interface BackendStatus {
    * Runtime for inference; gpu|node|wasm|cpu force that TF.js backend for both.
    */
   engines: { inference: string; training: string; inferenceReason: string };
+  /** The two engines in words, as the badge names them ("CPU (ONNX Runtime)", "CPU (WebAssembly) — slow"). */
+  engineLabels: { inference: string; training: string };
 }
 
 export interface WeightsFile {

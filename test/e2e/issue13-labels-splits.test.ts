@@ -150,7 +150,9 @@ describe.skipIf(notReady)('issue 13: splits toggle and undo', () => {
     expect(await page.locator('[data-testid="extractor-facts"]').textContent()).toMatch(/224 px native.*1280 features per image/);
     expect(await page.inputValue('input[aria-label="Input size"]')).toBe('224');
     // The Backend card says which engine does which work.
-    expect(await page.locator('[data-testid="engines"]').textContent()).toMatch(/Inference\s*ONNX Runtime \(CPU\).*Training\s*TensorFlow\.js WebAssembly \(CPU\)/s);
+    const { engineLabels } = await studio.api('getBackend');
+    expect(engineLabels).toEqual({ inference: 'CPU (ONNX Runtime)', training: 'CPU (WebAssembly) — slow' });
+    expect(await page.locator('[data-testid="engines"]').textContent()).toMatch(/Inference\s*CPU \(ONNX Runtime\).*Training\s*CPU \(WebAssembly\) — slow/s);
     await screenshot(page, 'issue13-backbone-mobilenet');
     // Without weights it asks for them; a random init is offered for a demo.
     expect(await page.isDisabled('[data-testid="start-extraction"]')).toBe(true);

@@ -22,6 +22,8 @@ const BADGES: Record<string, { label: string; slow: boolean }> = {
   cpu: { label: 'CPU (JavaScript) — very slow', slow: true },
 };
 
+const ONNX_LABEL = 'CPU (ONNX Runtime)';
+
 async function backendStatus(runner: JobRunner): Promise<BackendStatus> {
   // Asked of a worker: the server process never loads tfjs (see tasks/list-backends.ts).
   const l = await runner.run('list-backends', {}, { label: 'listing the ML backends' });
@@ -31,13 +33,14 @@ async function backendStatus(runner: JobRunner): Promise<BackendStatus> {
   const onnx = l.engines.inference === 'onnxruntime';
   return {
     chosen: l.chosen,
-    label: onnx ? `CPU (ONNX Runtime) · training ${tfjsLabel}` : tfjsLabel,
+    label: onnx ? `${ONNX_LABEL} · training ${tfjsLabel}` : tfjsLabel,
     slow: onnx ? false : badge.slow,
     gpuName: null,
     reason: l.reason,
     simd: l.simd,
     backends: l.backends.map((b) => ({ name: b.name, available: b.available, reason: b.reason || null })),
     engines: l.engines,
+    engineLabels: { inference: onnx ? ONNX_LABEL : tfjsLabel, training: tfjsLabel },
   };
 }
 

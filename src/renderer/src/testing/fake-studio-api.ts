@@ -205,7 +205,7 @@ export class FakeStudioApi {
       s.testLocked = true;
       return s;
     },
-    getBackend: async () => ({ chosen: 'wasm', label: 'CPU (WebAssembly) — slow', slow: true, gpuName: null, reason: 'the native packages are not installed', simd: true, backends: [], engines: { inference: 'onnxruntime', training: 'tfjs-wasm', inferenceReason: 'no CUDA: ONNX Runtime on the CPU' } }),
+    getBackend: async () => ({ chosen: 'wasm', label: 'CPU (WebAssembly) — slow', slow: true, gpuName: null, reason: 'the native packages are not installed', simd: true, backends: [], engines: { inference: 'onnxruntime', training: 'tfjs-wasm', inferenceReason: 'no CUDA: ONNX Runtime on the CPU' }, engineLabels: { inference: 'CPU (ONNX Runtime)', training: 'CPU (WebAssembly) — slow' } }),
     getWeightsStatus: async () => ({
       cacheDir: '/c',
       files: [{ backbone: 'xception', variant: 'notop', fileName: 'x_notop.h5', present: false, path: null, bytes: null, expectedMd5: 'b0' }],
