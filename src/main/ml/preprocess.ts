@@ -94,9 +94,9 @@ export function resizeBilinear(img: RgbImage, size: number): Float32Array {
 /**
  * Per output channel c of a mode: out[c] = (in[c] / div[c] − sub[c]) / div2[c], channels
  * reversed first for BGR.
- * Every mode of applyPreprocess is this formula with constants for which the
- * extra operations are exact (÷ 1, − 0), so the fused path below gives the
- * same float32 bits as applyPreprocess.
+ * Every mode is this formula with constants for which the extra operations are
+ * exact (÷ 1, − 0): applyPreprocess and the fused path below both read these
+ * terms, so they cannot drift apart.
  */
 interface ModeTerms { bgr: boolean; div: readonly number[]; sub: readonly number[]; div2: readonly number[] }
 function modeTerms(mode: PreprocessMode): ModeTerms {
@@ -215,33 +215,13 @@ const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
  * images back to back). Returns a new array; the input is left unchanged.
  */
 export function applyPreprocess(mode: PreprocessMode, pixels: Float32Array): Float32Array {
+  // The same terms as resizePreprocessInto: one statement of each mode's arithmetic.
+  const { bgr, div, sub, div2 } = modeTerms(mode);
   const out = new Float32Array(pixels.length);
-  switch (mode) {
-    case 'tf':
-      for (let i = 0; i < pixels.length; i++) out[i] = pixels[i] / 127.5 - 1;
-      break;
-    case 'raw':
-      out.set(pixels);
-      break;
-    case 'unit':
-      for (let i = 0; i < pixels.length; i++) out[i] = pixels[i] / 255;
-      break;
-    case 'torch':
-      for (let i = 0; i < pixels.length; i += 3) {
-        for (let c = 0; c < 3; c++) out[i + c] = (pixels[i + c] / 255 - TORCH_MEAN[c]) / TORCH_STD[c];
-      }
-      break;
-    case 'caffe':
-      for (let i = 0; i < pixels.length; i += 3) {
-        out[i] = pixels[i + 2] - CAFFE_MEAN_BGR[0];
-        out[i + 1] = pixels[i + 1] - CAFFE_MEAN_BGR[1];
-        out[i + 2] = pixels[i] - CAFFE_MEAN_BGR[2];
-      }
-      break;
-    default: {
-      const never: never = mode;
-      throw new StudioError('invalid-argument', `unknown preprocess mode ${String(never)}`);
-    }
+  for (let i = 0; i < pixels.length; i += 3) {
+    out[i] = (pixels[bgr ? i + 2 : i] / div[0] - sub[0]) / div2[0];
+    out[i + 1] = (pixels[i + 1] / div[1] - sub[1]) / div2[1];
+    out[i + 2] = (pixels[bgr ? i : i + 2] / div[2] - sub[2]) / div2[2];
   }
   return out;
 }
