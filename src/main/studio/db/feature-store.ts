@@ -176,21 +176,6 @@ export function featureCoverage(project: Project, backboneKey: string): { images
   return { images: row.images, withFeatures: row.withFeatures ?? 0 };
 }
 
-/**
- * For `status` displays: the backbones with stored features, which one is
- * the latest (the training default), and random-init ones flagged.
- */
-export function featuresStatus(project: Project): {
-  latest: string | null;
-  backbones: { key: string; name: string; kind: string; inputSize: number; randomInit: boolean; featureDim: number | null; images: number; withFeatures: number }[];
-} {
-  const latest = latestBackbone(project)?.key ?? null;
-  const backbones = listBackbones(project)
-    .filter((b) => b.features > 0)
-    .map((b) => ({ key: b.key, name: b.name, kind: b.kind, inputSize: b.inputSize, randomInit: b.randomInit, featureDim: b.featureDim, ...featureCoverage(project, b.key) }));
-  return { latest, backbones };
-}
-
 // ---- extractions ----
 
 /** Starts the record of an extraction run by this process; returns its id. */

@@ -7,10 +7,6 @@ import type { Db } from './project-db.ts';
  * (migration 008 says why removal is a status, not a deleted row).
  */
 
-export function rootFolders(db: Db): { id: number; path: string }[] {
-  return db.prepare('SELECT id, path FROM roots ORDER BY id').all() as { id: number; path: string }[];
-}
-
 /** Which of `ids` name images of the project (removed or not). */
 export function existingImageIds(db: Db, ids: readonly number[]): number[] {
   return (db.prepare('SELECT id FROM images WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as { id: number }[]).map((r) => r.id);

@@ -9,6 +9,7 @@ import { defaultActor } from './actor.ts';
 import { ensureClass, findLiveClass, validateClassName } from './classes.ts';
 import { deleteHistoryEntry, fillTargetImages, labelsForExport, writeLabelChanges } from '../db/label-store.ts';
 import { beginEntry, dropRedoStack, getEntry, historyPosition, redoNext, undoLast, type HistoryEntry, type HistoryPosition } from './history.ts';
+import { plural } from '../../../shared/words.ts';
 
 export interface SetLabelsResult {
   /** The class set, or null when labels were cleared. */
@@ -56,9 +57,6 @@ function fillTargets(db: Db, ids: number[]): void {
   if (unknown.length) throw invalidArgument(`no image with id ${unknown.join(', ')}`);
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 export interface UndoRedoResult {
   /** The entry undone or redone; absent when there was nothing to do. */

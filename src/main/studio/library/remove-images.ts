@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { invalidArgument, notFound } from '../../../shared/errors.ts';
-import { countStillIn, existingImageIds, imagesUnderFolder, removeImageRows, rootFolders } from '../db/removal-store.ts';
+import { rootsLongestFirst } from '../db/image-store.ts';
+import { countStillIn, existingImageIds, imagesUnderFolder, removeImageRows } from '../db/removal-store.ts';
 import { defaultActor } from '../labels/actor.ts';
 import { beginEntry } from '../labels/history.ts';
 import type { Project } from '../project.ts';
+import { plural } from '../../../shared/words.ts';
 
 export interface RemoveImagesOutcome {
   /** Images taken out of the project now (already removed ones are not counted). */
@@ -47,7 +49,7 @@ export function removeImages(project: Project, request: { ids?: readonly number[
 
 /** Image ids of every imported folder at or inside `folder`, or of the part of one imported folder under it. */
 function imagesOfFolder(project: Project, folder: string): number[] {
-  const roots = rootFolders(project.db);
+  const roots = rootsLongestFirst(project.db);
   const ids: number[] = [];
   let matched = false;
   for (const r of roots) {
@@ -63,6 +65,3 @@ function imagesOfFolder(project: Project, folder: string): number[] {
   return ids;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
