@@ -326,8 +326,8 @@ export const useGalleryStore = defineStore('gallery', () => {
       notice.value = r.removed
         ? `Removed ${r.removed.toLocaleString('en-US')} image${r.removed === 1 ? '' : 's'} from the project; the files are untouched. Ctrl+Z brings ${r.removed === 1 ? 'it' : 'them'} back.`
         : 'Those images were already out of the project.';
+      // The counts and folders arrive with the core's project.changed event.
       await reload();
-      await project.refresh();
     } catch (err) {
       error.value = `Remove failed: ${errorText(err)}`;
     }
@@ -371,9 +371,9 @@ export const useGalleryStore = defineStore('gallery', () => {
         notice.value += ` ${cleared}`;
         await reload(true);
       } else if (result.action === 'remove-images') {
-        // Images came back into (or left) the project: the pages and the counts change, not only labels.
+        // Images came back into (or left) the project: the pages change, not only labels
+        // (the counts arrive with the core's project.changed event).
         await reload(true);
-        await project.refresh();
       } else await refreshLoaded();
       if (previewOpen.value) await loadPreview();
     } catch (err) {

@@ -104,7 +104,7 @@ export const useProjectStore = defineStore('project', () => {
       folderNote.value = r.removed
         ? `Removed ${folder} from the project (${r.removed.toLocaleString('en-US')} image${r.removed === 1 ? '' : 's'}); the files are untouched. Undo in the gallery, or import the folder again, brings them back.`
         : `${folder} had no images left in the project.`;
-      await refresh();
+      // The new status (folders, counts) arrives with the core's project.changed event.
     });
   }
 
