@@ -15,6 +15,10 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll's default (1 s) is shorter than a loaded CI machine takes to list a
+    // folder or finish a request; a poll that waits for what the user would wait for
+    // gets the same patience as a Playwright action, and still returns at the first match.
+    expect: { poll: { timeout: 20_000, interval: 50 } },
     reporters: ['default', new ElectronSkipReporter()],
   },
 });

@@ -10,6 +10,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    expect: { poll: { timeout: 20_000, interval: 50 } },
     reporters: ['default', 'junit'],
     outputFile: { junit: 'test-results/electron/junit.xml' },
   },

