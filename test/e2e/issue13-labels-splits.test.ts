@@ -33,10 +33,24 @@ describe.skipIf(notReady)('issue 13: splits toggle and undo', () => {
   });
 
   it('imports with labels from file names, and the gallery sorts names naturally', async () => {
+    // The folder the dialog lists on opening answers late, after the folder typed
+    // (as on a loaded machine): the dialog keeps the folder asked for last.
+    let listings = 0;
+    let answered = 0;
+    await page.route('**/api/listFolder', async (route) => {
+      if (listings++ === 0) await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    page.on('response', (r) => {
+      if (r.url().includes('/api/listFolder')) answered++;
+    });
     await page.click('[data-testid="open-import"]');
     await page.fill('input[aria-label="Folder path"]', studio.imagesDir);
     await page.press('input[aria-label="Folder path"]', 'Enter');
     await page.click('label.source:has-text("File name prefix")');
+    await expect.poll(() => answered).toBe(2);
+    await page.unroute('**/api/listFolder');
+    expect(await page.locator('input[aria-label="Folder path"]').inputValue()).toBe(studio.imagesDir);
     await expect.poll(() => page.locator('[data-testid="start-import"]').textContent()).toBe('Import images');
     await page.click('[data-testid="start-import"]');
     const summary = page.locator('[data-testid="import-summary"]');

@@ -34,6 +34,27 @@ describe('useProjectStore and useJobsStore', () => {
     expect(project.importing).toBe(false);
   });
 
+  it('keeps the listing of the folder asked for last, whichever answer arrives last', async () => {
+    const project = useProjectStore();
+    // The dialog lists the project's folder on opening; that answer is held back
+    // until after the folder the user typed has been listed.
+    const releaseFirst = fake.gate('listFolder');
+    const opening = project.browse();
+    await project.browse('/photos/cats');
+    releaseFirst();
+    await opening;
+    expect(project.folder?.path).toBe('/photos/cats');
+    // An error from an older request does not replace a newer listing either.
+    const releaseFailing = fake.gate('listFolder');
+    fake.fail('listFolder', 'no such folder: /gone', 'not-found');
+    const failing = project.browse('/gone');
+    await project.browse('/photos/dogs');
+    releaseFailing();
+    await failing;
+    expect(project.folder?.path).toBe('/photos/dogs');
+    expect(project.folderError).toBeNull();
+  });
+
   it('shows why a project could not be created', async () => {
     const project = useProjectStore();
     expect(await project.create('/tmp/exists.xstudio')).toBe(false);

@@ -5,6 +5,7 @@ import { computed, ref } from 'vue';
 import type { AppInfo, ClassInfo, FolderListing, HistoryState, ImportRequest, ImportSummary, ProjectStatus, RecentProject } from '../../../shared/api.ts';
 import { getStudioApi } from '../api/index.ts';
 import { errorText } from '../display/format.ts';
+import { newestRequest } from './newest-request.ts';
 
 export const useProjectStore = defineStore('project', () => {
   const app = ref<AppInfo | null>(null);
@@ -122,12 +123,15 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
+  const folderRequest = newestRequest();
   async function browse(path?: string): Promise<void> {
+    const ticket = folderRequest();
     folderError.value = null;
     try {
-      folder.value = await getStudioApi().listFolder(path ? { path } : {});
+      const listing = await getStudioApi().listFolder(path ? { path } : {});
+      if (ticket.current) folder.value = listing;
     } catch (err) {
-      folderError.value = errorText(err);
+      if (ticket.current) folderError.value = errorText(err);
     }
   }
 

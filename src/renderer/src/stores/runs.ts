@@ -8,6 +8,7 @@ import type { Evaluation, ExportFormat, ExportResult, FolderListing, PredictResu
 import { getStudioApi } from '../api/index.ts';
 import { errorText } from '../display/format.ts';
 import { useJobsStore } from './jobs.ts';
+import { newestRequest } from './newest-request.ts';
 
 export const useRunsStore = defineStore('runs', () => {
   const runs = ref<RunSummary[]>([]);
@@ -24,7 +25,7 @@ export const useRunsStore = defineStore('runs', () => {
   const exported = ref<ExportResult[]>([]);
   const exportError = ref<string | null>(null);
   let connected = false;
-  let compareSeq = 0;
+  const selectionRequest = newestRequest();
 
   // ── Try it: classify picked images (files or folders on the core's machine) with a run or an export ──
   const tryListing = ref<FolderListing | null>(null);
@@ -34,12 +35,15 @@ export const useRunsStore = defineStore('runs', () => {
   const tryError = ref<string | null>(null);
   const trying = ref(false);
 
+  const tryListingRequest = newestRequest();
   async function tryBrowse(path?: string): Promise<void> {
+    const ticket = tryListingRequest();
     tryListingError.value = null;
     try {
-      tryListing.value = await getStudioApi().listFolder(path ? { path } : {});
+      const listing = await getStudioApi().listFolder(path ? { path } : {});
+      if (ticket.current) tryListing.value = listing;
     } catch (err) {
-      tryListingError.value = errorText(err);
+      if (ticket.current) tryListingError.value = errorText(err);
     }
   }
   function tryPick(path: string): void {
@@ -81,17 +85,17 @@ export const useRunsStore = defineStore('runs', () => {
 
   /** Re-reads what the selection shows: one run's detail, or the comparison of several. */
   async function refreshSelection(): Promise<void> {
-    const seq = ++compareSeq;
+    const ticket = selectionRequest();
     const ids = [...selected.value];
     try {
       if (ids.length === 1) {
         const d = await getStudioApi().getRun({ id: ids[0] });
-        if (seq !== compareSeq) return;
+        if (!ticket.current) return;
         detail.value = d;
         comparison.value = null;
       } else if (ids.length >= 2) {
         const c = await getStudioApi().compareRuns({ ids });
-        if (seq !== compareSeq) return;
+        if (!ticket.current) return;
         comparison.value = c;
         detail.value = null;
       } else {
@@ -99,7 +103,7 @@ export const useRunsStore = defineStore('runs', () => {
         comparison.value = null;
       }
     } catch (err) {
-      if (seq === compareSeq) error.value = errorText(err);
+      if (ticket.current) error.value = errorText(err);
     }
   }
 
@@ -196,7 +200,7 @@ export const useRunsStore = defineStore('runs', () => {
 
   /** Another project was opened: nothing of this one's runs stays on screen. */
   function reset(): void {
-    compareSeq++;
+    selectionRequest(); // answers still on their way are for the other project
     runs.value = [];
     selected.value = [];
     detail.value = null;

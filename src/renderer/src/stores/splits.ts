@@ -6,6 +6,7 @@ import { ref } from 'vue';
 import type { Part, SplitInfo, SplitPreview, SplitRequest } from '../../../shared/api.ts';
 import { getStudioApi } from '../api/index.ts';
 import { errorText } from '../display/format.ts';
+import { newestRequest } from './newest-request.ts';
 import { useProjectStore } from './project.ts';
 
 export interface SplitForm {
@@ -45,7 +46,7 @@ export const useSplitsStore = defineStore('splits', () => {
   const creating = ref(false);
   const error = ref<string | null>(null);
   const created = ref<SplitInfo | null>(null);
-  let previewSeq = 0;
+  const previewRequest = newestRequest();
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   async function load(): Promise<void> {
@@ -59,18 +60,18 @@ export const useSplitsStore = defineStore('splits', () => {
 
   /** Asks the core for the counts per part and class; only the latest answer is kept. */
   async function refreshPreview(): Promise<void> {
-    const seq = ++previewSeq;
+    const ticket = previewRequest();
     previewing.value = true;
     try {
       const result = await getStudioApi().previewSplit(toRequest({ ...form.value, name: form.value.name.trim() || 'preview' }));
-      if (seq !== previewSeq) return;
+      if (!ticket.current) return;
       preview.value = result;
       previewError.value = null;
     } catch (err) {
-      if (seq !== previewSeq) return;
+      if (!ticket.current) return;
       previewError.value = errorText(err);
     } finally {
-      if (seq === previewSeq) previewing.value = false;
+      if (ticket.current) previewing.value = false;
     }
   }
 

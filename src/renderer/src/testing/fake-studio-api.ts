@@ -134,6 +134,7 @@ export class FakeStudioApi {
       return { ...this.status(), file };
     },
     getProjectStatus: async () => this.status(),
+    listFolder: async ({ path }) => ({ path: path ?? '/home/user', parent: null, entries: [], imageFiles: path ? 3 : 0 }),
     importFolder: async ({ folder, labelSource }) => ({
       root: folder, labelSource, images: 3, added: 2, updated: 0, unchanged: 0, moved: 0, restored: 0, missing: 0, duplicates: 0, duplicateGroups: [], ignored: 0,
       failed: [{ path: 'bad.jpg', reason: 'truncated JPEG (no end marker)' }], labelled: 2, keptUserLabels: 0,
@@ -284,13 +285,12 @@ export class FakeStudioApi {
     for (const name of Object.keys(this.impl) as CallName[]) {
       out[name] = async (input?: unknown) => {
         this.calls.push({ name, input: input ?? {} });
+        // Which call fails is decided when it is made, so a held-back call keeps its failure.
+        const failure = this.failures.get(name);
+        this.failures.delete(name);
         const gate = this.gates.get(name)?.shift();
         if (gate) await gate;
-        const failure = this.failures.get(name);
-        if (failure) {
-          this.failures.delete(name);
-          throw failure;
-        }
+        if (failure) throw failure;
         return (this.impl[name] as (i: unknown) => Promise<unknown>)(input ?? {});
       };
     }
