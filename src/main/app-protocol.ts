@@ -69,8 +69,12 @@ export function createAppHandler(rendererDir: string, csp: string): (req: Reques
   };
 }
 
-/** The `xstudio-media:` handler over the studio's guarded resolver (Studio.resolveMedia). */
-export function createMediaHandler(resolveMedia: (request: MediaRequest) => Promise<string | null>): (req: Request) => Promise<Response> {
+/**
+ * The `xstudio-media:` handler over the studio's guarded resolver (Studio.resolveMedia).
+ * The request's signal goes with it, as browser mode passes its socket's: a
+ * thumbnail asked for by a tile that has scrolled away is not made.
+ */
+export function createMediaHandler(resolveMedia: (request: MediaRequest, signal?: AbortSignal) => Promise<string | null>): (req: Request) => Promise<Response> {
   return async (req) => {
     let u: URL;
     try {
@@ -79,7 +83,7 @@ export function createMediaHandler(resolveMedia: (request: MediaRequest) => Prom
       return notFound();
     }
     const request = u.host === 'media' ? parseMediaPath(u.pathname) : null;
-    const file = request ? await resolveMedia(request) : null;
+    const file = request ? await resolveMedia(request, req.signal) : null;
     if (!request || !file) return notFound();
     // The same headers as browser mode: the sniffed type, nosniff, a CSP under which nothing runs.
     const headers = await mediaHeaders(request, file);

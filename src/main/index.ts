@@ -88,7 +88,7 @@ function installSessionPolicy(): void {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
   });
   protocol.handle(APP_SCHEME, createAppHandler(rendererDir, csp));
-  protocol.handle(MEDIA_PROTOCOL, createMediaHandler((request) => (studio ? studio.resolveMedia(request) : Promise.resolve(null))));
+  protocol.handle(MEDIA_PROTOCOL, createMediaHandler((request, signal) => (studio ? studio.resolveMedia(request, signal) : Promise.resolve(null))));
 }
 
 app.on('web-contents-created', (_event, contents) => lockDown(contents));

@@ -178,6 +178,16 @@ describe('the media protocol (xstudio-media://)', () => {
     expect(asked).toEqual([{ kind: 'image', id: 1 }, { kind: 'image', id: 2 }]);
   });
 
+  it("passes the request's signal to the resolver: a thumbnail whose asker has gone is not made", async () => {
+    let seen: AbortSignal | undefined;
+    const serve = createMediaHandler(async (_r, signal) => ((seen = signal), null));
+    const asker = new AbortController();
+    await serve(new Request(`xstudio-media://media/thumb/${'ab'.repeat(32)}`, { signal: asker.signal }));
+    expect(seen?.aborted).toBe(false);
+    asker.abort();
+    expect(seen?.aborted).toBe(true);
+  });
+
   it("with a real project, an image swapped for a symlink to a file outside the project's folders is 404", async () => {
     if (process.platform === 'win32') return; // symlinks need privileges there
     const images = path.join(tmp, 'images', 'cat');
