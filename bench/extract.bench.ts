@@ -79,7 +79,7 @@ import { loadBackbone, type Backbone } from '../src/main/ml/backbone.ts';
 import { GraphBuilder, valueInfo } from '../src/main/ml/export/onnx/builder.ts';
 import { encodeModel, ONNX_IR_VERSION, ONNX_OPSET } from '../src/main/ml/export/onnx/proto.ts';
 import { extractFeatures } from '../src/main/studio/features/extract-features.ts';
-import type { BackboneRequest } from '../src/main/studio/features/backbone-choice.ts';
+import type { BackboneChoice } from '../src/main/studio/features/backbone-choice.ts';
 import { JobRunner } from '../src/main/studio/jobs/job-runner.ts';
 import { importFolder } from '../src/main/studio/library/import-folder.ts';
 import { Project } from '../src/main/studio/project.ts';
@@ -197,7 +197,7 @@ async function stageCosts(files: string[], size: number): Promise<{ decode: numb
 interface Net {
   name: string;
   size: number;
-  request: BackboneRequest;
+  request: BackboneChoice;
   /** For bench/forward-child.ts: 'xception' or the model.json path. */
   model: string;
   load(): Promise<Backbone>;
@@ -274,7 +274,7 @@ export async function run(): Promise<void> {
       const m = buildMobileNetV2({ inputSize: 224 });
       const file = await saveLayersModel(m, mnDir);
       m.dispose();
-      nets.push({ name: 'MobileNetV2', size: 224, model: file, request: { backboneModel: file, preprocess: 'tf' }, load: () => loadBackbone({ kind: 'layers-model', modelJson: file, preprocess: 'tf' }), images: { onnx: Math.round(600 * scale), wasm: Math.round(96 * scale) } });
+      nets.push({ name: 'MobileNetV2', size: 224, model: file, request: { backbone: 'layers-model', modelJson: file, preprocess: 'tf' }, load: () => loadBackbone({ kind: 'layers-model', modelJson: file, preprocess: 'tf' }), images: { onnx: Math.round(600 * scale), wasm: Math.round(96 * scale) } });
     }
     const maxImages = Math.max(...nets.flatMap((n) => [n.images.onnx, n.images.wasm]));
     const photos = await Promise.all(Array.from({ length: PHOTO.distinct }, (_, k) => photoJpeg(PHOTO.width, PHOTO.height, colorFor(k), k + 1)));

@@ -35,7 +35,9 @@ function parseOptions(command: Command): NonNullable<ParseArgsConfig['options']>
 /** An error about an input field, said in terms of the flag (or argument) that filled it. */
 function inFlagTerms(command: Command, e: SerializedError): { message: string; flag?: string } {
   if (!e.field) return { message: e.message };
-  const entry = Object.entries(command.flags).find(([, f]) => f.field && (e.field === f.field || e.field!.startsWith(`${f.field}.`)));
+  const flags = Object.entries(command.flags).map(([name, f]) => [name, f.field === undefined ? [] : typeof f.field === 'string' ? [f.field] : f.field] as const);
+  // The flag that filled the field itself, else the one that filled the object holding it.
+  const entry = flags.find(([, fields]) => fields.includes(e.field!)) ?? flags.find(([, fields]) => fields.some((f) => e.field!.startsWith(`${f}.`)));
   const name = entry ? `--${entry[0]}` : command.positionals?.field === e.field ? command.positionals.name : undefined;
   if (!name) return { message: e.message };
   const prefix = `${e.field}: `;

@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { parseCookie } from 'cookie';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, HTTP_MEDIA_PREFIX, httpStatusFor, isCallName, type CallName } from '../shared/api.ts';
-import { serializeError, StudioError, type SerializedError } from '../shared/errors.ts';
+import { fieldError, serializeError, StudioError, type SerializedError } from '../shared/errors.ts';
 import { mediaHeaders, parseMediaPath } from './media-guard.ts';
 import { hostGuard } from './server-host.ts';
 import { buildCsp, PAGE_CSP_DIRECTIVES } from './security-policy.ts';
@@ -336,8 +336,8 @@ export async function startServer(studio: Studio, options: ServerOptions = {}): 
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new StudioError('conflict', `--port ${port}: the port is already in use; pick another or leave --port out for a free one`));
-      else if (err.code === 'EADDRNOTAVAIL') reject(new StudioError('invalid-argument', `--host ${host}: this machine has no such address`));
+      if (err.code === 'EADDRINUSE') reject(fieldError('conflict', 'port', `${port} is already in use; pick another, or leave the port out for a free one`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(fieldError('invalid-argument', 'host', `this machine has no address ${host}`));
       else reject(err);
     });
     server.listen(port, host, () => resolve());

@@ -86,11 +86,14 @@ const importRequest = z.object({
   if (r.labelSource === 'pattern') {
     if (!r.labelPattern) ctx.addIssue({ code: 'custom', path: ['labelPattern'], message: "is required with labelSource 'pattern'" });
     else {
+      // Compiled as the import compiles it (Unicode mode), so what passes here also runs there.
+      let groups: number | null = null;
       try {
-        new RegExp(r.labelPattern);
+        groups = (new RegExp(`${r.labelPattern}|`, 'u').exec('')?.length ?? 1) - 1;
       } catch (err) {
         ctx.addIssue({ code: 'custom', path: ['labelPattern'], message: `is not a valid regular expression: ${(err as Error).message}` });
       }
+      if (groups === 0) ctx.addIssue({ code: 'custom', path: ['labelPattern'], message: 'has no capture group: the label is its first group, or the group named "label"' });
     }
   }
 });

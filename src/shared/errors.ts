@@ -61,3 +61,22 @@ export function serializeError(err: unknown): SerializedError {
 
 export const invalidArgument = (message: string, field?: string): StudioError => new StudioError('invalid-argument', message, field);
 export const notFound = (message: string, field?: string): StudioError => new StudioError('not-found', message, field);
+
+/**
+ * An error about one input field, said the contract's way: "sizes.train: expected …".
+ * The CLI replaces the "sizes.train: " prefix with the flag that filled it; the UI
+ * shows the rest beside the field. Core messages never name a flag.
+ */
+export const fieldError = (code: StudioErrorCode, field: string, message: string): StudioError => new StudioError(code, `${field}: ${message}`, field);
+
+/**
+ * The same error, for a call whose input holds the checked object under `prefix`
+ * (computeImageFeatures's `backbone`): "inputSize: …" becomes "backbone.inputSize: …".
+ * Anything else passes through unchanged.
+ */
+export function underField(prefix: string, err: unknown): unknown {
+  if (!(err instanceof StudioError) || !err.field) return err;
+  const own = `${err.field}: `;
+  const message = err.message.startsWith(own) ? `${prefix}.${err.message}` : err.message;
+  return new StudioError(err.code, message, `${prefix}.${err.field}`);
+}

@@ -1,4 +1,4 @@
-import { StudioError } from './errors.ts';
+import { fieldError } from './errors.ts';
 
 /**
  * How pixels become network input. The same two steps are used by feature
@@ -34,8 +34,8 @@ export function isPreprocessMode(v: string): v is PreprocessMode {
   return (PREPROCESS_MODES as readonly string[]).includes(v);
 }
 
-export function parsePreprocessMode(v: string, flag = '--preprocess'): PreprocessMode {
-  if (!isPreprocessMode(v)) throw new StudioError('invalid-argument', `${flag} expects one of ${PREPROCESS_MODES.join(', ')}, got "${v}"`);
+export function parsePreprocessMode(v: string, field = 'preprocess'): PreprocessMode {
+  if (!isPreprocessMode(v)) throw fieldError('invalid-argument', field, `expected one of ${PREPROCESS_MODES.join(', ')}, got "${v}"`);
   return v;
 }
 

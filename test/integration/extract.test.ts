@@ -62,8 +62,16 @@ describe('xstudio extract', () => {
   it('fails without weights, saying how to get them', async () => {
     const r = await cli(['extract', '--project', projectFile, '--input-size', '71', '--json']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/xstudio weights fetch.*xstudio weights import <file>/);
-    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'not-found', message: expect.stringMatching(/xstudio weights fetch.*xstudio weights import <file>/) } });
+    // Both doors' ways to get them, and the two other choices, in words (no flag: the message is the core's).
+    const how = /not in the studio's weights cache\. Download or import it \(the Training view's weights card, or `xstudio weights`\), give a weights file, or choose random init/;
+    expect(r.stderr).toMatch(how);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'not-found', message: expect.stringMatching(how) } });
+  });
+
+  it('an error the extraction job raises about a field is told as its flag, with exit 2', async () => {
+    const r = await cli(['extract', '--project', projectFile, '--random-init', '--input-size', '70', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'invalid-argument', field: 'inputSize', flag: '--input-size', message: '--input-size: expected an integer of at least 71 for Xception, got 70' } });
   });
 
   it('extracts every distinct image once, records the undecodable one, and marks random-init features', async () => {

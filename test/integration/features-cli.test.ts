@@ -111,7 +111,19 @@ describe('xstudio features / backends', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const none = xstudio('features', img, '--json');
     expect(none.code).toBe(1);
-    expect(none.stderr).toMatch(/--weights/);
+    expect(none.stderr).toMatch(/no Xception weights.*`xstudio weights`.*give a weights file, or choose random init/);
+  });
+
+  it("says the core's field errors as the flag that filled them, with exit 2", async () => {
+    const img = await image(path.join(dir, 'small.jpg'), 71, 71, [9, 9, 9]);
+    // computeImageFeatures holds the choice under `backbone`: the field is backbone.inputSize, the flag --input-size.
+    const small = xstudio('features', '--random-init', '--input-size', '70', img, '--json');
+    expect(small.code).toBe(2);
+    expect(small.json).toEqual({ error: { code: 'invalid-argument', field: 'backbone.inputSize', flag: '--input-size', message: '--input-size: expected an integer of at least 71 for Xception, got 70' } });
+    expect(small.stderr).toContain('--input-size: expected an integer of at least 71 for Xception, got 70');
+    const both = xstudio('features', '--random-init', '--weights', path.join(dir, 'xception_notop.h5'), img, '--json');
+    expect(both.code).toBe(2);
+    expect(both.json).toMatchObject({ error: { field: 'backbone.weightsFile', flag: '--weights', message: '--weights: a weights file and random init exclude each other: give one' } });
   });
 
   it('backends --json lists the four backends and the choice', () => {

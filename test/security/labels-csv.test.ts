@@ -64,7 +64,7 @@ describe('CSV from other tools', () => {
 
   it('reports an unterminated quote with the line it opens on', () => {
     const f = write('broken.csv', 'path,label\nok.jpg,cat\n"never closed.jpg,dog\nlast.jpg,cat\n');
-    expect(() => readLabelCsv(f, tmp.dir)).toThrow(new RegExp(`csv:${f.replace(/[.]/g, '\\.')}: line 3: a quoted field is never closed`));
+    expect(() => readLabelCsv(f, tmp.dir)).toThrow(new RegExp(`^csvFile: ${f.replace(/[.]/g, '\\.')}: line 3: a quoted field is never closed`));
   });
 
   it('sibling: the dataset manifest quotes names a reader would trim', () => {

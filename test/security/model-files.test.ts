@@ -101,7 +101,7 @@ describe('a model.json', () => {
       format: 'layers-model', modelTopology: topology([dense]),
       weightsManifest: [{ paths: ['../../../../../../etc/hostname'], weights: [] }],
     });
-    const err = await caught(resolveBackbone({ backboneModel: file, preprocess: 'unit' }));
+    const err = await caught(resolveBackbone({ backbone: 'layers-model', modelJson: file, preprocess: 'unit' }));
     expect(err.message).toMatch(/leaves the model's folder/);
   });
 

@@ -14,7 +14,8 @@ export interface FlagSpec {
   description: string;
   /** Placeholder of the value in --help ("N", "FILE"). */
   value?: string;
-  field?: string;
+  /** The call input field(s) the flag fills: `--labels csv:FILE` fills labelSource and csvFile. */
+  field?: string | readonly string[];
 }
 
 export interface PositionalSpec {

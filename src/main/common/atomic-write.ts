@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { StudioError } from '../../shared/errors.ts';
+import { fieldError, StudioError } from '../../shared/errors.ts';
 
 let partials = 0;
 
@@ -50,15 +50,15 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
  * leaves nothing behind. An existing destination is refused unless
  * `overwrite` (then it is replaced only at the end).
  */
-export async function writeAtomically<T>(dest: string, kind: 'file' | 'dir', write: (tmp: string) => Promise<T>, o: { overwrite?: boolean } = {}): Promise<T> {
+export async function writeAtomically<T>(dest: string, kind: 'file' | 'dir', write: (tmp: string) => Promise<T>, o: { overwrite?: boolean; field?: string } = {}): Promise<T> {
   const abs = path.resolve(dest);
-  refuseExisting(abs, o.overwrite ?? false);
+  refuseExisting(abs, o.overwrite ?? false, o.field);
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   if (fs.existsSync(abs) && kind === 'dir' && !fs.statSync(abs).isDirectory()) {
-    throw new StudioError('conflict', `--out ${abs} is a file; this export writes a folder`);
+    throw destinationError(o.field, `${abs} is a file, and a folder is written there`);
   }
   if (fs.existsSync(abs) && kind === 'file' && fs.statSync(abs).isDirectory()) {
-    throw new StudioError('conflict', `--out ${abs} is a folder; this export writes one file`);
+    throw destinationError(o.field, `${abs} is a folder, and one file is written there`);
   }
   const tmp = partialNameFor(abs);
   if (kind === 'dir') fs.mkdirSync(tmp);
@@ -73,11 +73,16 @@ export async function writeAtomically<T>(dest: string, kind: 'file' | 'dir', wri
   }
 }
 
+/** A conflict at the destination, about the call's field that named it when there is one ("out"). */
+function destinationError(field: string | undefined, message: string): StudioError {
+  return field ? fieldError('conflict', field, message) : new StudioError('conflict', message);
+}
+
 /** Export never silently replaces a file or folder: 'conflict' naming the path, unless asked to overwrite. */
-export function refuseExisting(dest: string, overwrite: boolean): void {
+export function refuseExisting(dest: string, overwrite: boolean, field?: string): void {
   const abs = path.resolve(dest);
   if (!overwrite && fs.existsSync(abs)) {
-    throw new StudioError('conflict', `${abs} already exists: export does not replace it unless asked (--overwrite, or overwrite: true)`);
+    throw destinationError(field, `${abs} already exists; it is replaced only when overwrite is asked for`);
   }
 }
 

@@ -1,6 +1,6 @@
 // Pure cross-validation bookkeeping and ranking math: the core assigns folds, merges the
 // out-of-fold probabilities the workers return and ranks them, without loading the ML stack.
-import { StudioError } from '../../shared/errors.ts';
+import { fieldError, StudioError } from '../../shared/errors.ts';
 import { SeededRandom } from './random.ts';
 
 /** Who gives the out-of-fold probabilities: a logistic regression (confident learning's default) or the run's head. */
@@ -53,7 +53,7 @@ export function rankSuspects(probs: Float32Array, y: Int32Array, numClasses: num
 /** Stratified fold of every row: each class's shuffled members dealt round-robin. */
 export function foldAssignment(y: Int32Array, numClasses: number, folds: number, seed: number): Int32Array {
   const n = y.length;
-  if (folds < 2) throw new StudioError('invalid-argument', `--folds expects at least 2, got ${folds}`);
+  if (folds < 2) throw fieldError('invalid-argument', 'folds', `expected at least 2, got ${folds}`);
   if (n < folds) throw new StudioError('invalid-argument', `cross-validation with ${folds} folds needs at least ${folds} labelled images with features, found ${n}`);
   const rng = new SeededRandom(seed);
   const fold = new Int32Array(n);

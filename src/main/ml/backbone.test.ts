@@ -89,8 +89,8 @@ describe('Xception backbone', () => {
     t.dispose();
   });
 
-  it('needs weights or --random-init', async () => {
-    await expect(loadBackbone({ kind: 'xception', inputSize: 71 })).rejects.toThrow(/weights file.*--random-init/);
+  it('needs weights or random init', async () => {
+    await expect(loadBackbone({ kind: 'xception', inputSize: 71 })).rejects.toThrow(/^weightsFile: Xception needs a weights file .* or random init$/);
   });
 });
 
@@ -115,8 +115,8 @@ describe('TF.js layers model backbone', () => {
     const explicit = await loadBackbone({ kind: 'layers-model', modelJson, preprocess: 'unit', featureLayer: 'block3_pw_relu' });
     expect(explicit.featureDim).toBe(4 * 4 * 32);
     expect(explicit.predictPixels(x, 3).length).toBe(3 * 512);
-    await expect(loadBackbone({ kind: 'layers-model', modelJson, preprocess: 'unit', featureLayer: 'nope' })).rejects.toThrow(/--feature-layer nope: no such layer/);
-    await expect(loadBackbone({ kind: 'layers-model', modelJson, preprocess: 'unit', inputSize: 64 })).rejects.toThrow(/--input-size 64 does not match the model's input size 32/);
+    await expect(loadBackbone({ kind: 'layers-model', modelJson, preprocess: 'unit', featureLayer: 'nope' })).rejects.toThrow(/^featureLayer: no layer "nope" in /);
+    await expect(loadBackbone({ kind: 'layers-model', modelJson, preprocess: 'unit', inputSize: 64 })).rejects.toThrow(/^inputSize: 64 does not match the model's input size 32/);
     b.dispose();
     explicit.dispose();
   });

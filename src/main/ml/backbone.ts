@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { StudioError } from '../../shared/errors.ts';
+import { fieldError, StudioError } from '../../shared/errors.ts';
 import { loadKerasWeightsInto, readKerasWeights } from './keras-h5.ts';
 import { fusedPredictor, type FusedPredictor } from './fused-inference.ts';
 import { loadLayersModelFromDisk } from './layers-model-loader.ts';
@@ -109,12 +109,12 @@ async function loadBuiltin(spec: Extract<BackboneSpec, { kind: BuiltinName }>): 
   const net = BUILTIN_BACKBONES[spec.kind];
   const inputSize = spec.inputSize ?? net.defaultInput;
   if (!Number.isInteger(inputSize) || inputSize < net.minInput) {
-    throw new StudioError('invalid-argument', `${net.displayName} input size (--input-size) must be an integer >= ${net.minInput}, got ${inputSize}`);
+    throw fieldError('invalid-argument', 'inputSize', `expected an integer of at least ${net.minInput} for ${net.displayName}, got ${inputSize}`);
   }
   if (!spec.weightsFile && !spec.randomInit) {
-    throw new StudioError('invalid-argument', `${net.displayName} backbone needs a weights file (--weights, or \`xstudio weights fetch --backbone ${net.name}\`) or --random-init`);
+    throw fieldError('invalid-argument', 'weightsFile', `${net.displayName} needs a weights file (download or import its official one) or random init`);
   }
-  if (spec.weightsFile && spec.randomInit) throw new StudioError('invalid-argument', 'give either a weights file or --random-init, not both');
+  if (spec.weightsFile && spec.randomInit) throw fieldError('invalid-argument', 'weightsFile', 'a weights file and random init exclude each other: give one');
   let model: tf.LayersModel;
   let owner: tf.LayersModel;
   let id: string;
@@ -168,13 +168,13 @@ async function loadLayersBackbone(spec: Extract<BackboneSpec, { kind: 'layers-mo
     }
     if (!layer) {
       full.dispose();
-      throw new StudioError('invalid-argument', `--feature-layer ${spec.featureLayer}: no such layer in ${spec.modelJson} (layers: ${full.layers.slice(-8).map((l) => l.name).join(', ')}, …)`);
+      throw fieldError('invalid-argument', 'featureLayer', `no layer "${spec.featureLayer}" in ${spec.modelJson} (its last layers: ${full.layers.slice(-8).map((l) => l.name).join(', ')})`);
     }
   } else {
     layer = defaultFeatureLayer(full);
     if (!layer) {
       full.dispose();
-      throw new StudioError('invalid-argument', `${spec.modelJson} has no global pooling or flatten layer to take features from: name one with --feature-layer`);
+      throw fieldError('invalid-argument', 'featureLayer', `${spec.modelJson} has no global pooling or flatten layer to take features from: name the layer to take them from`);
     }
   }
   const inShape = full.inputs[0].shape;
@@ -191,14 +191,14 @@ async function loadLayersBackbone(spec: Extract<BackboneSpec, { kind: 'layers-mo
     }
     if (spec.inputSize !== undefined && spec.inputSize !== h) {
       full.dispose();
-      throw new StudioError('invalid-argument', `--input-size ${spec.inputSize} does not match the model's input size ${h} (${spec.modelJson})`);
+      throw fieldError('invalid-argument', 'inputSize', `${spec.inputSize} does not match the model's input size ${h} (${spec.modelJson})`);
     }
     inputSize = h;
   } else if (spec.inputSize !== undefined) {
     inputSize = spec.inputSize;
   } else {
     full.dispose();
-    throw new StudioError('invalid-argument', `${spec.modelJson}: the input size is not fixed in the model; pass --input-size`);
+    throw fieldError('invalid-argument', 'inputSize', `${spec.modelJson}: the input size is not fixed in the model: give one`);
   }
   const output = layer.output as tf.SymbolicTensor;
   const featureDim = output.shape.slice(1).reduce<number>((a, b) => a * (b ?? NaN), 1);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PredictResult } from '../../shared/api.ts';
-import { StudioError } from '../../shared/errors.ts';
+import { fieldError, StudioError } from '../../shared/errors.ts';
 import { selectBackend } from './backend.ts';
 import { argmaxRow } from '../common/metrics.ts';
 import { inferenceEngine } from '../common/engine-choice.ts';
@@ -27,7 +27,7 @@ interface LoadedExport {
 }
 
 function readMeta(file: string, modelPath: string): ExportMetadata {
-  if (!fs.existsSync(file)) throw new StudioError('not-found', `${modelPath}: no export metadata at ${file} (class names and preprocessing); export with xstudio export --format tfjs|keras|onnx`);
+  if (!fs.existsSync(file)) throw new StudioError('not-found', `${modelPath}: no export metadata at ${file} (class names and preprocessing); export the run as TF.js, Keras or ONNX`);
   return checkMeta(parseJson(fs.readFileSync(file, 'utf8'), `${file} (export metadata)`) as ExportMetadata, file);
 }
 
@@ -41,7 +41,7 @@ export const EXPORT_MODEL_FILES = ['model.json', 'model.onnx', 'model.h5', 'head
 
 async function loadKerasFile(abs: string, meta: ExportMetadata): Promise<LoadedExport> {
   const wf = await readKerasWeights(abs);
-  if (!wf.modelConfig) throw new StudioError('invalid-argument', `${abs} holds weights only (no model_config); predict needs a full model (xstudio export --format keras)`);
+  if (!wf.modelConfig) throw new StudioError('invalid-argument', `${abs} holds weights only (no model_config); predicting needs a full model (export the run as Keras)`);
   const topology = parseJson(wf.modelConfig, `${abs}: the model_config attribute`) as tf.io.ModelArtifacts['modelTopology'];
   let model: tf.LayersModel;
   try {
@@ -55,7 +55,7 @@ async function loadKerasFile(abs: string, meta: ExportMetadata): Promise<LoadedE
 
 export async function loadExport(modelPath: string): Promise<LoadedExport> {
   const abs = path.resolve(modelPath);
-  if (!fs.existsSync(abs)) throw new StudioError('not-found', `--model ${abs} does not exist`);
+  if (!fs.existsSync(abs)) throw fieldError('not-found', 'model', `${abs} does not exist`);
   if (fs.statSync(abs).isDirectory() || abs.endsWith('.json')) {
     const dir = fs.statSync(abs).isDirectory() ? abs : path.dirname(abs);
     const meta = readMeta(metadataPathFor(dir, 'dir'), abs);
@@ -98,7 +98,7 @@ async function openOnnx(file: string): Promise<OpenedExport> {
     const { decodeModel } = await import('./export/onnx/proto.ts');
     const props = decodeModel(fs.readFileSync(file)).metadataProps ?? [];
     const entry = props.find((p) => p.key === ONNX_METADATA_KEY);
-    if (!entry) throw new StudioError('not-found', `${file}: no ${ONNX_METADATA_KEY} entry in the model's metadata (class names and preprocessing); export with xstudio export --format onnx`);
+    if (!entry) throw new StudioError('not-found', `${file}: no ${ONNX_METADATA_KEY} entry in the model's metadata (class names and preprocessing); export the run as ONNX from the studio`);
     meta = checkMeta(parseJson(entry.value, `${file}: its ${ONNX_METADATA_KEY} metadata`) as ExportMetadata, file);
   }
   if (meta.model !== 'classifier' || !('inputSize' in meta.input)) throw new StudioError('invalid-argument', `${file} is not an image classifier export`);
@@ -128,13 +128,13 @@ async function openOnnx(file: string): Promise<OpenedExport> {
  */
 export async function openExport(modelPath: string, o: { ownRuntime?: boolean } = {}): Promise<OpenedExport> {
   const abs = path.resolve(modelPath);
-  if (!fs.existsSync(abs)) throw new StudioError('not-found', `--model ${abs} does not exist`);
+  if (!fs.existsSync(abs)) throw fieldError('not-found', 'model', `${abs} does not exist`);
   const onnx = isOnnx(abs);
   if (onnx) return openOnnx(onnx);
   const { model, meta, file } = await loadExport(abs);
   if (meta.model !== 'classifier' || !('inputSize' in meta.input)) {
     model.dispose();
-    throw new StudioError('invalid-argument', `${file} is a head export: it takes backbone features, not images; export --format tfjs, keras or onnx to predict on images`);
+    throw new StudioError('invalid-argument', `${file} is a head export: it takes backbone features, not images; export the run as TF.js, Keras or ONNX to predict on images`);
   }
   const { inputSize, mode } = meta.input as { inputSize: number; mode: PreprocessMode };
   const C = meta.classes.length;
@@ -167,7 +167,7 @@ export async function openExport(modelPath: string, o: { ownRuntime?: boolean } 
 }
 
 export async function predictImages(modelPath: string, images: string[], batchSize = 8): Promise<PredictResult> {
-  if (images.length === 0) throw new StudioError('invalid-argument', 'no image given: pass one or more image files after --model');
+  if (images.length === 0) throw fieldError('invalid-argument', 'files', 'no image given: name one or more image files');
   const backend = await selectBackend();
   const opened = await openExport(modelPath);
   try {

@@ -48,7 +48,7 @@ describe('applyPreprocess', () => {
     expect(rgb[2]).toBe(255);
   });
   it('rejects unknown modes naming the flag', () => {
-    expect(() => parsePreprocessMode('inception')).toThrow(/--preprocess expects one of tf, torch, caffe, unit, raw, got "inception"/);
+    expect(() => parsePreprocessMode('inception')).toThrow('preprocess: expected one of tf, torch, caffe, unit, raw, got "inception"');
   });
 
   it("'raw' leaves 0..255 as is (EfficientNet scales inside the model)", () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { StudioError } from '../../shared/errors.ts';
+import { fieldError, StudioError } from '../../shared/errors.ts';
 import { BUILTIN_FACTS } from '../../shared/backbone-catalog.ts';
 
 /**
@@ -37,7 +37,7 @@ export function buildXception(opts: XceptionOptions = {}): tf.LayersModel {
   const includeTop = opts.includeTop ?? false;
   const classes = opts.classes ?? 1000;
   if (!Number.isInteger(inputSize) || inputSize < XCEPTION_MIN_INPUT) {
-    throw new StudioError('invalid-argument', `Xception input size (--input-size) must be an integer >= ${XCEPTION_MIN_INPUT}, got ${inputSize}`);
+    throw fieldError('invalid-argument', 'inputSize', `expected an integer of at least ${XCEPTION_MIN_INPUT} for Xception, got ${inputSize}`);
   }
   if (includeTop && opts.pooling) throw new StudioError('invalid-argument', 'Xception: pooling applies only without the top (includeTop=false)');
 

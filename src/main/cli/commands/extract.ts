@@ -13,10 +13,16 @@ export const backboneFlags: Record<string, FlagSpec> = {
   preprocess: { type: 'string', value: 'MODE', description: 'With --backbone-model: tf (x/127.5-1), torch, caffe or unit (x/255)', field: 'preprocess' },
   'feature-layer': { type: 'string', value: 'LAYER', description: 'With --backbone-model: the layer whose output is the feature', field: 'featureLayer' },
   weights: { type: 'string', value: 'FILE', description: 'Keras HDF5 weights (default: the official file in the weights cache)', field: 'weightsFile' },
-  'random-init': { type: 'boolean', description: 'Random weights: for tests and demos only, marked as such everywhere' },
+  'random-init': { type: 'boolean', description: 'Random weights: for tests and demos only, marked as such everywhere', field: 'randomInit' },
   'input-size': { type: 'string', value: 'PX', description: 'Input size in pixels (default: the backbone\'s own)', field: 'inputSize' },
   batch: { type: 'string', value: 'N', description: 'Images per forward pass', field: 'batchSize' },
 };
+
+/** The same flags for a call that holds the config under `prefix`, so an error about `backbone.inputSize` is told as --input-size. */
+function flagsUnder(prefix: string, flags: Record<string, FlagSpec>): Record<string, FlagSpec> {
+  const under = (field: string): string => `${prefix}.${field}`;
+  return Object.fromEntries(Object.entries(flags).map(([name, f]) => [name, f.field === undefined ? f : { ...f, field: typeof f.field === 'string' ? under(f.field) : f.field.map(under) }]));
+}
 
 export function extractionConfigOf(args: ParsedArgs): ExtractionConfig {
   const modelJson = optionalString(args, 'backbone-model');
@@ -63,7 +69,7 @@ export const featuresCommand = command<ImageFeaturesResult>({
   project: 'none',
   call: 'computeImageFeatures',
   positionals: { name: '<image>…', description: 'Image files', field: 'files' },
-  flags: { ...backboneFlags, seed: { type: 'string', value: 'N', description: 'With --random-init: the seed of the weights', field: 'seed' } },
+  flags: { ...flagsUnder('backbone', backboneFlags), seed: { type: 'string', value: 'N', description: 'With --random-init: the seed of the weights', field: 'seed' } },
   async run({ service }, args) {
     if (args.positionals.length === 0) throw new UsageError('no image given: pass one or more image files');
     return service.computeImageFeatures({ files: args.positionals, backbone: extractionConfigOf(args), seed: optionalInt(args, 'seed', 0) });

@@ -29,7 +29,7 @@ export const importCommand = command<ImportOutput>({
   positionals: { name: '<folder>', description: 'The folder to import (recursively)', field: 'folder' },
   flags: {
     ...projectFlag,
-    labels: { type: 'string', value: 'SOURCE', description: 'Where labels come from: folder (parent folder name, default), filename (cat.1.jpg → cat), none, or csv:<file>', field: 'labelSource' },
+    labels: { type: 'string', value: 'SOURCE', description: 'Where labels come from: folder (parent folder name, default), filename (cat.1.jpg → cat), none, or csv:<file>', field: ['labelSource', 'csvFile'] },
     'label-pattern': { type: 'string', value: 'REGEX', description: 'Label = the first group (or the group named "label") of this regular expression on the relative path', field: 'labelPattern' },
     'max-pixels': { type: 'string', value: 'N', description: 'Largest image accepted, in pixels (bigger ones are recorded as failed)', field: 'maxPixels' },
     concurrency: { type: 'string', value: 'N', description: 'Files read at once', field: 'concurrency' },

@@ -13,8 +13,8 @@ export const serveCommand = command<{ url: string; port: number; project: string
   call: null,
   flags: {
     project: { type: 'string', value: 'FILE', description: 'The project to open (default: the last one, else the default project)' },
-    port: { type: 'string', value: 'N', description: 'Port (default: a free one)' },
-    host: { type: 'string', value: 'ADDR', description: 'Address to listen on (default 127.0.0.1; anything else only on a network you trust)' },
+    port: { type: 'string', value: 'N', description: 'Port (default: a free one)', field: 'port' },
+    host: { type: 'string', value: 'ADDR', description: 'Address to listen on (default 127.0.0.1; anything else only on a network you trust)', field: 'host' },
     token: { type: 'string', value: 'T', description: 'Use this token (16 characters or more) instead of a random one' },
     renderer: { type: 'string', value: 'DIR', description: 'Serve the UI from this folder (default: the built one in out/renderer)' },
   },

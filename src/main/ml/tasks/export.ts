@@ -181,7 +181,7 @@ export const exportModelTask: TaskHandler<ExportModelPayload, ExportModelResult>
       const result = await selfCheck(p, tmp, model, ctx);
       writeSignature(tmp, { ...sig, check: result });
       return result;
-    }, { overwrite: p.overwrite ?? false });
+    }, { overwrite: p.overwrite ?? false, field: 'out' });
     ctx.progress({ done: 3, total: 3, unit: 'steps' });
     return { backend: backend.name, path: out, ms: performance.now() - t0, writeMs, check };
   } finally {

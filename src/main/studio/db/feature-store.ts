@@ -143,7 +143,7 @@ export interface LoadedFeatures {
  */
 export function loadFeatures(project: Project, backboneKey: string, imageIds: readonly number[]): LoadedFeatures {
   const backbone = getBackbone(project, backboneKey);
-  if (!backbone) throw new StudioError('not-found', `no backbone "${backboneKey}" in project ${project.file}; run xstudio extract first`);
+  if (!backbone) throw new StudioError('not-found', `no feature set "${backboneKey}" in project ${project.file}; extract features first`);
   const get = project.db.prepare(
     'SELECT f.vector FROM images i JOIN features f ON f.image_hash = i.hash AND f.backbone_key = ? WHERE i.id = ?',
   ).pluck();

@@ -158,7 +158,7 @@ export function getRun(project: Project, id: number): RunRecord | undefined {
 
 export function requireRun(project: Project, id: number): RunRecord {
   const r = getRun(project, id);
-  if (!r) throw new StudioError('not-found', `no run ${id} in project ${project.file}; xstudio runs --project … lists them`);
+  if (!r) throw new StudioError('not-found', `no run ${id} in project ${project.file}`);
   return r;
 }
 

@@ -1,29 +1,24 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { StudioError } from '../../../shared/errors.ts';
+import { fieldError, StudioError } from '../../../shared/errors.ts';
 import type { BackboneSpec } from '../../ml/backbone.ts';
 import { shardFiles } from '../../common/model-shards.ts';
-import type { BuiltinBackboneInfo } from '../../../shared/api.ts';
-import { BUILTIN_FACTS, BUILTIN_NAMES, isBuiltinName, type BuiltinName } from '../../../shared/backbone-catalog.ts';
-import { PREPROCESS_VERSION, type PreprocessMode } from '../../../shared/preprocess-modes.ts';
+import type { BuiltinBackboneInfo, ExtractionConfig } from '../../../shared/api.ts';
+import { BUILTIN_FACTS, BUILTIN_NAMES, isBuiltinName } from '../../../shared/backbone-catalog.ts';
+import { PREPROCESS_VERSION } from '../../../shared/preprocess-modes.ts';
 import { inferenceEngine, type InferenceEngineKind } from '../../common/engine-choice.ts';
 import { fileDigest, findOfficialWeights } from '../weights/weights-cache.ts';
 import { knownByFileName, knownByMd5 } from '../weights/known-weights.ts';
 import type { BackboneRecord } from '../db/feature-store.ts';
 
-/** What the user asked for (CLI flags / UI form). */
-export interface BackboneRequest {
-  /** A built-in network (default xception). */
-  backbone?: BuiltinName;
-  /** A TF.js layers model.json instead of a built-in network. */
-  backboneModel?: string;
-  preprocess?: PreprocessMode;
-  featureLayer?: string;
-  weights?: string;
-  randomInit?: boolean;
-  inputSize?: number;
-}
+/**
+ * What the user asked for: the contract's extraction config without its
+ * how-fast fields (backbone defaults to xception). Every error below names the
+ * field at fault, in the contract's words; each door says it in its own
+ * (the CLI as the flag that filled it).
+ */
+export type BackboneChoice = Partial<Pick<ExtractionConfig, 'backbone' | 'weightsFile' | 'modelJson' | 'preprocess' | 'featureLayer' | 'randomInit' | 'inputSize'>>;
 
 /** The seed of random-init backbones: fixed, so every worker (and every run) builds the same network. */
 export const RANDOM_INIT_SEED = 0;
@@ -42,7 +37,7 @@ export interface ResolvedBackbone {
  * numbers: kind, weights content hash (sha256) or the random-init seed,
  * feature layer, input size, preprocessing mode and version.
  */
-export async function resolveBackbone(req: BackboneRequest, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedBackbone> {
+export async function resolveBackbone(req: BackboneChoice, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedBackbone> {
   // Features from ONNX Runtime and TF.js agree to ~1e-6 but are not bit-equal:
   // the engine is part of the key, so a cache never silently mixes the two.
   const engine = inferenceEngine(env).engine;
@@ -50,39 +45,40 @@ export async function resolveBackbone(req: BackboneRequest, env: NodeJS.ProcessE
   return { ...r, engine, record: { ...r.record, key: `${r.record.key}:engine=${engine}` } };
 }
 
-async function resolveUntagged(req: BackboneRequest, env: NodeJS.ProcessEnv): Promise<Omit<ResolvedBackbone, 'engine'>> {
-  if (req.backboneModel) return resolveLayersModel(req);
+async function resolveUntagged(req: BackboneChoice, env: NodeJS.ProcessEnv): Promise<Omit<ResolvedBackbone, 'engine'>> {
   const name = req.backbone ?? 'xception';
-  if (!isBuiltinName(name)) throw new StudioError('invalid-argument', `--backbone expects one of ${BUILTIN_NAMES.join(', ')}, got "${String(name)}" (use --backbone-model <model.json> for another network)`);
+  if (name === 'layers-model') return resolveLayersModel(req);
+  if (!isBuiltinName(name)) throw fieldError('invalid-argument', 'backbone', `expected one of ${BUILTIN_NAMES.join(', ')} or layers-model (a TF.js layers model of your own), got "${String(name)}"`);
   const net = BUILTIN_FACTS[name];
-  if (req.featureLayer) throw new StudioError('invalid-argument', `--feature-layer applies to --backbone-model only (${net.displayName} gives its ${net.featureDim}-d average-pooled feature)`);
-  if (req.preprocess && req.preprocess !== net.preprocess) throw new StudioError('invalid-argument', `${net.displayName} uses preprocessing "${net.preprocess}"; --preprocess ${req.preprocess} applies to --backbone-model only`);
+  if (req.modelJson) throw fieldError('invalid-argument', 'modelJson', `a model.json is the backbone itself: it goes with backbone layers-model, not ${name}`);
+  if (req.featureLayer) throw fieldError('invalid-argument', 'featureLayer', `applies to a TF.js layers model only (${net.displayName} gives its ${net.featureDim}-d average-pooled feature)`);
+  if (req.preprocess && req.preprocess !== net.preprocess) throw fieldError('invalid-argument', 'preprocess', `${net.displayName} uses preprocessing "${net.preprocess}"; "${req.preprocess}" can be chosen for a TF.js layers model only`);
   const inputSize = req.inputSize ?? net.defaultInput;
-  if (!Number.isInteger(inputSize) || inputSize < net.minInput) throw new StudioError('invalid-argument', `--input-size expects an integer >= ${net.minInput} for ${net.displayName}, got ${inputSize}`);
+  if (!Number.isInteger(inputSize) || inputSize < net.minInput) throw fieldError('invalid-argument', 'inputSize', `expected an integer of at least ${net.minInput} for ${net.displayName}, got ${inputSize}`);
   const common = { kind: name, featureLayer: null, inputSize, preprocess: net.preprocess, preprocessVersion: PREPROCESS_VERSION };
 
   if (req.randomInit) {
-    if (req.weights) throw new StudioError('invalid-argument', '--random-init and --weights exclude each other');
+    if (req.weightsFile) throw fieldError('invalid-argument', 'weightsFile', 'a weights file and random init exclude each other: give one');
     const weightsHash = `random-init:${RANDOM_INIT_SEED}`;
     return {
       spec: { kind: name, randomInit: true, inputSize, seed: RANDOM_INIT_SEED },
       record: { ...common, key: key(name, weightsHash, null, inputSize, net.preprocess), name: `${net.displayName} (random init)`, weightsHash, source: null, randomInit: true },
     };
   }
-  let weightsFile = req.weights;
+  let weightsFile = req.weightsFile;
   if (!weightsFile) {
     // The file with the top works too (the network is cut at its pooling); the notop one is preferred.
     const found = (await findOfficialWeights(false, env, name)) ?? (await findOfficialWeights(true, env, name));
     if (!found) {
       throw new StudioError(
         'not-found',
-        `no ${net.displayName} weights: the official file ${net.weights.notop.fileName} is not in the studio cache. Run \`xstudio weights fetch --backbone ${name}\` to download it, \`xstudio weights import <file>\` if you have it, pass --weights <file>, or --random-init for a demo backbone`,
+        `no ${net.displayName} weights: the official file ${net.weights.notop.fileName} is not in the studio's weights cache. Download or import it (the Training view's weights card, or \`xstudio weights\`), give a weights file, or choose random init for a demo backbone`,
       );
     }
     weightsFile = found.file;
   }
   weightsFile = path.resolve(weightsFile);
-  if (!fs.existsSync(weightsFile)) throw new StudioError('not-found', `--weights: file ${weightsFile} does not exist`);
+  if (!fs.existsSync(weightsFile)) throw fieldError('not-found', 'weightsFile', `${weightsFile} does not exist`);
   const weightsHash = await fileDigest(weightsFile, 'sha256');
   const known = knownByMd5(await fileDigest(weightsFile, 'md5')) ?? knownByFileName(path.basename(weightsFile));
   const official = known && known.backbone === name;
@@ -104,30 +100,32 @@ export function builtinBackboneInfos(): BuiltinBackboneInfo[] {
   });
 }
 
-async function resolveLayersModel(req: BackboneRequest): Promise<Omit<ResolvedBackbone, 'engine'>> {
-  if (req.weights || req.randomInit) throw new StudioError('invalid-argument', '--weights and --random-init apply to the built-in backbones only; a --backbone-model carries its own weights');
-  const modelJson = path.resolve(req.backboneModel!);
-  if (!req.preprocess) throw new StudioError('invalid-argument', `--backbone-model ${modelJson}: say how its inputs are scaled with --preprocess tf|torch|caffe|unit`);
+async function resolveLayersModel(req: BackboneChoice): Promise<Omit<ResolvedBackbone, 'engine'>> {
+  if (req.weightsFile) throw fieldError('invalid-argument', 'weightsFile', 'applies to the built-in backbones only: a TF.js layers model carries its own weights');
+  if (req.randomInit) throw fieldError('invalid-argument', 'randomInit', 'applies to the built-in backbones only: a TF.js layers model carries its own weights');
+  if (!req.modelJson) throw fieldError('invalid-argument', 'modelJson', 'is required with backbone layers-model');
+  const modelJson = path.resolve(req.modelJson);
+  if (!req.preprocess) throw fieldError('invalid-argument', 'preprocess', `say how the inputs of ${modelJson} are scaled: tf, torch, caffe, unit or raw`);
   let topology: { modelTopology?: unknown; weightsManifest?: { paths: string[] }[] };
   try {
     topology = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
   } catch (e) {
-    throw new StudioError('not-found', `--backbone-model: cannot read ${modelJson}: ${(e as Error).message}`);
+    throw fieldError('not-found', 'modelJson', `cannot read ${modelJson}: ${(e as Error).message}`);
   }
   // Identity = model.json plus every weight shard, byte for byte.
   const hash = crypto.createHash('sha256').update(fs.readFileSync(modelJson));
   // Checked before any shard is read: a path leaving the model's folder is refused (issue 9).
   for (const shard of shardFiles(modelJson, topology.weightsManifest)) {
-    if (!fs.existsSync(shard)) throw new StudioError('not-found', `--backbone-model ${modelJson}: weight shard ${shard} is missing`);
+    if (!fs.existsSync(shard)) throw fieldError('not-found', 'modelJson', `${modelJson}: weight shard ${shard} is missing`);
     hash.update(fs.readFileSync(shard));
   }
   const weightsHash = hash.digest('hex');
   const modelSize = inputSizeOf(topology.modelTopology);
   if (req.inputSize !== undefined && modelSize !== undefined && req.inputSize !== modelSize) {
-    throw new StudioError('invalid-argument', `--input-size ${req.inputSize} does not match ${modelJson}, whose input is ${modelSize}×${modelSize}`);
+    throw fieldError('invalid-argument', 'inputSize', `${req.inputSize} does not match ${modelJson}, whose input is ${modelSize}×${modelSize}`);
   }
   const inputSize = modelSize ?? req.inputSize;
-  if (!inputSize) throw new StudioError('invalid-argument', `${modelJson} does not state a fixed square input size; pass --input-size`);
+  if (!inputSize) throw fieldError('invalid-argument', 'inputSize', `${modelJson} does not state a fixed square input size: give one`);
   const featureLayer = req.featureLayer ?? null;
   return {
     spec: { kind: 'layers-model', modelJson, featureLayer: req.featureLayer, preprocess: req.preprocess },

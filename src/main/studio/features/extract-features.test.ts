@@ -12,6 +12,7 @@ import { importFolder } from '../library/import-folder.ts';
 import { Project } from '../project.ts';
 import { chunkSizes, extractFeatures } from './extract-features.ts';
 import { featureCoverage, latestBackbone, listBackbones, loadFeatures } from '../db/feature-store.ts';
+import { StudioError } from '../../../shared/errors.ts';
 
 let dir: string;
 let project: Project;
@@ -61,7 +62,7 @@ describe('extractFeatures', () => {
 
   it('takes features from a TF.js layers model (MobileNet-like, quantized) at its own input size', async () => {
     const modelJson = await writeMobileNetLike(path.join(dir, 'mobilenet'), { inputSize: 32, quantize: true });
-    const r = await extractFeatures(project, { backboneModel: modelJson, preprocess: 'unit', batchSize: 4, env: env() });
+    const r = await extractFeatures(project, { backbone: 'layers-model', modelJson, preprocess: 'unit', batchSize: 4, env: env() });
     expect(r).toMatchObject({ extracted: 8, cached: 0, failed: [] });
     expect(r.backbone).toMatchObject({ kind: 'layers-model', inputSize: 32, preprocess: 'unit', randomInit: false });
     const dim = r.backbone.featureDim!;
@@ -75,14 +76,22 @@ describe('extractFeatures', () => {
     // Both backbones are known, each with its own features.
     expect(listBackbones(project).map((b) => b.features)).toEqual([8, 8]);
     // Same model, another preprocessing: another key, nothing cached.
-    await expect(extractFeatures(project, { backboneModel: modelJson, preprocess: 'tf', batchSize: 8, env: env() })).resolves.toMatchObject({ extracted: 8, cached: 0 });
+    await expect(extractFeatures(project, { backbone: 'layers-model', modelJson, preprocess: 'tf', batchSize: 8, env: env() })).resolves.toMatchObject({ extracted: 8, cached: 0 });
   });
 
-  it('refuses contradictory or incomplete choices with the flag named', async () => {
-    await expect(extractFeatures(project, { randomInit: true, weights: '/x.h5' })).rejects.toThrow('--random-init and --weights exclude each other');
-    await expect(extractFeatures(project, { randomInit: true, inputSize: 70 })).rejects.toThrow('--input-size expects an integer >= 71 for Xception, got 70');
-    await expect(extractFeatures(project, { backboneModel: path.join(dir, 'mobilenet', 'model.json') })).rejects.toThrow(/--preprocess tf\|torch\|caffe\|unit/);
-    await expect(extractFeatures(project, { weights: path.join(dir, 'nope.h5') })).rejects.toThrow(/--weights: file .*nope\.h5 does not exist/);
+  it('refuses contradictory or incomplete choices, naming the field of the contract (never a flag)', async () => {
+    const refused = async (o: Parameters<typeof extractFeatures>[1]) => {
+      const err = await extractFeatures(project, o).then(() => null, (e: unknown) => e as StudioError);
+      expect(err).toBeInstanceOf(StudioError);
+      expect(err!.message).not.toMatch(/--/);
+      return { code: err!.code, field: err!.field, message: err!.message };
+    };
+    expect(await refused({ randomInit: true, weightsFile: '/x.h5' })).toEqual({ code: 'invalid-argument', field: 'weightsFile', message: 'weightsFile: a weights file and random init exclude each other: give one' });
+    expect(await refused({ randomInit: true, inputSize: 70 })).toEqual({ code: 'invalid-argument', field: 'inputSize', message: 'inputSize: expected an integer of at least 71 for Xception, got 70' });
+    expect(await refused({ backbone: 'layers-model', modelJson: path.join(dir, 'mobilenet', 'model.json') })).toMatchObject({ field: 'preprocess', message: expect.stringMatching(/^preprocess: say how the inputs of .*model\.json are scaled: tf, torch, caffe, unit or raw$/) });
+    expect(await refused({ weightsFile: path.join(dir, 'nope.h5') })).toMatchObject({ code: 'not-found', field: 'weightsFile', message: expect.stringMatching(/^weightsFile: .*nope\.h5 does not exist$/) });
+    expect(await refused({ backbone: 'mobilenet_v2', modelJson: '/m/model.json' })).toMatchObject({ field: 'modelJson' });
+    expect(await refused({ backbone: 'layers-model' })).toMatchObject({ field: 'modelJson', message: 'modelJson: is required with backbone layers-model' });
   });
 });
 

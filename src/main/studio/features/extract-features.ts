@@ -3,11 +3,11 @@ import type { ExtractPartial, ExtractPayload } from '../../ml/tasks/extract.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
 import { ProgressMeter, type JobProgress } from '../jobs/progress-meter.ts';
 import type { Project } from '../project.ts';
-import { resolveBackbone, type BackboneRequest } from './backbone-choice.ts';
+import { resolveBackbone, type BackboneChoice } from './backbone-choice.ts';
 import { ensureBackbone, finishExtraction, getBackbone, setBackboneIdentity, startExtraction, storedHashes, storeFeatures, type BackboneRecord } from '../db/feature-store.ts';
 import { healthyImages, markDecodeFailures } from './image-hashes.ts';
 
-export interface ExtractOptions extends BackboneRequest {
+export interface ExtractOptions extends BackboneChoice {
   /** Images per forward pass (default 4: on the wasm backend at 299 px, batch 8 was slower than 4 in bench/extract.bench.ts). */
   batchSize?: number;
   /** Worker processes (default: one per core on CPU backends, one on native/GPU). */

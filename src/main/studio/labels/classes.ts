@@ -1,4 +1,4 @@
-import { invalidArgument, notFound, StudioError } from '../../../shared/errors.ts';
+import { fieldError, notFound, StudioError } from '../../../shared/errors.ts';
 import type { Db } from '../db/project-db.ts';
 import type { Project } from '../project.ts';
 import { defaultActor } from './actor.ts';
@@ -8,10 +8,11 @@ import { beginEntry, recordClassChange, type HistoryEntry, getEntry } from './hi
 export type { ClassCounts };
 export { findLiveClass, listClasses };
 
-export function validateClassName(name: string, flag = 'class'): string {
+/** `field`: the call's input field that holds the name (createClass's name, renameClass's newName, setLabel's className). */
+export function validateClassName(name: string, field = 'className'): string {
   const t = name.trim();
-  if (t === '') throw invalidArgument(`--${flag}: a class name cannot be empty`);
-  if (t.length > 200) throw invalidArgument(`--${flag}: class name is ${t.length} characters long; the limit is 200`);
+  if (t === '') throw fieldError('invalid-argument', field, 'a class name cannot be empty');
+  if (t.length > 200) throw fieldError('invalid-argument', field, `the class name is ${t.length} characters long; the limit is 200`);
   return t;
 }
 
@@ -63,7 +64,7 @@ function finish(db: Db, action: ClassChangeResult['action'], historyId: number, 
 
 export function addClass(project: Project, name: string, opts: ActorOption = {}): ClassChangeResult {
   const db = project.db;
-  const clean = validateClassName(name, 'add');
+  const clean = validateClassName(name, 'name');
   return db.transaction(() => {
     if (findLiveClass(db, clean)) throw new StudioError('conflict', `class "${clean}" already exists`);
     const h = beginEntry(db, { actor: opts.actor ?? defaultActor(), action: 'class-add', description: `add class "${clean}"` });
@@ -74,11 +75,11 @@ export function addClass(project: Project, name: string, opts: ActorOption = {})
 
 export function renameClass(project: Project, from: string, to: string, opts: ActorOption = {}): ClassChangeResult {
   const db = project.db;
-  const target = validateClassName(to, 'rename');
+  const target = validateClassName(to, 'newName');
   return db.transaction(() => {
     const c = requireLiveClass(db, from);
-    if (c.name === target) throw invalidArgument(`--rename: class "${from}" already has that name`);
-    if (findLiveClass(db, target)) throw new StudioError('conflict', `cannot rename "${from}" to "${target}": class "${target}" exists; use --merge ${from} ${target} to move its images there`);
+    if (c.name === target) throw fieldError('invalid-argument', 'newName', `class "${from}" already has that name`);
+    if (findLiveClass(db, target)) throw fieldError('conflict', 'newName', `cannot rename "${from}" to "${target}": class "${target}" exists; merge "${from}" into "${target}" to move its images there`);
     const h = beginEntry(db, { actor: opts.actor ?? defaultActor(), action: 'class-rename', description: `rename class "${from}" to "${target}"` });
     setClassName(db, c.id, target);
     recordClassChange(db, h, c.id, { oldName: c.name, newName: target, oldDeleted: null, newDeleted: null });
@@ -92,7 +93,7 @@ export function mergeClass(project: Project, from: string, into: string, opts: A
   return db.transaction(() => {
     const a = requireLiveClass(db, from);
     const b = requireLiveClass(db, into);
-    if (a.id === b.id) throw invalidArgument(`--merge: cannot merge class "${from}" into itself`);
+    if (a.id === b.id) throw fieldError('invalid-argument', 'into', `cannot merge class "${from}" into itself`);
     const h = beginEntry(db, { actor: opts.actor ?? defaultActor(), action: 'class-merge', description: `merge class "${from}" into "${into}"` });
     const n = writeLabelChanges(db, h, { ofClass: a.id, into: b.id });
     setClassDeleted(db, a.id, true);

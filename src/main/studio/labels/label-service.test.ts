@@ -72,7 +72,7 @@ describe('labels', () => {
 
     renameClass(project, 'dog', 'hound');
     expect(classNames()).toEqual(['cat:2', 'kitty:2', 'hound:2']);
-    expect(() => renameClass(project, 'cat', 'kitty')).toThrow(/class "kitty" exists; use --merge cat kitty/);
+    expect(() => renameClass(project, 'cat', 'kitty')).toThrow('newName: cannot rename "cat" to "kitty": class "kitty" exists; merge "cat" into "kitty" to move its images there');
     const m = mergeClass(project, 'kitty', 'cat');
     expect(m.relabelled).toBe(2);
     expect(classNames()).toEqual(['cat:4', 'hound:2']);

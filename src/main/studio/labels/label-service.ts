@@ -32,7 +32,7 @@ export interface SetLabelsResult {
 export function setLabels(project: Project, imageIds: number[], className: string | null, opts: { actor?: string } = {}): SetLabelsResult {
   const db = project.db;
   if (imageIds.length === 0) throw invalidArgument('name at least one image (an id or a path) to label');
-  const name = className === null ? null : validateClassName(className, 'set');
+  const name = className === null ? null : validateClassName(className, 'className');
   return db.transaction(() => {
     fillTargets(db, imageIds);
     const live = name === null ? undefined : findLiveClass(db, name);

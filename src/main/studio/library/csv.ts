@@ -1,6 +1,6 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { invalidArgument } from '../../../shared/errors.ts';
+import { fieldError, invalidArgument } from '../../../shared/errors.ts';
 
 /**
  * All CSV the studio reads or writes goes through csv-parse / csv-stringify
@@ -44,18 +44,19 @@ function openQuoteLine(text: string): number {
   return openedAt;
 }
 
-/** Parses CSV text; `where` names the file in errors ("--labels csv:/a/b.csv"). */
-export function parseCsv(text: string, where = 'CSV'): string[][] {
+/** Parses CSV text; `where` names the file in errors, `field` the call's input field that named the file (importFolder's csvFile). */
+export function parseCsv(text: string, where = 'CSV', field?: string): string[][] {
+  const fail = (message: string) => (field ? fieldError('invalid-argument', field, message) : invalidArgument(message));
   try {
     const rows = parse(text, { bom: true, delimiter: detectDelimiter(text), trim: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
     return rows.filter((r) => !(r.length === 1 && r[0] === ''));
   } catch (err) {
     if (!(err instanceof CsvError)) throw err;
     if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
-      throw invalidArgument(`${where}: line ${openQuoteLine(text.replace(/^\uFEFF/, ''))}: a quoted field is never closed (expected a closing " before the end of the file)`);
+      throw fail(`${where}: line ${openQuoteLine(text.replace(/^\uFEFF/, ''))}: a quoted field is never closed (expected a closing " before the end of the file)`);
     }
     const line = (err as CsvError & { lines?: number }).lines;
-    throw invalidArgument(`${where}: line ${line ?? '?'}: ${err.message.replace(/,? at line \d+$/, '')}`);
+    throw fail(`${where}: line ${line ?? '?'}: ${err.message.replace(/,? at line \d+$/, '')}`);
   }
 }
 

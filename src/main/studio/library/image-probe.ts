@@ -83,7 +83,7 @@ async function judge({ hash, head, tailCheck, size, sharpInput }: Parts, maxPixe
   if (width * height > maxPixels) {
     return {
       ok: false, hash, format, width, height,
-      reason: `${width}×${height} is ${megapixels(width * height)} megapixels, over the limit of ${megapixels(maxPixels)} (a possible decompression bomb; raise --max-pixels to accept it)`,
+      reason: `${width}×${height} is ${megapixels(width * height)} megapixels, over the limit of ${megapixels(maxPixels)} (a possible decompression bomb; import with a higher maxPixels to accept it)`,
     };
   }
   const lie = format === 'jpeg' ? jpegSizeLie(head, size) : undefined;

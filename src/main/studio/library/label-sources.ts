@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { invalidArgument } from '../../../shared/errors.ts';
+import { fieldError } from '../../../shared/errors.ts';
 import { parseCsv } from './csv.ts';
 
 /**
@@ -17,25 +17,6 @@ export type LabelSource =
   | { kind: 'none' }
   | { kind: 'csv'; file: string }
   | { kind: 'pattern'; pattern: string };
-
-/** Parses the --labels / --label-pattern flags; errors name the flag and the value found. */
-export function parseLabelSource(labels: string | undefined, pattern: string | undefined): LabelSource {
-  if (pattern !== undefined) {
-    if (labels !== undefined) throw invalidArgument(`use either --labels or --label-pattern, not both (got --labels ${labels} and --label-pattern ${pattern})`);
-    let groups: number;
-    try {
-      groups = (new RegExp(`${pattern}|`).exec('')?.length ?? 1) - 1;
-    } catch (err) {
-      throw invalidArgument(`--label-pattern "${pattern}" is not a valid regular expression: ${(err as Error).message}`);
-    }
-    if (groups !== 1) throw invalidArgument(`--label-pattern "${pattern}" must have exactly one capture group (the label), it has ${groups}`);
-    return { kind: 'pattern', pattern };
-  }
-  const v = labels ?? 'folder';
-  if (v === 'folder' || v === 'filename' || v === 'none') return { kind: v };
-  if (v.startsWith('csv:') && v.length > 4) return { kind: 'csv', file: path.resolve(v.slice(4)) };
-  throw invalidArgument(`--labels expects folder, filename, none or csv:<file>, got "${v}"`);
-}
 
 export function describeLabelSource(s: LabelSource): string {
   switch (s.kind) {
@@ -78,7 +59,14 @@ export function makeLabeler(source: LabelSource, root: string): Labeler {
       };
     case 'pattern': {
       const re = new RegExp(source.pattern, 'u');
-      return { labelFor: (rel) => clean(re.exec(rel)?.[1]), unmatched: () => [] };
+      // The group named "label" when there is one, else the first group.
+      return {
+        labelFor: (rel) => {
+          const m = re.exec(rel);
+          return clean(m?.groups?.label ?? m?.[1]);
+        },
+        unmatched: () => [],
+      };
     }
     case 'csv': {
       const { exact, slashed } = readLabelCsv(source.file, root);
@@ -107,9 +95,9 @@ export function readLabelCsv(file: string, root: string): CsvLabels {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw invalidArgument(`--labels csv:${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw fieldError('invalid-argument', 'csvFile', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  const rows = parseCsv(text, `--labels csv:${file}`);
+  const rows = parseCsv(text, file, 'csvFile');
   let pathCol = 0;
   let labelCol = 1;
   let first = 1;
@@ -127,7 +115,7 @@ export function readLabelCsv(file: string, root: string): CsvLabels {
   const out: CsvLabels = { exact: new Map(), slashed: new Map() };
   rows.forEach((row, i) => {
     if (row.length <= Math.max(pathCol, labelCol)) {
-      throw invalidArgument(`--labels csv:${file}: row ${i + first} has ${row.length} column(s), expected path,label`);
+      throw fieldError('invalid-argument', 'csvFile', `${file}: row ${i + first} has ${row.length} column(s), expected path,label`);
     }
     // Class names are trimmed wherever they are made; the path is kept as written.
     const label = row[labelCol].trim();

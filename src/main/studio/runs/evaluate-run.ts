@@ -50,7 +50,7 @@ export async function evaluateRun(project: Project, runId: number, on: 'val' | '
   } else {
     const f = loadFeatures(project, run.backboneKey, members.map((m) => m.imageId));
     ids = f.ids;
-    if (ids.length === 0) throw new StudioError('not-found', `run ${runId}: none of the ${members.length} ${on} images has features for backbone ${run.backboneKey}; run xstudio extract`);
+    if (ids.length === 0) throw new StudioError('not-found', `run ${runId}: none of the ${members.length} ${on} images has features for backbone ${run.backboneKey}; extract them first`);
     const weights = headFromJson(fs.readFileSync(checkpoint, 'utf8'), checkpoint);
     const r = await runner.run('predict-head', { weights, x: f.matrix, n: ids.length }, { signal, label: `evaluating run ${runId} on ${on}` });
     probs = r.probs;

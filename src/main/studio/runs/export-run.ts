@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { StudioError } from '../../../shared/errors.ts';
+import { fieldError, StudioError } from '../../../shared/errors.ts';
 import type { ExportCheck } from '../../../shared/api.ts';
 import { listOutput, refuseExisting, writeAtomically } from '../../common/atomic-write.ts';
 import { writeDataset, type DatasetRow } from './export-dataset.ts';
@@ -89,18 +89,18 @@ export async function exportRun(
   project: Project,
   o: { runId: number; format: ExportFormat; out: string; tree?: 'none' | 'link' | 'copy'; overwrite?: boolean; runner: JobRunner; signal?: AbortSignal },
 ): Promise<ExportOutcome> {
-  if (!EXPORT_FORMATS.includes(o.format)) throw new StudioError('invalid-argument', `--format expects one of ${EXPORT_FORMATS.join(', ')}, got "${o.format}"`);
+  if (!EXPORT_FORMATS.includes(o.format)) throw fieldError('invalid-argument', 'format', `expected one of ${EXPORT_FORMATS.join(', ')}, got "${o.format}"`);
   const t0 = performance.now();
   const run = requireRun(project, o.runId);
   const out = path.resolve(o.out);
   const overwrite = o.overwrite ?? false;
-  refuseExisting(out, overwrite);
+  refuseExisting(out, overwrite, 'out');
   let check: ExportCheck | null = null;
   let writeMs: number | undefined;
   if (o.format === 'dataset') {
     await exportDataset(project, run, out, o.tree ?? 'none', overwrite);
   } else if (o.format === 'report') {
-    await writeAtomically(out, 'file', async (tmp) => fs.writeFileSync(tmp, await buildReport(project, run)), { overwrite });
+    await writeAtomically(out, 'file', async (tmp) => fs.writeFileSync(tmp, await buildReport(project, run)), { overwrite, field: 'out' });
   } else {
     const checkpoint = headCheckpointPath(project, run.id);
     if (!fs.existsSync(checkpoint)) throw new StudioError('conflict', `run ${run.id} (${run.state}) has no trained head to export yet`);
@@ -141,7 +141,7 @@ async function exportDataset(project: Project, run: RunRecord, out: string, tree
   const rows: DatasetRow[] = members
     .filter((m) => paths.has(m.imageId))
     .map((m) => ({ path: paths.get(m.imageId)!, label: name.get(m.classId)!, split: m.part }));
-  await writeAtomically(out, 'dir', async (tmp) => writeDataset(tmp, rows, tree), { overwrite });
+  await writeAtomically(out, 'dir', async (tmp) => writeDataset(tmp, rows, tree), { overwrite, field: 'out' });
 }
 
 async function thumbnail(file: string): Promise<string | null> {

@@ -1,4 +1,4 @@
-import { StudioError } from '../../../shared/errors.ts';
+import { fieldError, StudioError } from '../../../shared/errors.ts';
 import type { BackboneSpec } from '../../ml/backbone.ts';
 import type { PreprocessMode } from '../../ml/preprocess.ts';
 import { getBackbone, latestBackbone, listBackbones, loadFeatures, type BackboneRecord } from '../db/feature-store.ts';
@@ -32,23 +32,23 @@ export function resolveSplit(project: Project, name?: string): SplitInfo {
       const names = listSplitRows(project.db).sort((a, b) => a.id - b.id).map((r) => r.name);
       throw new StudioError('not-found', `no split plan named "${name}" in ${project.file}; known: ${names.length ? names.join(', ') : 'none'}`);
     }
-    throw new StudioError('not-found', `project ${project.file} has no split plan yet; create one first (xstudio split …)`);
+    throw new StudioError('not-found', `project ${project.file} has no split plan yet; create one first`);
   }
   return { id: row.id, name: row.name, testLocked: row.test_locked === 1, testEvaluations: row.test_evaluations };
 }
 
-/** --backbone: a backbone key, or a prefix of it / its name; default the latest extraction's. */
+/** The call's `backbone`: a feature set's key, or a prefix of it / its name; default the latest extraction's. */
 export function resolveBackbone(project: Project, which?: string): BackboneRecord {
   if (!which || which === 'latest') {
     const b = latestBackbone(project);
-    if (!b) throw new StudioError('not-found', `project ${project.file} has no cached features yet; run xstudio extract --project … first`);
+    if (!b) throw new StudioError('not-found', `project ${project.file} has no extracted features yet; extract them first`);
     return b;
   }
   const exact = getBackbone(project, which);
   if (exact) return exact;
   const all = listBackbones(project);
   const matches = all.filter((b) => b.key.startsWith(which) || b.name === which || b.kind === which);
-  if (matches.length === 0) throw new StudioError('not-found', `--backbone ${which}: no such backbone in the project; known: ${all.map((b) => b.key).join(', ') || 'none'}`);
+  if (matches.length === 0) throw fieldError('not-found', 'backbone', `no feature set "${which}" in the project; known: ${all.map((b) => b.key).join(', ') || 'none'}`);
   return matches[0]; // listBackbones is newest first
 }
 

@@ -45,7 +45,7 @@ export async function trainRun(project: Project, req: TrainRequest): Promise<Tra
   const train = partFeatures(project, backbone.key, members, classes, 'train');
   const val = partFeatures(project, backbone.key, members, classes, 'val');
   if (train.ids.length === 0) {
-    throw new StudioError('not-found', `none of the ${train.missing.length} training images of split "${split.name}" has features for backbone ${backbone.key}; run xstudio extract first`);
+    throw new StudioError('not-found', `none of the ${train.missing.length} training images of split "${split.name}" has features for backbone ${backbone.key}; extract them first`);
   }
   const withFeatures = new Set([...train.ids, ...val.ids]);
   const run = createRun(project, {

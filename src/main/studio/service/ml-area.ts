@@ -3,9 +3,10 @@
  * download, import), the feature store and extraction (a job in the worker
  * pool), and the job list / cancel shared by all long work.
  */
+import { underField } from '../../../shared/errors.ts';
 import path from 'node:path';
 import type { BackendStatus, BackboneSummary, ExtractionConfig, ExtractionResult, WeightsStatus } from '../../../shared/api.ts';
-import { builtinBackboneInfos, type BackboneRequest } from '../features/backbone-choice.ts';
+import { builtinBackboneInfos } from '../features/backbone-choice.ts';
 import { BUILTIN_FACTS } from '../../../shared/backbone-catalog.ts';
 import { featureCoverage, listBackbones, latestBackbone } from '../db/feature-store.ts';
 import { healthyImageCount } from '../db/image-store.ts';
@@ -64,15 +65,6 @@ async function weightsStatus(): Promise<WeightsStatus> {
   };
 }
 
-/** The contract's extraction config in the words of the core's backbone choice (one mapping for extract and features). */
-function backboneRequestOf(c: ExtractionConfig): BackboneRequest {
-  return {
-    backbone: c.backbone === 'layers-model' ? undefined : c.backbone,
-    backboneModel: c.backbone === 'layers-model' ? c.modelJson : undefined,
-    preprocess: c.preprocess, featureLayer: c.featureLayer, weights: c.weightsFile, randomInit: c.randomInit, inputSize: c.inputSize,
-  };
-}
-
 export function mlArea(ctx: ServiceContext): ServiceArea {
   let backend: Promise<BackendStatus> | null = null;
 
@@ -114,9 +106,7 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
       const what = c.backbone === 'layers-model' ? `layers model ${c.modelJson}` : `${c.backbone}${c.randomInit ? ' (random init)' : ''}`;
       const job = ctx.jobs.start('extract', `Extracting features (${what}${c.inputSize ? `, ${c.inputSize} px` : ''})`, async (h): Promise<ExtractionResult> => {
         const r = await extractFeatures(project, {
-          ...backboneRequestOf(c),
-          batchSize: c.batchSize,
-          workers: c.workers,
+          ...c,
           runner: ctx.runner(),
           signal: h.signal,
           onProgress: (p) => h.progress({ done: p.done, total: p.total, unit: p.unit, message: p.message }),
@@ -139,7 +129,10 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
     },
     async computeImageFeatures({ files, backbone: c, seed }) {
       const { resolveBackbone } = await import('../features/backbone-choice.ts');
-      const { spec } = await resolveBackbone(backboneRequestOf(c));
+      // The choice is the call's `backbone` field: its errors name backbone.inputSize, not inputSize.
+      const { spec } = await resolveBackbone(c).catch((err: unknown) => {
+        throw underField('backbone', err);
+      });
       const job = ctx.jobs.start('extract', `Computing features of ${files.length} file(s)`, (h) =>
         ctx.runner().run('image-features', { spec: seed !== undefined && spec.kind === 'xception' ? { ...spec, seed } : spec, files: files.map((f) => path.resolve(f)), batchSize: c.batchSize }, {
           signal: h.signal, onProgress: (p) => h.progress({ done: p.done, total: p.total, unit: 'images' }),

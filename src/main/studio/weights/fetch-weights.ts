@@ -64,7 +64,7 @@ export async function fetchWeights(o: FetchOptions = {}): Promise<WeightsFetchRe
     res = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal: o.signal });
   } catch (e) {
     if (o.signal?.aborted) throw new StudioError('cancelled', `download of ${url} cancelled; ${have} bytes kept in ${part} for the next attempt`);
-    throw new StudioError('unavailable', `cannot download ${url}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}. Without network, get the file elsewhere and run xstudio weights import <file>`);
+    throw new StudioError('unavailable', `cannot download ${url}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}. Without network, get the file elsewhere and import it`);
   }
 
   let restart = false;
@@ -74,7 +74,7 @@ export async function fetchWeights(o: FetchOptions = {}): Promise<WeightsFetchRe
     await res.body?.cancel();
   } else if (!(res.status === 200 || res.status === 206)) {
     await res.body?.cancel();
-    throw new StudioError('unavailable', `cannot download ${url}: HTTP ${res.status} ${res.statusText}. Without network, get the file elsewhere and run xstudio weights import <file>`);
+    throw new StudioError('unavailable', `cannot download ${url}: HTTP ${res.status} ${res.statusText}. Without network, get the file elsewhere and import it`);
   }
   if (restart) {
     hash.destroy();

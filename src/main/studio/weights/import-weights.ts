@@ -52,7 +52,7 @@ export async function importWeights(source: string, o: { runner?: JobRunner; env
       target = path.join(weightsDir(env), byName.fileName);
     } else {
       target = path.join(weightsDir(env), 'imported', path.basename(abs).replace(/\.(h5|hdf5|keras)$/i, '') + '.h5');
-      warning = `md5 ${md5} is not one of the official Keras weights files; it loads into ${backbone}, but its values are whatever it holds. Use it with --backbone ${backbone} --weights ${target}`;
+      warning = `md5 ${md5} is not one of the official Keras weights files; it loads into ${backbone}, but its values are whatever it holds. Extract with backbone ${backbone} and weights file ${target} to use it`;
     }
   }
   if (path.resolve(target) !== abs) {

@@ -101,7 +101,7 @@ describe('weights fetch', () => {
 
   it('an unreachable address says how to work offline', async () => {
     const env = envFor('offline');
-    await expect(fetchWeights({ url: 'http://127.0.0.1:9/w.h5', md5, env })).rejects.toThrow(/cannot download .*xstudio weights import/);
+    await expect(fetchWeights({ url: 'http://127.0.0.1:9/w.h5', md5, env })).rejects.toThrow(/cannot download .*Without network, get the file elsewhere and import it/);
   });
 
   it('does not reuse a Keras cache file whose md5 is not the official one', async () => {
@@ -176,7 +176,7 @@ describe('weights import', () => {
     await writeBuiltinWeightsFile('resnet50', mine, { seed: 5 });
     const r = await importWeights(mine, { env });
     expect(r).toMatchObject({ backbone: 'resnet50', official: null });
-    expect(r.warning).toMatch(/loads into resnet50.*--backbone resnet50/);
+    expect(r.warning).toMatch(/loads into resnet50.*Extract with backbone resnet50 and weights file /);
 
     const named = path.join(dir, 'mn', knownWeights(false, 'mobilenet_v2').fileName);
     fs.mkdirSync(path.dirname(named), { recursive: true });
@@ -190,6 +190,6 @@ describe('weights import', () => {
     const chosen = await resolveBackbone({ backbone: 'mobilenet_v2' }, env);
     expect(chosen.spec).toMatchObject({ kind: 'mobilenet_v2', weightsFile: m.file, inputSize: 224 });
     expect(chosen.record).toMatchObject({ kind: 'mobilenet_v2', name: 'MobileNetV2 (ImageNet, official Keras weights)', preprocess: 'tf' });
-    await expect(resolveBackbone({ backbone: 'efficientnet_b0' }, env)).rejects.toThrow(/no EfficientNetB0 weights.*efficientnetb0_notop\.h5.*xstudio weights fetch --backbone efficientnet_b0/);
+    await expect(resolveBackbone({ backbone: 'efficientnet_b0' }, env)).rejects.toThrow(/no EfficientNetB0 weights.*efficientnetb0_notop\.h5.*Download or import it/);
   }, 60_000);
 });
