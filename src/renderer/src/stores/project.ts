@@ -2,10 +2,10 @@
 // recent projects, the folder browser used by the file pickers, and imports.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { AppInfo, ClassInfo, FolderListing, HistoryState, ImportRequest, ImportSummary, ProjectStatus, RecentProject } from '../../../shared/api.ts';
+import type { AppInfo, ClassInfo, HistoryState, ImportRequest, ImportSummary, ProjectStatus, RecentProject } from '../../../shared/api.ts';
 import { getStudioApi } from '../api/index.ts';
 import { errorText } from '../display/format.ts';
-import { newestRequest } from './newest-request.ts';
+import { folderListing } from './folder-listing.ts';
 
 export const useProjectStore = defineStore('project', () => {
   const app = ref<AppInfo | null>(null);
@@ -14,8 +14,7 @@ export const useProjectStore = defineStore('project', () => {
   const error = ref<string | null>(null);
   const busy = ref(false);
 
-  const folder = ref<FolderListing | null>(null);
-  const folderError = ref<string | null>(null);
+  const { listing: folder, error: folderError, browse, reset: resetFolder } = folderListing();
 
   const importing = ref(false);
   const importSummary = ref<ImportSummary | null>(null);
@@ -62,8 +61,7 @@ export const useProjectStore = defineStore('project', () => {
     importSummary.value = null;
     folderNote.value = null;
     importError.value = null;
-    folder.value = null;
-    folderError.value = null;
+    resetFolder();
     error.value = null;
   }
 
@@ -120,18 +118,6 @@ export const useProjectStore = defineStore('project', () => {
       status.value = await getStudioApi().getProjectStatus();
     } catch (err) {
       error.value = errorText(err);
-    }
-  }
-
-  const folderRequest = newestRequest();
-  async function browse(path?: string): Promise<void> {
-    const ticket = folderRequest();
-    folderError.value = null;
-    try {
-      const listing = await getStudioApi().listFolder(path ? { path } : {});
-      if (ticket.current) folder.value = listing;
-    } catch (err) {
-      if (ticket.current) folderError.value = errorText(err);
     }
   }
 

@@ -4,10 +4,11 @@
 // run by its own runtime on image files) and the HTML report.
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { Evaluation, ExportFormat, ExportResult, FolderListing, PredictResult, RunComparison, RunDetail, RunSummary } from '../../../shared/api.ts';
+import type { Evaluation, ExportFormat, ExportResult, PredictResult, RunComparison, RunDetail, RunSummary } from '../../../shared/api.ts';
 import { getStudioApi } from '../api/index.ts';
 import { errorText } from '../display/format.ts';
 import { useJobsStore } from './jobs.ts';
+import { folderListing } from './folder-listing.ts';
 import { newestRequest } from './newest-request.ts';
 
 export const useRunsStore = defineStore('runs', () => {
@@ -28,24 +29,12 @@ export const useRunsStore = defineStore('runs', () => {
   const selectionRequest = newestRequest();
 
   // ── Try it: classify picked images (files or folders on the core's machine) with a run or an export ──
-  const tryListing = ref<FolderListing | null>(null);
-  const tryListingError = ref<string | null>(null);
+  const { listing: tryListing, error: tryListingError, browse: tryBrowse, reset: resetTryListing } = folderListing();
   const tryPicked = ref<string[]>([]);
   const tryResult = shallowRef<PredictResult | null>(null);
   const tryError = ref<string | null>(null);
   const trying = ref(false);
 
-  const tryListingRequest = newestRequest();
-  async function tryBrowse(path?: string): Promise<void> {
-    const ticket = tryListingRequest();
-    tryListingError.value = null;
-    try {
-      const listing = await getStudioApi().listFolder(path ? { path } : {});
-      if (ticket.current) tryListing.value = listing;
-    } catch (err) {
-      if (ticket.current) tryListingError.value = errorText(err);
-    }
-  }
   function tryPick(path: string): void {
     if (!tryPicked.value.includes(path)) tryPicked.value = [...tryPicked.value, path];
   }
@@ -210,7 +199,7 @@ export const useRunsStore = defineStore('runs', () => {
     exported.value = [];
     exportError.value = null;
     error.value = null;
-    tryListing.value = null;
+    resetTryListing();
     tryPicked.value = [];
     tryResult.value = null;
     tryError.value = null;
