@@ -5,6 +5,7 @@
  * serialization), so typed arrays (Float32Array features) travel as they are,
  * but functions and class instances do not.
  */
+import type { SerializedError } from '../../../shared/errors.ts';
 export interface TaskProgress {
   /** Items done so far (images, epochs, batches…) and how many there are. */
   done: number;
@@ -41,4 +42,4 @@ export type FromWorker =
   | { type: 'progress'; id: number; progress: TaskProgress }
   | { type: 'partial'; id: number; data: unknown }
   | { type: 'done'; id: number; result: unknown }
-  | { type: 'error'; id: number; error: { name: string; code: string; message: string } };
+  | { type: 'error'; id: number; error: SerializedError };

@@ -80,6 +80,7 @@ describe('extractFeatures', () => {
   });
 
   it('refuses contradictory or incomplete choices, naming the field of the contract (never a flag)', async () => {
+    const modelJson = await writeMobileNetLike(path.join(dir, 'mobilenet-refused'), { inputSize: 32 });
     const refused = async (o: Parameters<typeof extractFeatures>[1]) => {
       const err = await extractFeatures(project, o).then(() => null, (e: unknown) => e as StudioError);
       expect(err).toBeInstanceOf(StudioError);
@@ -88,10 +89,12 @@ describe('extractFeatures', () => {
     };
     expect(await refused({ randomInit: true, weightsFile: '/x.h5' })).toEqual({ code: 'invalid-argument', field: 'weightsFile', message: 'weightsFile: a weights file and random init exclude each other: give one' });
     expect(await refused({ randomInit: true, inputSize: 70 })).toEqual({ code: 'invalid-argument', field: 'inputSize', message: 'inputSize: expected an integer of at least 71 for Xception, got 70' });
-    expect(await refused({ backbone: 'layers-model', modelJson: path.join(dir, 'mobilenet', 'model.json') })).toMatchObject({ field: 'preprocess', message: expect.stringMatching(/^preprocess: say how the inputs of .*model\.json are scaled: tf, torch, caffe, unit or raw$/) });
+    expect(await refused({ backbone: 'layers-model', modelJson })).toMatchObject({ field: 'preprocess', message: expect.stringMatching(/^preprocess: say how the inputs of .*model\.json are scaled: tf, torch, caffe, unit or raw$/) });
     expect(await refused({ weightsFile: path.join(dir, 'nope.h5') })).toMatchObject({ code: 'not-found', field: 'weightsFile', message: expect.stringMatching(/^weightsFile: .*nope\.h5 does not exist$/) });
     expect(await refused({ backbone: 'mobilenet_v2', modelJson: '/m/model.json' })).toMatchObject({ field: 'modelJson' });
     expect(await refused({ backbone: 'layers-model' })).toMatchObject({ field: 'modelJson', message: 'modelJson: is required with backbone layers-model' });
+    // Found by the worker that loads the model: the field crosses the process boundary with the message.
+    expect(await refused({ backbone: 'layers-model', modelJson, preprocess: 'unit', featureLayer: 'nope', env: env() })).toMatchObject({ code: 'invalid-argument', field: 'featureLayer', message: expect.stringMatching(/^featureLayer: no layer "nope" in /) });
   });
 });
 

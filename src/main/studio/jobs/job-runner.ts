@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import { StudioError, type StudioErrorCode } from '../../../shared/errors.ts';
+import { StudioError } from '../../../shared/errors.ts';
 import type { FromWorker, ToWorker } from '../../ml/tasks/task.ts';
 import type { TaskKind, TaskPartial, TaskPayload, TaskResult } from '../../ml/tasks/index.ts';
 import { ProgressMeter, type JobProgress } from './progress-meter.ts';
@@ -220,7 +220,7 @@ export class JobRunner {
           if (!worker.job) worker.child.kill('SIGKILL');
         }, this.idleTimeoutMs);
         worker.idleTimer.unref();
-        const outcome = msg.type === 'done' ? msg.result : new StudioError(msg.error.code as StudioErrorCode, msg.error.message);
+        const outcome = msg.type === 'done' ? msg.result : new StudioError(msg.error.code, msg.error.message, msg.error.field);
         void Promise.all(job.pendingPartials).then(() => this.settle(job, outcome, msg.type === 'done'));
         this.dispatch();
         break;
