@@ -26,7 +26,7 @@ export interface StudioTransport {
 }
 
 export function errorFromWire(error: SerializedError): StudioError {
-  return new StudioError(error.code ?? 'internal', error.message ?? 'unknown error');
+  return new StudioError(error.code ?? 'internal', error.message ?? 'unknown error', typeof error.field === 'string' ? error.field : undefined);
 }
 
 export function createStudioApi(transport: StudioTransport): StudioApi {

@@ -96,6 +96,14 @@ describe.skipIf(notReady)('gallery and split editor details', () => {
     const problem = page.locator('[data-testid="split-problem"]');
     await problem.waitFor();
     expect(await problem.textContent()).toMatch(/\d/);
+    // Said in the UI's words, under the size boxes, the box at fault marked: not the contract's "sizes.test".
+    const atBox = page.locator('[data-testid="size-problem"]');
+    const part = await atBox.getAttribute('data-part');
+    const words = { train: 'Train', val: 'Validation', test: 'Test' }[part as 'train' | 'val' | 'test'];
+    expect(await atBox.textContent()).toMatch(new RegExp(`^${words} size: expected at most \\d+, got \\d+`));
+    expect(await problem.textContent()).not.toContain('sizes.');
+    expect(await page.locator(`input[data-part="${part}"]`).getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('input[data-part][aria-invalid="true"]').count()).toBe(1);
     expect(await page.locator('[data-testid="create-split"]').isDisabled()).toBe(true);
     await screenshot(page, 'gallery-5-split-problem');
   });

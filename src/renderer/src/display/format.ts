@@ -1,8 +1,12 @@
 // Small formatting helpers shared by views: numbers, durations, percentages, errors in words.
+import { fieldInWords } from './field-words.ts';
 
-/** The message of an error for the user (StudioError messages are written for people). */
+/** An error (a StudioError, or a job's serialized one) as the UI shows it: in words, its field named as the box that holds it. */
 export function errorText(err: unknown): string {
-  if (err && typeof err === 'object' && 'message' in err && typeof (err as { message: unknown }).message === 'string') return (err as { message: string }).message;
+  if (err && typeof err === 'object' && 'message' in err && typeof (err as { message: unknown }).message === 'string') {
+    const { message, field } = err as { message: string; field?: unknown };
+    return fieldInWords(message, typeof field === 'string' ? field : undefined);
+  }
   return String(err);
 }
 

@@ -118,7 +118,7 @@ export const useTrainingStore = defineStore('training', () => {
     if (!ref_) return;
     weightsJobId.value = ref_.jobId;
     const job = await jobs.waitFor(ref_.jobId);
-    if (job.state === 'failed') weightsError.value = job.error?.message ?? 'Downloading the weights failed.';
+    if (job.state === 'failed') weightsError.value = job.error ? errorText(job.error) : 'Downloading the weights failed.';
     await attempt(async () => (weights.value = await getStudioApi().getWeightsStatus()), (m) => (weightsError.value = m));
   }
   async function importWeights(file: string): Promise<void> {
@@ -145,7 +145,7 @@ export const useTrainingStore = defineStore('training', () => {
     if (!ref_) return;
     extractionJobId.value = ref_.jobId;
     const job = await jobs.waitFor(ref_.jobId);
-    if (job.state === 'failed') extractError.value = job.error?.message ?? 'Extraction failed.';
+    if (job.state === 'failed') extractError.value = job.error ? errorText(job.error) : 'Extraction failed.';
     await attempt(async () => (features.value = await getStudioApi().getFeatureStatus()), (m) => (extractError.value = m));
   }
   async function cancelExtraction(): Promise<void> {
@@ -298,10 +298,10 @@ export const useTrainingStore = defineStore('training', () => {
     // Whatever started a job (this page before a reload, another tab), its end refreshes what it changed.
     jobs.onEnded((job) => {
       if (job.kind === 'extract') {
-        if (job.state === 'failed' && job.id !== extractionJobId.value) extractError.value = job.error?.message ?? 'Extraction failed.';
+        if (job.state === 'failed' && job.id !== extractionJobId.value) extractError.value = job.error ? errorText(job.error) : 'Extraction failed.';
         void loadFeatures();
       } else if (job.kind === 'weights-fetch') {
-        if (job.state === 'failed' && job.id !== weightsJobId.value) weightsError.value = job.error?.message ?? 'Downloading the weights failed.';
+        if (job.state === 'failed' && job.id !== weightsJobId.value) weightsError.value = job.error ? errorText(job.error) : 'Downloading the weights failed.';
         void loadWeights();
       } else if (job.kind === 'train') {
         void attempt(async () => (queue.value = await getStudioApi().getRunQueue()), (m) => (runError.value = m));
