@@ -32,10 +32,15 @@ function parseOptions(command: Command): NonNullable<ParseArgsConfig['options']>
   return options;
 }
 
-/** An error about an input field, said in terms of the flag (or argument) that filled it. */
-function inFlagTerms(command: Command, e: SerializedError): { message: string; flag?: string } {
+/**
+ * An error about an input field, said in terms of the flag (or argument) that filled it.
+ * Flags the user gave come first: --add, --rename and --delete all fill `name`.
+ */
+function inFlagTerms(command: Command, e: SerializedError, given: ParsedArgs['values']): { message: string; flag?: string } {
   if (!e.field) return { message: e.message };
-  const flags = Object.entries(command.flags).map(([name, f]) => [name, f.field === undefined ? [] : typeof f.field === 'string' ? [f.field] : f.field] as const);
+  const flags = Object.entries(command.flags)
+    .map(([name, f]) => [name, f.field === undefined ? [] : typeof f.field === 'string' ? [f.field] : f.field] as const)
+    .sort(([a], [b]) => Number(given[b] !== undefined) - Number(given[a] !== undefined));
   // The flag that filled the field itself, else the one that filled the object holding it.
   const entry = flags.find(([, fields]) => fields.includes(e.field!)) ?? flags.find(([, fields]) => fields.some((f) => e.field!.startsWith(`${f}.`)));
   const name = entry ? `--${entry[0]}` : command.positionals?.field === e.field ? command.positionals.name : undefined;
@@ -95,10 +100,12 @@ export async function main(
     signal: controller.signal,
     confirm: askOnTerminal,
   };
+  let given: ParsedArgs['values'] = {};
   let studio: Awaited<ReturnType<typeof import('./studio/studio-service.ts')['createStudio']>> | null = null;
   try {
     const parsed = parseArgs({ args: rest, options: parseOptions(command), allowPositionals: !!command.positionals, strict: true });
     const args: ParsedArgs = { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals };
+    given = args.values;
     command.before?.(args);
     // The studio core is loaded only once a command is found: --help stays as fast as bare Node.
     const { createStudio } = await import('./studio/studio-service.ts');
@@ -114,7 +121,7 @@ export async function main(
     return 0;
   } catch (e) {
     const s = serializeError(e);
-    const said = inFlagTerms(command, s);
+    const said = inFlagTerms(command, s, given);
     const usage = isUsageError(e, said.flag);
     if (json) out.write(JSON.stringify({ error: { code: s.code, message: said.message, ...(s.field ? { field: s.field } : {}), ...(said.flag ? { flag: said.flag } : {}) } }) + '\n');
     err.write(`xstudio ${command.name}: ${said.message}\n`);

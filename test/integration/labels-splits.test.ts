@@ -64,6 +64,10 @@ describe('splits', () => {
 
   it('keeps a frozen membership after relabelling, and status summarises it all', async () => {
     await xstudioJson(['label', '--project', a, '--set', 'lynx', 'cat/cat.0.jpg', 'cat/cat.1.jpg', 'cat/cat.2.jpg'], studio.env);
+    // Onto a class that exists: said as the flag the user gave (--add and --delete fill the same field).
+    const onto = await runXstudio(['classes', '--project', a, '--rename', 'dog', 'cat', '--json'], studio.env);
+    expect(onto.code).toBe(1);
+    expect(JSON.parse(onto.stdout)).toEqual({ error: { code: 'conflict', field: 'newName', flag: '--rename', message: '--rename: cannot rename "dog" to "cat": class "cat" exists; merge "dog" into "cat" to move its images there' } });
     await xstudioJson(['classes', '--project', a, '--rename', 'dog', 'hound'], studio.env);
     const status = await xstudioJson<{
       images: { ok: number; labelled: number }; classes: { name: string; count: number }[];

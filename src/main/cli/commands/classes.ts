@@ -11,8 +11,8 @@ export const classesCommand = command<LabelChangeResult | { classes: ClassInfo[]
   flags: {
     ...projectFlag,
     add: { type: 'string', value: 'A', description: 'Add an empty class', field: 'name' },
-    rename: { type: 'string', value: 'A', description: 'Rename class A to B (--rename A B)', field: 'name' },
-    merge: { type: 'string', value: 'A', description: 'Relabel every image of A as B and remove A (--merge A B)', field: 'from' },
+    rename: { type: 'string', value: 'A', description: 'Rename class A to B (--rename A B)', field: ['name', 'newName'] },
+    merge: { type: 'string', value: 'A', description: 'Relabel every image of A as B and remove A (--merge A B)', field: ['from', 'into'] },
     delete: { type: 'string', value: 'A', description: 'Remove class A; its images become unlabelled', field: 'name' },
   },
   notes: ['Calls: listClasses, createClass, renameClass, mergeClasses, deleteClass.'],
