@@ -130,10 +130,19 @@ describe.skipIf(notReady)('issue 13: splits toggle and undo', () => {
     await page.selectOption('[data-testid="backbone-choice"]', 'layers-model');
     expect(await page.locator('[data-testid="random-init"]').count()).toBe(0);
     expect(await page.isDisabled('[data-testid="start-extraction"]')).toBe(true);
-    await page.fill('input[aria-label="Model JSON file"]', modelJson);
+    // A model.json that is not there: the error names the box and the file, in the UI's words.
+    const missing = path.join(studio.tempDir, 'no-such-model', 'model.json');
+    await page.fill('input[aria-label="Model JSON file"]', missing);
     await page.selectOption('select[aria-label="Preprocessing"]', 'unit');
     await page.fill('input[aria-label="Input size"]', '32');
     await page.press('input[aria-label="Input size"]', 'Tab');
+    await page.click('[data-testid="start-extraction"]');
+    const failed = page.locator('.error-notice', { hasText: 'Extraction failed' });
+    await failed.waitFor();
+    expect(await failed.textContent()).toContain(`model.json: ${missing} does not exist`);
+    expect(await failed.textContent()).not.toContain('modelJson');
+    await screenshot(page, 'issue13-backbone-missing-model');
+    await page.fill('input[aria-label="Model JSON file"]', modelJson);
     await page.click('[data-testid="start-extraction"]');
     const latest = page.locator('[data-testid="features-latest"]');
     await expect.poll(() => latest.textContent(), { timeout: 120_000 }).toMatch(/at 32 px/);

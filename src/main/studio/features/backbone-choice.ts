@@ -107,10 +107,17 @@ async function resolveLayersModel(req: BackboneChoice): Promise<Omit<ResolvedBac
   const modelJson = path.resolve(req.modelJson);
   if (!req.preprocess) throw fieldError('invalid-argument', 'preprocess', `say how the inputs of ${modelJson} are scaled: tf, torch, caffe, unit or raw`);
   let topology: { modelTopology?: unknown; weightsManifest?: { paths: string[] }[] };
+  let text: string;
   try {
-    topology = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
+    text = fs.readFileSync(modelJson, 'utf8');
   } catch (e) {
-    throw fieldError('not-found', 'modelJson', `cannot read ${modelJson}: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw fieldError('not-found', 'modelJson', code === 'ENOENT' ? `${modelJson} does not exist` : `cannot read ${modelJson} (${code ?? (e as Error).message})`);
+  }
+  try {
+    topology = JSON.parse(text);
+  } catch (e) {
+    throw fieldError('invalid-argument', 'modelJson', `${modelJson} is not a JSON file (${(e as Error).message}); a TF.js layers model is given by its model.json`);
   }
   // Identity = model.json plus every weight shard, byte for byte.
   const hash = crypto.createHash('sha256').update(fs.readFileSync(modelJson));
