@@ -120,7 +120,11 @@ export default tseslint.config(
   {
     files: ['src/main/studio/db/**/*.ts'],
     ignores: ['src/main/**/*.test.ts'],
-    rules: { 'no-restricted-syntax': ['error', immediateTransactions] },
+    rules: {
+      'no-restricted-syntax': ['error', immediateTransactions],
+      // The stores are the layer under the Project: they take its database (Db), as every store does.
+      'no-restricted-imports': ['error', { patterns: [electronOnly, noRenderer, mlValuesStayInTheWorker, { group: ['**/studio/project.ts', '../project.ts', '**/studio/service/**', '../service/**'], message: 'A store takes the database (Db), not the Project, and knows nothing of the service above it.' }] }],
+    },
   },
   // The ML worker code computes; the core owns the project file.
   {

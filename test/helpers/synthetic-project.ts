@@ -32,11 +32,11 @@ export function storeSyntheticFeatures(
       const src = 2 * k + cls; // pool rows alternate class 0, 1
       x.set(pool.x.subarray(src * o.dim, (src + 1) * o.dim), k * o.dim);
     });
-    const b = ensureBackbone(p, {
+    const b = ensureBackbone(p.db, {
       key: o.key, kind: 'layers-model', name: 'synthetic features (test)', weightsHash: 'synthetic', source: null, featureLayer: null,
       inputSize: 8, preprocess: 'unit', preprocessVersion: 1, randomInit: false,
     });
-    storeFeatures(p, b.key, rows.map((r) => r.hash), x, o.dim);
+    storeFeatures(p.db, b.key, rows.map((r) => r.hash), x, o.dim);
     p.db.prepare("INSERT INTO extractions (backbone_key, status, extracted, started_at, finished_at) VALUES (?, 'done', ?, ?, ?)").run(b.key, rows.length, Date.now(), Date.now());
     return flipped;
   } finally {

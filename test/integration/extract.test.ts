@@ -86,10 +86,10 @@ describe('xstudio extract', () => {
       const failed = p.db.prepare(`SELECT status, error FROM images WHERE rel_path = 'dog/broken.png'`).get() as { status: string; error: string };
       expect(failed.status).toBe('failed');
       expect(failed.error).toMatch(/cannot decode/);
-      const latest = latestBackbone(p)!;
+      const latest = latestBackbone(p.db)!;
       expect(latest).toMatchObject({ key: (r.backbone as { key: string }).key, randomInit: true });
       const ids = ['cat/1.jpg', 'cat/copy-of-1.jpg', 'dog/0.jpg', 'dog/broken.png'].map((rel) => imageId(p, rel));
-      const f = loadFeatures(p, latest.key, ids);
+      const f = loadFeatures(p.db, latest.key, ids);
       expect(f.dim).toBe(2048);
       expect(f.ids).toEqual(ids.slice(0, 3));
       expect(f.missing).toEqual([ids[3]]);
@@ -105,7 +105,7 @@ describe('xstudio extract', () => {
     const r = await cli(['features', '--random-init', '--input-size', '71', file, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const direct = (JSON.parse(r.stdout) as { features: { vector: number[] }[] }).features[0].vector;
-    const stored = await inProject((p) => loadFeatures(p, latestBackbone(p)!.key, [imageId(p, 'dog/4.jpg')]).matrix);
+    const stored = await inProject((p) => loadFeatures(p.db, latestBackbone(p.db)!.key, [imageId(p, 'dog/4.jpg')]).matrix);
     expect(stored.length).toBe(direct.length);
     let maxDiff = 0;
     for (let i = 0; i < direct.length; i++) maxDiff = Math.max(maxDiff, Math.abs(direct[i] - stored[i]) / (1 + Math.abs(direct[i])));
@@ -119,11 +119,11 @@ describe('xstudio extract', () => {
 
   it('re-extracts a changed image only', async () => {
     const changed = path.join(images, 'dog', '2.jpg');
-    const before = await inProject((p) => loadFeatures(p, latestBackbone(p)!.key, [imageId(p, 'dog/2.jpg')]).matrix.slice());
+    const before = await inProject((p) => loadFeatures(p.db, latestBackbone(p.db)!.key, [imageId(p, 'dog/2.jpg')]).matrix.slice());
     await writeImage(changed, { width: 80, height: 64, color: [250, 250, 10] });
     const r = await extract('--workers', '1');
     expect(r).toMatchObject({ extracted: 1, cached: 6, workers: 1 });
-    const after = await inProject((p) => loadFeatures(p, latestBackbone(p)!.key, [imageId(p, 'dog/2.jpg')]).matrix);
+    const after = await inProject((p) => loadFeatures(p.db, latestBackbone(p.db)!.key, [imageId(p, 'dog/2.jpg')]).matrix);
     expect([...after]).not.toEqual([...before]);
   });
 

@@ -103,7 +103,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     suspects() {
       const p = ctx.project();
       let store = suspectStores.get(p);
-      if (!store) suspectStores.set(p, (store = new SuspectsStore(p)));
+      if (!store) suspectStores.set(p, (store = new SuspectsStore(p.db)));
       return store;
     },
     projectChanged() {

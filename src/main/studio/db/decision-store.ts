@@ -10,10 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SuspectItem, SuspectList, SuspectMark } from '../../../shared/api.ts';
 import { projectSideDir } from '../paths.ts';
-import type { Project } from '../project.ts';
 import type { SuspectsOutcome } from '../runs/suspects-run.ts';
 import { currentLabelNames } from './label-store.ts';
 import { imageExists, imageNames } from './image-store.ts';
+import type { Db } from './project-db.ts';
 
 /** The suspect mark of an image in the current list, for the image list's filter and tiles. */
 export interface SuspectLookup {
@@ -28,17 +28,17 @@ interface LegacyStored {
 }
 
 export class SuspectsStore {
-  constructor(private readonly project: Project) {
+  constructor(private readonly db: Db) {
     this.adoptLegacyFile();
   }
 
   private get confirmed(): Map<number, string> {
-    const rows = this.project.db.prepare('SELECT image_id AS id, class_name AS name FROM label_confirmations').all() as { id: number; name: string }[];
+    const rows = this.db.prepare('SELECT image_id AS id, class_name AS name FROM label_confirmations').all() as { id: number; name: string }[];
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
   private get stored(): SuspectList | null {
-    const row = this.project.db.prepare('SELECT list FROM suspect_list WHERE id = 1').get() as { list: string } | undefined;
+    const row = this.db.prepare('SELECT list FROM suspect_list WHERE id = 1').get() as { list: string } | undefined;
     return row ? (JSON.parse(row.list) as SuspectList) : null;
   }
 
@@ -55,7 +55,7 @@ export class SuspectsStore {
 
   /** Keeps the ranked suspects of a `findSuspects` outcome as the current list. */
   saveOutcome(outcome: SuspectsOutcome, computedAt = Date.now()): SuspectList {
-    const names = imageNames(this.project.db, outcome.suspects.map((s) => s.imageId));
+    const names = imageNames(this.db, outcome.suspects.map((s) => s.imageId));
     const items = outcome.suspects.map((s): SuspectItem => {
       const row = names.get(s.imageId);
       return {
@@ -70,16 +70,16 @@ export class SuspectsStore {
   }
 
   save(list: SuspectList): SuspectList {
-    this.project.db.prepare('INSERT OR REPLACE INTO suspect_list (id, computed_at, list) VALUES (1, ?, ?)').run(list.computedAt, JSON.stringify(list));
+    this.db.prepare('INSERT OR REPLACE INTO suspect_list (id, computed_at, list) VALUES (1, ?, ?)').run(list.computedAt, JSON.stringify(list));
     return this.current()!;
   }
 
   confirm(imageIds: number[]): number {
     const labels = this.currentLabels(imageIds);
-    const insert = this.project.db.prepare('INSERT OR REPLACE INTO label_confirmations (image_id, class_name, confirmed_at) VALUES (?, ?, ?)');
+    const insert = this.db.prepare('INSERT OR REPLACE INTO label_confirmations (image_id, class_name, confirmed_at) VALUES (?, ?, ?)');
     let n = 0;
     const now = Date.now();
-    this.project.db.transaction(() => {
+    this.db.transaction(() => {
       for (const id of imageIds) {
         const label = labels.get(id);
         if (label === undefined) continue;
@@ -103,21 +103,21 @@ export class SuspectsStore {
   }
 
   private currentLabels(ids: number[]): Map<number, string> {
-    return currentLabelNames(this.project.db, ids);
+    return currentLabelNames(this.db, ids);
   }
 
   /** Moves a pre-005 side-folder file into the project file once; the side folder keeps only what can be re-derived. */
   private adoptLegacyFile(): void {
-    const file = path.join(projectSideDir(this.project.file), 'suspects', 'suspects.json');
+    const file = path.join(projectSideDir(this.db.name), 'suspects', 'suspects.json');
     if (!fs.existsSync(file)) return;
     try {
       const legacy = JSON.parse(fs.readFileSync(file, 'utf8')) as LegacyStored;
-      const insert = this.project.db.prepare('INSERT OR IGNORE INTO label_confirmations (image_id, class_name, confirmed_at) VALUES (?, ?, ?)');
-      this.project.db.transaction(() => {
-        for (const [id, name] of Object.entries(legacy.confirmed ?? {})) if (imageExists(this.project.db, Number(id))) insert.run(Number(id), name, Date.now());
+      const insert = this.db.prepare('INSERT OR IGNORE INTO label_confirmations (image_id, class_name, confirmed_at) VALUES (?, ?, ?)');
+      this.db.transaction(() => {
+        for (const [id, name] of Object.entries(legacy.confirmed ?? {})) if (imageExists(this.db, Number(id))) insert.run(Number(id), name, Date.now());
         if (legacy.list && !this.stored) {
           const list: SuspectList = { split: null, backbone: null, images: null, confirmed: 0, ...legacy.list };
-          this.project.db.prepare('INSERT INTO suspect_list (id, computed_at, list) VALUES (1, ?, ?)').run(list.computedAt, JSON.stringify(list));
+          this.db.prepare('INSERT INTO suspect_list (id, computed_at, list) VALUES (1, ?, ?)').run(list.computedAt, JSON.stringify(list));
         }
       }).immediate();
       fs.rmSync(file);

@@ -1,6 +1,6 @@
 import { StudioError } from '../../../shared/errors.ts';
 import type { BuiltinName } from '../../../shared/backbone-catalog.ts';
-import type { Project } from '../project.ts';
+import type { Db } from './project-db.ts';
 
 /**
  * The feature store: tables backbones, features and extractions (migrations 002, 006, 007).
@@ -58,34 +58,34 @@ function toRecord(r: BackboneRow): BackboneRecord {
 }
 
 /** Adds the backbone if the project does not know it yet; returns the stored record. */
-export function ensureBackbone(project: Project, b: Omit<BackboneRecord, 'createdAt' | 'backboneId' | 'featureDim'>): BackboneRecord {
-  project.db
+export function ensureBackbone(db: Db, b: Omit<BackboneRecord, 'createdAt' | 'backboneId' | 'featureDim'>): BackboneRecord {
+  db
     .prepare(
       `INSERT INTO backbones (key, kind, name, weights_hash, source, feature_layer, input_size, preprocess, preprocess_version, random_init, created_at)
        VALUES (@key, @kind, @name, @weightsHash, @source, @featureLayer, @inputSize, @preprocess, @preprocessVersion, @randomInit, @createdAt)
        ON CONFLICT(key) DO NOTHING`,
     )
     .run({ ...b, randomInit: b.randomInit ? 1 : 0, createdAt: Date.now() });
-  return getBackbone(project, b.key)!;
+  return getBackbone(db, b.key)!;
 }
 
 /** Records what the network said about itself once it was loaded in a worker. */
-export function setBackboneIdentity(project: Project, key: string, backboneId: string, featureDim: number): void {
-  const existing = getBackbone(project, key);
+export function setBackboneIdentity(db: Db, key: string, backboneId: string, featureDim: number): void {
+  const existing = getBackbone(db, key);
   if (existing?.featureDim != null && existing.featureDim !== featureDim) {
     throw new StudioError('conflict', `backbone ${key}: features stored with dimension ${existing.featureDim}, the network now gives ${featureDim}`);
   }
-  project.db.prepare('UPDATE backbones SET backbone_id = ?, feature_dim = ? WHERE key = ?').run(backboneId, featureDim, key);
+  db.prepare('UPDATE backbones SET backbone_id = ?, feature_dim = ? WHERE key = ?').run(backboneId, featureDim, key);
 }
 
-export function getBackbone(project: Project, key: string): BackboneRecord | undefined {
-  const row = project.db.prepare('SELECT * FROM backbones WHERE key = ?').get(key) as BackboneRow | undefined;
+export function getBackbone(db: Db, key: string): BackboneRecord | undefined {
+  const row = db.prepare('SELECT * FROM backbones WHERE key = ?').get(key) as BackboneRow | undefined;
   return row && toRecord(row);
 }
 
 /** Every backbone of the project with how many features it holds, newest first. */
-export function listBackbones(project: Project): (BackboneRecord & { features: number })[] {
-  const rows = project.db
+export function listBackbones(db: Db): (BackboneRecord & { features: number })[] {
+  const rows = db
     .prepare('SELECT b.*, (SELECT COUNT(*) FROM features f WHERE f.backbone_key = b.key) AS n FROM backbones b ORDER BY b.created_at DESC, b.rowid DESC')
     .all() as (BackboneRow & { n: number })[];
   return rows.map((r) => ({ ...toRecord(r), features: r.n }));
@@ -95,8 +95,8 @@ export function listBackbones(project: Project): (BackboneRecord & { features: n
  * The backbone of the latest extraction that stored anything (the default
  * for training), or undefined when the project has no features yet.
  */
-export function latestBackbone(project: Project): BackboneRecord | undefined {
-  const row = project.db
+export function latestBackbone(db: Db): BackboneRecord | undefined {
+  const row = db
     .prepare(
       `SELECT b.* FROM extractions e JOIN backbones b ON b.key = e.backbone_key
        WHERE e.status = 'done' OR EXISTS (SELECT 1 FROM features f WHERE f.backbone_key = e.backbone_key)
@@ -107,19 +107,19 @@ export function latestBackbone(project: Project): BackboneRecord | undefined {
 }
 
 /** Content hashes that already have a feature for this backbone. */
-export function storedHashes(project: Project, backboneKey: string): Set<string> {
-  const rows = project.db.prepare('SELECT image_hash FROM features WHERE backbone_key = ?').pluck().all(backboneKey) as string[];
+export function storedHashes(db: Db, backboneKey: string): Set<string> {
+  const rows = db.prepare('SELECT image_hash FROM features WHERE backbone_key = ?').pluck().all(backboneKey) as string[];
   return new Set(rows);
 }
 
 /** Stores a batch of features (row i of `vectors` belongs to hashes[i]) in one transaction. */
-export function storeFeatures(project: Project, backboneKey: string, hashes: string[], vectors: Float32Array, dim: number): void {
+export function storeFeatures(db: Db, backboneKey: string, hashes: string[], vectors: Float32Array, dim: number): void {
   if (vectors.length !== hashes.length * dim) {
     throw new StudioError('internal', `feature batch for ${backboneKey}: ${hashes.length} images × ${dim} expected ${hashes.length * dim} numbers, got ${vectors.length}`);
   }
-  const insert = project.db.prepare('INSERT OR REPLACE INTO features (backbone_key, image_hash, vector, created_at) VALUES (?, ?, ?, ?)');
+  const insert = db.prepare('INSERT OR REPLACE INTO features (backbone_key, image_hash, vector, created_at) VALUES (?, ?, ?, ?)');
   const now = Date.now();
-  project.db.transaction(() => {
+  db.transaction(() => {
     for (let i = 0; i < hashes.length; i++) {
       const row = vectors.subarray(i * dim, (i + 1) * dim);
       insert.run(backboneKey, hashes[i], Buffer.from(row.buffer, row.byteOffset, row.byteLength), now);
@@ -141,10 +141,10 @@ export interface LoadedFeatures {
  * The features of the given images for one backbone, as one matrix (the
  * shape training wants). Duplicate images share their row content.
  */
-export function loadFeatures(project: Project, backboneKey: string, imageIds: readonly number[]): LoadedFeatures {
-  const backbone = getBackbone(project, backboneKey);
-  if (!backbone) throw new StudioError('not-found', `no feature set "${backboneKey}" in project ${project.file}; extract features first`);
-  const get = project.db.prepare(
+export function loadFeatures(db: Db, backboneKey: string, imageIds: readonly number[]): LoadedFeatures {
+  const backbone = getBackbone(db, backboneKey);
+  if (!backbone) throw new StudioError('not-found', `no feature set "${backboneKey}" in project ${db.name}; extract features first`);
+  const get = db.prepare(
     'SELECT f.vector FROM images i JOIN features f ON f.image_hash = i.hash AND f.backbone_key = ? WHERE i.id = ?',
   ).pluck();
   const found: { id: number; vector: Buffer }[] = [];
@@ -165,8 +165,8 @@ export function loadFeatures(project: Project, backboneKey: string, imageIds: re
 }
 
 /** Counts for status displays: how many healthy images have a feature for this backbone. */
-export function featureCoverage(project: Project, backboneKey: string): { images: number; withFeatures: number } {
-  const row = project.db
+export function featureCoverage(db: Db, backboneKey: string): { images: number; withFeatures: number } {
+  const row = db
     .prepare(
       `SELECT COUNT(*) AS images,
               SUM(CASE WHEN EXISTS (SELECT 1 FROM features f WHERE f.backbone_key = ? AND f.image_hash = i.hash) THEN 1 ELSE 0 END) AS withFeatures
@@ -179,31 +179,31 @@ export function featureCoverage(project: Project, backboneKey: string): { images
 // ---- extractions ----
 
 /** Starts the record of an extraction run by this process; returns its id. */
-export function startExtraction(project: Project, backboneKey: string, cached: number, startedAt: number): number {
-  return Number(project.db.prepare(`INSERT INTO extractions (backbone_key, status, cached, started_at, owner_pid) VALUES (?, 'running', ?, ?, ?)`)
+export function startExtraction(db: Db, backboneKey: string, cached: number, startedAt: number): number {
+  return Number(db.prepare(`INSERT INTO extractions (backbone_key, status, cached, started_at, owner_pid) VALUES (?, 'running', ?, ?, ?)`)
     .run(backboneKey, cached, startedAt, process.pid).lastInsertRowid);
 }
 
 export function finishExtraction(
-  project: Project,
+  db: Db,
   id: number,
   status: string,
   fields: { backend?: string | null; workers?: number; extracted?: number; failed?: number; rate?: number | null; error?: string },
 ): void {
-  project.db
+  db
     .prepare('UPDATE extractions SET status = ?, backend = ?, workers = ?, extracted = ?, failed = ?, images_per_second = ?, error = ?, finished_at = ? WHERE id = ?')
     .run(status, fields.backend ?? null, fields.workers ?? 0, fields.extracted ?? 0, fields.failed ?? 0, fields.rate ?? null, fields.error ?? null, Date.now(), id);
 }
 
-export function runningExtractions(project: Project): { id: number; owner_pid: number | null }[] {
-  return project.db.prepare("SELECT id, owner_pid FROM extractions WHERE status = 'running'").all() as { id: number; owner_pid: number | null }[];
+export function runningExtractions(db: Db): { id: number; owner_pid: number | null }[] {
+  return db.prepare("SELECT id, owner_pid FROM extractions WHERE status = 'running'").all() as { id: number; owner_pid: number | null }[];
 }
 
 /** Marks extractions whose process is gone 'interrupted', each with its reason (one transaction). */
-export function markExtractionsInterrupted(project: Project, rows: readonly { id: number; reason: string }[]): void {
+export function markExtractionsInterrupted(db: Db, rows: readonly { id: number; reason: string }[]): void {
   if (rows.length === 0) return;
-  const mark = project.db.prepare("UPDATE extractions SET status = 'interrupted', error = ?, finished_at = coalesce(finished_at, ?) WHERE id = ? AND status = 'running'");
-  project.db.transaction(() => {
+  const mark = db.prepare("UPDATE extractions SET status = 'interrupted', error = ?, finished_at = coalesce(finished_at, ?) WHERE id = ? AND status = 'running'");
+  db.transaction(() => {
     for (const r of rows) mark.run(r.reason, Date.now(), r.id);
   }).immediate();
 }

@@ -3,7 +3,6 @@ import { StudioError } from '../../../shared/errors.ts';
 import type { EpochMetrics } from '../../ml/head.ts';
 import type { PredictionMetrics } from '../../common/metrics.ts';
 import type { RunConfig } from '../../../shared/run-config.ts';
-import type { Project } from '../project.ts';
 import { processAlive } from '../jobs/process-alive.ts';
 import { latestEntryInEffect } from './label-store.ts';
 import type { Db } from './project-db.ts';
@@ -114,13 +113,13 @@ export type NewRun = Pick<
 };
 
 /** The newest label-history entry in effect (not undone), or null when labels were never changed. */
-export function labelHistoryPosition(project: Project): number | null {
-  return latestEntryInEffect(project.db);
+export function labelHistoryPosition(db: Db): number | null {
+  return latestEntryInEffect(db);
 }
 
-export function createRun(project: Project, run: NewRun): RunRecord {
-  const id = project.db.transaction(() => {
-    const info = project.db
+export function createRun(db: Db, run: NewRun): RunRecord {
+  const id = db.transaction(() => {
+    const info = db
       .prepare(
         `INSERT INTO runs (name, state, split_id, split_name, backbone_key, backbone_id, backbone_name, weights_hash, random_init, feature_dim,
                            seed, config, classes, label_history_id, owner_pid, created_at)
@@ -139,35 +138,35 @@ export function createRun(project: Project, run: NewRun): RunRecord {
         run.config.seed,
         JSON.stringify(run.config),
         JSON.stringify(run.classes),
-        labelHistoryPosition(project),
+        labelHistoryPosition(db),
         process.pid,
         Date.now(),
       );
     const runId = Number(info.lastInsertRowid);
-    const ins = project.db.prepare('INSERT INTO run_images (run_id, image_id, part, class_id) VALUES (?, ?, ?, ?)');
+    const ins = db.prepare('INSERT INTO run_images (run_id, image_id, part, class_id) VALUES (?, ?, ?, ?)');
     for (const im of run.images) ins.run(runId, im.imageId, im.part, im.classId);
     return runId;
   }).immediate();
-  return getRun(project, id)!;
+  return getRun(db, id)!;
 }
 
-export function getRun(project: Project, id: number): RunRecord | undefined {
-  const row = project.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+export function getRun(db: Db, id: number): RunRecord | undefined {
+  const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
   return row && toRecord(row);
 }
 
-export function requireRun(project: Project, id: number): RunRecord {
-  const r = getRun(project, id);
-  if (!r) throw new StudioError('not-found', `no run ${id} in project ${project.file}`);
+export function requireRun(db: Db, id: number): RunRecord {
+  const r = getRun(db, id);
+  if (!r) throw new StudioError('not-found', `no run ${id} in project ${db.name}`);
   return r;
 }
 
-export function listRunRecords(project: Project): RunRecord[] {
-  return (project.db.prepare('SELECT * FROM runs ORDER BY id DESC').all() as RunRow[]).map(toRecord);
+export function listRunRecords(db: Db): RunRecord[] {
+  return (db.prepare('SELECT * FROM runs ORDER BY id DESC').all() as RunRow[]).map(toRecord);
 }
 
 export function updateRun(
-  project: Project,
+  db: Db,
   id: number,
   patch: Partial<{ name: string; state: RunState; error: string | null; backend: string; backboneId: string; stage: Stage | null; bestEpoch: number; valLoss: number | null; valAccuracy: number | null; timings: Record<string, number>; startedAt: number; finishedAt: number; ownerPid: number | null }>,
 ): void {
@@ -183,40 +182,40 @@ export function updateRun(
     values.push(k === 'timings' ? JSON.stringify(v) : v);
   }
   if (sets.length === 0) return;
-  project.db.transaction(() => project.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)).immediate();
+  db.transaction(() => db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)).immediate();
 }
 
-export function addEpoch(project: Project, runId: number, stage: Stage, m: EpochMetrics): void {
-  project.db.transaction(() =>
-    project.db
+export function addEpoch(db: Db, runId: number, stage: Stage, m: EpochMetrics): void {
+  db.transaction(() =>
+    db
       .prepare('INSERT OR REPLACE INTO run_epochs (run_id, stage, epoch, loss, accuracy, val_loss, val_accuracy, lr, ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(runId, stage, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.lr, m.ms),
   ).immediate();
 }
 
-export function runEpochs(project: Project, runId: number): (EpochMetrics & { stage: Stage })[] {
-  const rows = project.db.prepare('SELECT * FROM run_epochs WHERE run_id = ? ORDER BY stage = \'fine-tune\', epoch').all(runId) as {
+export function runEpochs(db: Db, runId: number): (EpochMetrics & { stage: Stage })[] {
+  const rows = db.prepare('SELECT * FROM run_epochs WHERE run_id = ? ORDER BY stage = \'fine-tune\', epoch').all(runId) as {
     stage: Stage; epoch: number; loss: number; accuracy: number; val_loss: number | null; val_accuracy: number | null; lr: number; ms: number;
   }[];
   return rows.map((r) => ({ stage: r.stage, epoch: r.epoch, loss: r.loss, accuracy: r.accuracy, valLoss: r.val_loss, valAccuracy: r.val_accuracy, lr: r.lr, ms: r.ms }));
 }
 
-export function runImages(project: Project, runId: number, part?: Part): { imageId: number; part: Part; classId: number }[] {
-  const rows = project.db
+export function runImages(db: Db, runId: number, part?: Part): { imageId: number; part: Part; classId: number }[] {
+  const rows = db
     .prepare(`SELECT image_id AS imageId, part, class_id AS classId FROM run_images WHERE run_id = ? ${part ? 'AND part = ?' : ''} ORDER BY image_id`)
     .all(...(part ? [runId, part] : [runId])) as { imageId: number; part: Part; classId: number }[];
   return rows;
 }
 
-export function addArtefact(project: Project, runId: number, kind: string, file: string): void {
-  project.db.transaction(() => {
-    project.db.prepare('DELETE FROM run_artefacts WHERE run_id = ? AND kind = ? AND path = ?').run(runId, kind, file);
-    project.db.prepare('INSERT INTO run_artefacts (run_id, kind, path, created_at) VALUES (?, ?, ?, ?)').run(runId, kind, file, Date.now());
+export function addArtefact(db: Db, runId: number, kind: string, file: string): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM run_artefacts WHERE run_id = ? AND kind = ? AND path = ?').run(runId, kind, file);
+    db.prepare('INSERT INTO run_artefacts (run_id, kind, path, created_at) VALUES (?, ?, ?, ?)').run(runId, kind, file, Date.now());
   }).immediate();
 }
 
-export function runArtefacts(project: Project, runId: number): { kind: string; path: string; createdAt: number }[] {
-  return project.db.prepare('SELECT kind, path, created_at AS createdAt FROM run_artefacts WHERE run_id = ? ORDER BY id').all(runId) as {
+export function runArtefacts(db: Db, runId: number): { kind: string; path: string; createdAt: number }[] {
+  return db.prepare('SELECT kind, path, created_at AS createdAt FROM run_artefacts WHERE run_id = ? ORDER BY id').all(runId) as {
     kind: string; path: string; createdAt: number;
   }[];
 }
@@ -239,19 +238,19 @@ export interface StoredEvaluation {
 }
 
 export function addEvaluation(
-  project: Project,
+  db: Db,
   runId: number,
   part: Part,
   model: 'head' | 'fine-tuned',
   metrics: PredictionMetrics,
   predictions: StoredPrediction[],
 ): number {
-  return project.db.transaction(() => {
-    const info = project.db
+  return db.transaction(() => {
+    const info = db
       .prepare('INSERT INTO run_evaluations (run_id, part, model, n, loss, accuracy, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(runId, part, model, metrics.n, metrics.loss, metrics.accuracy, JSON.stringify(metrics), Date.now());
     const evalId = Number(info.lastInsertRowid);
-    const ins = project.db.prepare('INSERT INTO run_predictions (evaluation_id, image_id, true_class, predicted, correct, probs) VALUES (?, ?, ?, ?, ?, ?)');
+    const ins = db.prepare('INSERT INTO run_predictions (evaluation_id, image_id, true_class, predicted, correct, probs) VALUES (?, ?, ?, ?, ?, ?)');
     for (const p of predictions) {
       const f = Float32Array.from(p.probs);
       ins.run(evalId, p.imageId, p.trueClass, p.predicted, p.correct ? 1 : 0, Buffer.from(f.buffer));
@@ -261,15 +260,15 @@ export function addEvaluation(
 }
 
 /** The newest evaluation of a run on a part, if any. */
-export function latestEvaluation(project: Project, runId: number, part: Part): StoredEvaluation | undefined {
-  const row = project.db.prepare('SELECT * FROM run_evaluations WHERE run_id = ? AND part = ? ORDER BY id DESC LIMIT 1').get(runId, part) as
+export function latestEvaluation(db: Db, runId: number, part: Part): StoredEvaluation | undefined {
+  const row = db.prepare('SELECT * FROM run_evaluations WHERE run_id = ? AND part = ? ORDER BY id DESC LIMIT 1').get(runId, part) as
     | { id: number; run_id: number; part: Part; model: 'head' | 'fine-tuned'; metrics: string; created_at: number }
     | undefined;
   return row && { id: row.id, runId: row.run_id, part: row.part, model: row.model, metrics: JSON.parse(row.metrics) as PredictionMetrics, createdAt: row.created_at };
 }
 
-export function evaluationPredictions(project: Project, evaluationId: number): StoredPrediction[] {
-  const rows = project.db.prepare('SELECT * FROM run_predictions WHERE evaluation_id = ? ORDER BY image_id').all(evaluationId) as {
+export function evaluationPredictions(db: Db, evaluationId: number): StoredPrediction[] {
+  const rows = db.prepare('SELECT * FROM run_predictions WHERE evaluation_id = ? ORDER BY image_id').all(evaluationId) as {
     image_id: number; true_class: number; predicted: number; correct: number; probs: Buffer;
   }[];
   return rows.map((r) => {
@@ -284,12 +283,12 @@ export function evaluationPredictions(project: Project, evaluationId: number): S
  * 'interrupted' (their checkpoint and metrics stay). Called whenever runs are
  * opened or listed, so the next start finds them.
  */
-export function markInterruptedRuns(project: Project): number[] {
-  const rows = project.db.prepare("SELECT id, owner_pid FROM runs WHERE state IN ('running', 'queued')").all() as { id: number; owner_pid: number | null }[];
+export function markInterruptedRuns(db: Db): number[] {
+  const rows = db.prepare("SELECT id, owner_pid FROM runs WHERE state IN ('running', 'queued')").all() as { id: number; owner_pid: number | null }[];
   const dead = rows.filter((r) => r.owner_pid === null || (r.owner_pid !== process.pid && !processAlive(r.owner_pid))).map((r) => r.id);
   if (dead.length) {
-    const upd = project.db.prepare("UPDATE runs SET state = 'interrupted', error = ?, finished_at = COALESCE(finished_at, ?) WHERE id = ? AND state IN ('running', 'queued')");
-    project.db.transaction(() => {
+    const upd = db.prepare("UPDATE runs SET state = 'interrupted', error = ?, finished_at = COALESCE(finished_at, ?) WHERE id = ? AND state IN ('running', 'queued')");
+    db.transaction(() => {
       for (const id of dead) upd.run('the process running it ended before the run finished (checkpoint and metrics so far are kept)', Date.now(), id);
     }).immediate();
   }
@@ -297,18 +296,18 @@ export function markInterruptedRuns(project: Project): number[] {
 }
 
 /** Queued runs, oldest first (their queue order). */
-export function queuedRunIds(project: Project): number[] {
-  return project.db.prepare(`SELECT id FROM runs WHERE state = 'queued' ORDER BY id`).pluck().all() as number[];
+export function queuedRunIds(db: Db): number[] {
+  return db.prepare(`SELECT id FROM runs WHERE state = 'queued' ORDER BY id`).pluck().all() as number[];
 }
 
 /** Runs other than `runId` that a process is running now, with that process. */
-export function otherRunningRuns(project: Project, runId: number): { id: number; owner_pid: number | null }[] {
-  return project.db.prepare("SELECT id, owner_pid FROM runs WHERE state = 'running' AND id != ?").all(runId) as { id: number; owner_pid: number | null }[];
+export function otherRunningRuns(db: Db, runId: number): { id: number; owner_pid: number | null }[] {
+  return db.prepare("SELECT id, owner_pid FROM runs WHERE state = 'running' AND id != ?").all(runId) as { id: number; owner_pid: number | null }[];
 }
 
 /** Every evaluation of a run, oldest first, metrics as stored (JSON). */
-export function runEvaluations(project: Project, runId: number): { id: number; part: Part; model: 'head' | 'fine-tuned'; metrics: string; created_at: number }[] {
-  return project.db.prepare('SELECT id, part, model, metrics, created_at FROM run_evaluations WHERE run_id = ? ORDER BY id').all(runId) as {
+export function runEvaluations(db: Db, runId: number): { id: number; part: Part; model: 'head' | 'fine-tuned'; metrics: string; created_at: number }[] {
+  return db.prepare('SELECT id, part, model, metrics, created_at FROM run_evaluations WHERE run_id = ? ORDER BY id').all(runId) as {
     id: number; part: Part; model: 'head' | 'fine-tuned'; metrics: string; created_at: number;
   }[];
 }

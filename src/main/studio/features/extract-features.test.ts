@@ -50,14 +50,14 @@ describe('extractFeatures', () => {
     const row = project.db.prepare('SELECT status, error, backbone_key AS key FROM extractions ORDER BY id DESC LIMIT 1').get() as { status: string; error: string; key: string };
     expect(row.status).toBe('failed');
     expect(row.error).toMatch(/SIGKILL/);
-    const kept = featureCoverage(project, row.key).withFeatures;
+    const kept = featureCoverage(project.db, row.key).withFeatures;
     expect(kept).toBeGreaterThanOrEqual(2);
     expect(kept).toBeLessThan(8);
 
     // The studio goes on: a new extraction (with its own runner) does the rest.
     const r = await extractFeatures(project, { randomInit: true, inputSize: 71, batchSize: 4, env: env() });
     expect(r).toMatchObject({ extracted: 8 - kept, cached: kept, failed: [] });
-    expect(featureCoverage(project, row.key)).toEqual({ images: 8, withFeatures: 8 });
+    expect(featureCoverage(project.db, row.key)).toEqual({ images: 8, withFeatures: 8 });
   });
 
   it('takes features from a TF.js layers model (MobileNet-like, quantized) at its own input size', async () => {
@@ -68,13 +68,13 @@ describe('extractFeatures', () => {
     const dim = r.backbone.featureDim!;
     expect(dim).toBeGreaterThan(0);
     // The latest extraction is the default for training.
-    expect(latestBackbone(project)!.key).toBe(r.backbone.key);
+    expect(latestBackbone(project.db)!.key).toBe(r.backbone.key);
     const ids = project.db.prepare('SELECT id FROM images ORDER BY id').pluck().all() as number[];
-    const f = loadFeatures(project, r.backbone.key, ids);
+    const f = loadFeatures(project.db, r.backbone.key, ids);
     expect(f).toMatchObject({ ids, dim, missing: [] });
     expect(f.matrix.length).toBe(8 * dim);
     // Both backbones are known, each with its own features.
-    expect(listBackbones(project).map((b) => b.features)).toEqual([8, 8]);
+    expect(listBackbones(project.db).map((b) => b.features)).toEqual([8, 8]);
     // Same model, another preprocessing: another key, nothing cached.
     await expect(extractFeatures(project, { backbone: 'layers-model', modelJson, preprocess: 'tf', batchSize: 8, env: env() })).resolves.toMatchObject({ extracted: 8, cached: 0 });
   });

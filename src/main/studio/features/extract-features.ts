@@ -94,11 +94,11 @@ export function chunkSizes(count: number, batchSize: number, workers: number): n
 export async function extractFeatures(project: Project, o: ExtractOptions = {}): Promise<ExtractResult> {
   const t0 = performance.now();
   const resolved = await resolveBackbone(o, o.env);
-  const record = ensureBackbone(project, resolved.record);
+  const record = ensureBackbone(project.db, resolved.record);
   const key = record.key;
   const images = healthyImages(project);
 
-  const stored = storedHashes(project, key);
+  const stored = storedHashes(project.db, key);
   const byHash = new Map<string, string[]>();
   let cached = 0;
   for (const img of images) {
@@ -113,10 +113,10 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
   const todo = [...byHash].map(([hash, paths]) => ({ key: hash, path: paths[0] }));
 
   const started = Date.now();
-  const extraction = startExtraction(project, key, cached, started);
-  const finishRow = (status: string, fields: Parameters<typeof finishExtraction>[3]): void => finishExtraction(project, extraction, status, fields);
+  const extraction = startExtraction(project.db, key, cached, started);
+  const finishRow = (status: string, fields: Parameters<typeof finishExtraction>[3]): void => finishExtraction(project.db, extraction, status, fields);
   const summary = (): ExtractResult['backbone'] => {
-    const b = getBackbone(project, key)!;
+    const b = getBackbone(project.db, key)!;
     return { key, kind: b.kind, name: b.name, inputSize: b.inputSize, preprocess: b.preprocess, preprocessVersion: b.preprocessVersion, featureDim: b.featureDim, randomInit: b.randomInit, weightsHash: b.weightsHash, featureLayer: b.featureLayer };
   };
 
@@ -171,10 +171,10 @@ export async function extractFeatures(project: Project, o: ExtractOptions = {}):
         if (p.inputSize !== record.inputSize || p.preprocess !== record.preprocess || p.preprocessVersion !== record.preprocessVersion) {
           throw new StudioError('internal', `backbone ${key}: the worker loaded input ${p.inputSize} / ${p.preprocess} v${p.preprocessVersion}, expected ${record.inputSize} / ${record.preprocess} v${record.preprocessVersion}`);
         }
-        setBackboneIdentity(project, key, p.id, p.featureDim);
+        setBackboneIdentity(project.db, key, p.id, p.featureDim);
         identityChecked = true;
       } else if (p.type === 'features') {
-        storeFeatures(project, key, p.keys, p.vectors, p.dim);
+        storeFeatures(project.db, key, p.keys, p.vectors, p.dim);
         extracted += p.keys.length;
         doneTotal += p.keys.length;
         report();

@@ -11,10 +11,10 @@ import { processAlive } from './process-alive.ts';
  * A row of a live process (another window, another CLI) is left alone.
  */
 export function markInterruptedJobs(project: Project): void {
-  const dead = runningExtractions(project).filter((r) => r.owner_pid === null || (r.owner_pid !== process.pid && !processAlive(r.owner_pid)));
-  markExtractionsInterrupted(project, dead.map((r) => ({
+  const dead = runningExtractions(project.db).filter((r) => r.owner_pid === null || (r.owner_pid !== process.pid && !processAlive(r.owner_pid)));
+  markExtractionsInterrupted(project.db, dead.map((r) => ({
     id: r.id,
     reason: `the process running it${r.owner_pid ? ` (pid ${r.owner_pid})` : ''} ended before it finished; the features stored so far are kept, run extract again to finish`,
   })));
-  markInterruptedRuns(project);
+  markInterruptedRuns(project.db);
 }

@@ -127,7 +127,7 @@ function matchingIds(db: Db, q: ImageListQuery, preds: RunPredictions | null, su
 }
 
 function storedSuspects(project: Project): SuspectLookup {
-  return new SuspectsStore(project).lookup();
+  return new SuspectsStore(project.db).lookup();
 }
 
 /**

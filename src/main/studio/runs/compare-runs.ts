@@ -60,15 +60,15 @@ function describeRun(r: RunRecord): Record<string, unknown> {
  * evaluations on the part).
  */
 export function compareRuns(project: Project, aId: number, bId: number, on: Part = 'val'): RunComparisonResult {
-  const a = requireRun(project, aId);
-  const b = requireRun(project, bId);
+  const a = requireRun(project.db, aId);
+  const b = requireRun(project.db, bId);
   const fa = describeRun(a);
   const fb = describeRun(b);
   const keys = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].sort();
   const configDiff = keys.filter((k) => JSON.stringify(fa[k]) !== JSON.stringify(fb[k])).map((k) => ({ key: k, a: fa[k] ?? null, b: fb[k] ?? null }));
 
-  const ea = latestEvaluation(project, aId, on);
-  const eb = latestEvaluation(project, bId, on);
+  const ea = latestEvaluation(project.db, aId, on);
+  const eb = latestEvaluation(project.db, bId, on);
   const notes: string[] = [];
   const onlyA: RunComparisonResult['onlyA'] = [];
   const onlyB: RunComparisonResult['onlyB'] = [];
@@ -79,8 +79,8 @@ export function compareRuns(project: Project, aId: number, bId: number, on: Part
     if (JSON.stringify(a.classes.map((c) => c.name)) !== JSON.stringify(b.classes.map((c) => c.name))) {
       throw new StudioError('invalid-argument', `runs ${aId} and ${bId} classify different classes (${a.classes.map((c) => c.name).join(', ')} vs ${b.classes.map((c) => c.name).join(', ')}); their predictions cannot be compared image by image`);
     }
-    const pa = new Map(evaluationPredictions(project, ea.id).map((p) => [p.imageId, p]));
-    for (const pb of evaluationPredictions(project, eb.id)) {
+    const pa = new Map(evaluationPredictions(project.db, ea.id).map((p) => [p.imageId, p]));
+    for (const pb of evaluationPredictions(project.db, eb.id)) {
       const x = pa.get(pb.imageId);
       if (!x) continue;
       common++;

@@ -23,11 +23,11 @@ import { storeEvaluation } from './run-evaluations.ts';
  */
 /** Evaluates and returns the contract's Evaluation (the `eval` command prints exactly this). */
 export async function evaluateRun(project: Project, runId: number, on: 'val' | 'test', runner: JobRunner, signal?: AbortSignal): Promise<Evaluation> {
-  markInterruptedRuns(project);
-  const run = requireRun(project, runId);
+  markInterruptedRuns(project.db);
+  const run = requireRun(project.db, runId);
   const checkpoint = headCheckpointPath(project, runId);
   if (!fs.existsSync(checkpoint)) throw new StudioError('conflict', `run ${runId} (${run.state}) has no checkpoint to evaluate yet`);
-  const members = runImages(project, runId, on);
+  const members = runImages(project.db, runId, on);
   if (members.length === 0) throw new StudioError('not-found', `run ${runId}: its split "${run.splitName}" has no labelled images in the ${on} part`);
   const classIndex = new Map(run.classes.map((c, i) => [c.id, i]));
   const C = run.classes.length;
@@ -38,7 +38,7 @@ export async function evaluateRun(project: Project, runId: number, on: 'val' | '
   let model: 'head' | 'fine-tuned';
   const tuned = fineTunedModel(project, runId);
   if (tuned) {
-    const backbone = getBackbone(project, run.backboneKey);
+    const backbone = getBackbone(project.db, run.backboneKey);
     if (!backbone) throw new StudioError('not-found', `backbone ${run.backboneKey} of run ${runId} is no longer in the project`);
     const paths = imagePaths(project, members.map((m) => m.imageId));
     ids = members.map((m) => m.imageId).filter((id) => paths.has(id) && fs.existsSync(paths.get(id)!));
@@ -48,7 +48,7 @@ export async function evaluateRun(project: Project, runId: number, on: 'val' | '
     probs = r.probs;
     model = 'fine-tuned';
   } else {
-    const f = loadFeatures(project, run.backboneKey, members.map((m) => m.imageId));
+    const f = loadFeatures(project.db, run.backboneKey, members.map((m) => m.imageId));
     ids = f.ids;
     if (ids.length === 0) throw new StudioError('not-found', `run ${runId}: none of the ${members.length} ${on} images has features for backbone ${run.backboneKey}; extract them first`);
     const weights = headFromJson(fs.readFileSync(checkpoint, 'utf8'), checkpoint);

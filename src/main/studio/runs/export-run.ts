@@ -60,14 +60,14 @@ export function studioVersion(): string {
  * head export their cached features.
  */
 function checkInput(project: Project, run: RunRecord, format: ExportFormat, fineTuned: boolean): ExportCheckInput {
-  const stored = latestEvaluation(project, run.id, 'val');
-  const usable = stored && stored.model === (fineTuned && format !== 'head' ? 'fine-tuned' : 'head') ? new Map(evaluationPredictions(project, stored.id).map((p) => [p.imageId, p.probs])) : null;
-  let ids = runImages(project, run.id, 'val').map((m) => m.imageId);
+  const stored = latestEvaluation(project.db, run.id, 'val');
+  const usable = stored && stored.model === (fineTuned && format !== 'head' ? 'fine-tuned' : 'head') ? new Map(evaluationPredictions(project.db, stored.id).map((p) => [p.imageId, p.probs])) : null;
+  let ids = runImages(project.db, run.id, 'val').map((m) => m.imageId);
   const paths = imagePaths(project, ids);
   ids = ids.filter((id) => paths.has(id) && fs.existsSync(paths.get(id)!));
   let features: Float32Array | null = null;
   if (format === 'head') {
-    const f = loadFeatures(project, run.backboneKey, ids.slice(0, EXPORT_CHECK_IMAGES));
+    const f = loadFeatures(project.db, run.backboneKey, ids.slice(0, EXPORT_CHECK_IMAGES));
     ids = f.ids;
     features = f.matrix;
   }
@@ -91,7 +91,7 @@ export async function exportRun(
 ): Promise<ExportOutcome> {
   if (!EXPORT_FORMATS.includes(o.format)) throw fieldError('invalid-argument', 'format', `expected one of ${EXPORT_FORMATS.join(', ')}, got "${o.format}"`);
   const t0 = performance.now();
-  const run = requireRun(project, o.runId);
+  const run = requireRun(project.db, o.runId);
   const out = path.resolve(o.out);
   const overwrite = o.overwrite ?? false;
   refuseExisting(out, overwrite, 'out');
@@ -105,7 +105,7 @@ export async function exportRun(
     const checkpoint = headCheckpointPath(project, run.id);
     if (!fs.existsSync(checkpoint)) throw new StudioError('conflict', `run ${run.id} (${run.state}) has no trained head to export yet`);
     const head = loadHead(checkpoint);
-    const backbone = getBackbone(project, run.backboneKey);
+    const backbone = getBackbone(project.db, run.backboneKey);
     if (!backbone) throw new StudioError('not-found', `backbone ${run.backboneKey} of run ${run.id} is no longer in the project`);
     const tuned = fineTunedModel(project, run.id);
     const classes = run.classes.map((c) => c.name);
@@ -129,13 +129,13 @@ export async function exportRun(
     check = r.check;
     writeMs = r.writeMs;
   }
-  addArtefact(project, run.id, `export-${o.format}`, out);
+  addArtefact(project.db, run.id, `export-${o.format}`, out);
   const listed = listOutput(out);
   return { run: run.id, format: o.format, path: out, files: listed.files, bytes: listed.bytes, ms: performance.now() - t0, check, ...(writeMs !== undefined ? { writeMs } : {}) };
 }
 
 async function exportDataset(project: Project, run: RunRecord, out: string, tree: 'none' | 'link' | 'copy', overwrite: boolean): Promise<void> {
-  const members = runImages(project, run.id);
+  const members = runImages(project.db, run.id);
   const paths = imagePaths(project, members.map((m) => m.imageId));
   const name = new Map(run.classes.map((c) => [c.id, c.name]));
   const rows: DatasetRow[] = members
@@ -155,11 +155,11 @@ async function thumbnail(file: string): Promise<string | null> {
 
 export async function buildReport(project: Project, run: RunRecord, maxMistakes = 24): Promise<string> {
   const classes = run.classes.map((c) => c.name);
-  const evals = (['val', 'test'] as const).map((p) => latestEvaluation(project, run.id, p)).filter((e) => e !== undefined);
+  const evals = (['val', 'test'] as const).map((p) => latestEvaluation(project.db, run.id, p)).filter((e) => e !== undefined);
   const mistakes: ReportMistake[] = [];
   const worstFrom = evals.find((e) => e.part === 'val') ?? evals[0];
   if (worstFrom) {
-    const wrong = evaluationPredictions(project, worstFrom.id).filter((p) => !p.correct).sort((a, b) => b.probs[b.predicted] - a.probs[a.predicted]).slice(0, maxMistakes);
+    const wrong = evaluationPredictions(project.db, worstFrom.id).filter((p) => !p.correct).sort((a, b) => b.probs[b.predicted] - a.probs[a.predicted]).slice(0, maxMistakes);
     const paths = imagePaths(project, wrong.map((w) => w.imageId));
     for (const w of wrong) {
       const file = paths.get(w.imageId);
@@ -182,7 +182,7 @@ export async function buildReport(project: Project, run: RunRecord, maxMistakes 
     },
     config: run.config,
     classes,
-    curve: runEpochs(project, run.id),
+    curve: runEpochs(project.db, run.id),
     evaluations: evals.map((e) => ({ part: e.part, model: e.model, accuracy: e.metrics.accuracy, loss: e.metrics.loss, rocAuc: e.metrics.rocAuc, confusion: e.metrics.confusion, perClass: e.metrics.perClass })),
     mistakes,
     generatedAt: new Date().toISOString(),

@@ -28,11 +28,11 @@ export function fineTunedModel(project: Project, runId: number): string | null {
  * the fine-tuned ones when it beats the head.
  */
 export async function fineTuneStage(project: Project, runId: number, head: HeadWeights, req: TrainRequest, say: (p: Omit<RunProgress, 'runId'>) => void): Promise<void> {
-  const run = requireRun(project, runId);
-  const backbone = getBackbone(project, run.backboneKey);
+  const run = requireRun(project.db, runId);
+  const backbone = getBackbone(project.db, run.backboneKey);
   if (!backbone) throw new StudioError('not-found', `backbone ${run.backboneKey} of run ${runId} is no longer in the project`);
   const classIndex = new Map(run.classes.map((c, i) => [c.id, i]));
-  const members = runImages(project, runId);
+  const members = runImages(project.db, runId);
   const paths = imagePaths(project, members.map((m) => m.imageId));
   const items = (part: 'train' | 'val'): { id: number; path: string; y: number }[] =>
     members.filter((m) => m.part === part && paths.has(m.imageId)).map((m) => ({ id: m.imageId, path: paths.get(m.imageId)!, y: classIndex.get(m.classId)! }));
@@ -67,7 +67,7 @@ export async function fineTuneStage(project: Project, runId: number, head: HeadW
             : `fine-tuning: measured ${formatDuration(e.secondsPerBatch)} per batch, about ${formatDuration(e.totalSeconds)} in all`,
         });
       } else if (part.type === 'epoch') {
-        addEpoch(project, runId, 'fine-tune', part.metrics);
+        addEpoch(project.db, runId, 'fine-tune', part.metrics);
         const m = part.metrics;
         say({
           stage: 'fine-tune', kind: 'epoch', epoch: m.epoch, epochs: cfg.epochs, loss: m.loss, valLoss: m.valLoss, valAccuracy: m.valAccuracy,
@@ -76,9 +76,9 @@ export async function fineTuneStage(project: Project, runId: number, head: HeadW
       }
     },
   });
-  addArtefact(project, runId, 'fine-tuned-model', result.modelJson);
+  addArtefact(project.db, runId, 'fine-tuned-model', result.modelJson);
   const best = result.history[result.bestEpoch - 1];
-  updateRun(project, runId, { valLoss: best?.valLoss ?? null, valAccuracy: best?.valAccuracy ?? null });
+  updateRun(project.db, runId, { valLoss: best?.valLoss ?? null, valAccuracy: best?.valAccuracy ?? null });
   if (result.valProbs) {
     storeEvaluation(project, runId, 'val', 'fine-tuned', val.map((v) => v.id), Int32Array.from(val, (v) => v.y), result.valProbs, run.classes.length);
   }

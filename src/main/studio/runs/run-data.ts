@@ -40,13 +40,13 @@ export function resolveSplit(project: Project, name?: string): SplitInfo {
 /** The call's `backbone`: a feature set's key, or a prefix of it / its name; default the latest extraction's. */
 export function resolveBackbone(project: Project, which?: string): BackboneRecord {
   if (!which || which === 'latest') {
-    const b = latestBackbone(project);
+    const b = latestBackbone(project.db);
     if (!b) throw new StudioError('not-found', `project ${project.file} has no extracted features yet; extract them first`);
     return b;
   }
-  const exact = getBackbone(project, which);
+  const exact = getBackbone(project.db, which);
   if (exact) return exact;
-  const all = listBackbones(project);
+  const all = listBackbones(project.db);
   const matches = all.filter((b) => b.key.startsWith(which) || b.name === which || b.kind === which);
   if (matches.length === 0) throw fieldError('not-found', 'backbone', `no feature set "${which}" in the project; known: ${all.map((b) => b.key).join(', ') || 'none'}`);
   return matches[0]; // listBackbones is newest first
@@ -81,7 +81,7 @@ export function partFeatures(project: Project, backboneKey: string, members: Run
   const index = new Map(classes.map((c, i) => [c.id, i]));
   const ofPart = members.filter((m) => m.part === part);
   const classOf = new Map(ofPart.map((m) => [m.imageId, index.get(m.classId)!]));
-  const f = loadFeatures(project, backboneKey, ofPart.map((m) => m.imageId));
+  const f = loadFeatures(project.db, backboneKey, ofPart.map((m) => m.imageId));
   return { ids: f.ids, x: f.matrix, y: Int32Array.from(f.ids, (id) => classOf.get(id)!), dim: f.dim, missing: f.missing };
 }
 

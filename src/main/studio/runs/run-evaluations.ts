@@ -18,6 +18,6 @@ export function storeEvaluation(
     const predicted = argmaxRow(probs, i, C);
     return { imageId, trueClass: y[i], predicted, correct: predicted === y[i], probs: Array.from(probs.subarray(i * C, (i + 1) * C)) };
   });
-  const evaluationId = addEvaluation(project, runId, part, model, metrics, predictions);
+  const evaluationId = addEvaluation(project.db, runId, part, model, metrics, predictions);
   return { ...metrics, evaluationId };
 }

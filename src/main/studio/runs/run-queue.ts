@@ -19,11 +19,11 @@ export function inTurn<T>(fn: () => Promise<T>): Promise<T> {
 /** Resolves when no other live process is running a run of this project (polls the project file). */
 export async function waitForOtherProcesses(project: Project, runId: number, signal?: AbortSignal, pollMs = 500): Promise<void> {
   for (;;) {
-    const busy = otherRunningRuns(project, runId);
+    const busy = otherRunningRuns(project.db, runId);
     const others = busy.filter((r) => r.owner_pid !== null && r.owner_pid !== process.pid && processAlive(r.owner_pid));
     if (others.length === 0) return;
     if (signal?.aborted) return;
-    if (getRun(project, runId)?.state !== 'queued') return;
+    if (getRun(project.db, runId)?.state !== 'queued') return;
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

@@ -49,7 +49,7 @@ export async function findSuspects(
   project: Project,
   o: { runId?: number; folds?: number; limit?: number; split?: string; backbone?: string; ranker?: SuspectRanker; runner: JobRunner; signal?: AbortSignal; onProgress?(message: string): void },
 ): Promise<SuspectsOutcome> {
-  const run = o.runId !== undefined ? requireRun(project, o.runId) : undefined;
+  const run = o.runId !== undefined ? requireRun(project.db, o.runId) : undefined;
   const split = resolveSplit(project, run ? run.splitName : o.split);
   const backbone = resolveBackbone(project, run ? run.backboneKey : o.backbone);
   const config = run ? run.config : parseRunConfig({});

@@ -35,7 +35,7 @@ export { headCheckpointPath, runDir } from './run-paths.ts';
  * what was stored; any failure leaves it 'failed' with the error.
  */
 export async function trainRun(project: Project, req: TrainRequest): Promise<TrainOutcome> {
-  markInterruptedRuns(project);
+  markInterruptedRuns(project.db);
   const split = resolveSplit(project, req.split);
   const backbone = resolveBackbone(project, req.backbone);
   const { classes, members } = splitMembers(project, split.id);
@@ -48,7 +48,7 @@ export async function trainRun(project: Project, req: TrainRequest): Promise<Tra
     throw new StudioError('not-found', `none of the ${train.missing.length} training images of split "${split.name}" has features for backbone ${backbone.key}; extract them first`);
   }
   const withFeatures = new Set([...train.ids, ...val.ids]);
-  const run = createRun(project, {
+  const run = createRun(project.db, {
     name: req.name,
     splitId: split.id,
     splitName: split.name,
@@ -77,7 +77,7 @@ export async function trainRun(project: Project, req: TrainRequest): Promise<Tra
       say({ stage: 'head', kind: 'state', message: `run ${run.id} queued` });
       await waitForOtherProcesses(project, run.id, req.signal);
       if (req.signal?.aborted) throw new StudioError('cancelled', 'cancelled while queued');
-      updateRun(project, run.id, { state: 'running', stage: 'head', startedAt: Date.now(), ownerPid: process.pid });
+      updateRun(project.db, run.id, { state: 'running', stage: 'head', startedAt: Date.now(), ownerPid: process.pid });
 
       const payload: TrainHeadPayload = {
         train: { x: train.x, y: train.y },
@@ -99,10 +99,10 @@ export async function trainRun(project: Project, req: TrainRequest): Promise<Tra
         },
         onPartial: (part) => {
           if (part.type !== 'epoch') return;
-          addEpoch(project, run.id, 'head', part.metrics);
+          addEpoch(project.db, run.id, 'head', part.metrics);
           if (part.best) {
             saveHead(checkpoint, part.best);
-            updateRun(project, run.id, { bestEpoch: part.metrics.epoch, valLoss: part.metrics.valLoss, valAccuracy: part.metrics.valAccuracy });
+            updateRun(project.db, run.id, { bestEpoch: part.metrics.epoch, valLoss: part.metrics.valLoss, valAccuracy: part.metrics.valAccuracy });
           }
           const m = part.metrics;
           say({
@@ -114,24 +114,24 @@ export async function trainRun(project: Project, req: TrainRequest): Promise<Tra
       timings.headMs = Date.now() - t0;
       stoppedEarly = result.stoppedEarly;
       saveHead(checkpoint, result.best);
-      addArtefact(project, run.id, 'head-checkpoint', checkpoint);
-      updateRun(project, run.id, { backend: result.backend, bestEpoch: result.bestEpoch, timings });
+      addArtefact(project.db, run.id, 'head-checkpoint', checkpoint);
+      updateRun(project.db, run.id, { backend: result.backend, bestEpoch: result.bestEpoch, timings });
       if (result.valProbs) storeEvaluation(project, run.id, 'val', 'head', val.ids, val.y, result.valProbs, classes.length);
 
       if (req.config.fineTune.epochs > 0) {
-        updateRun(project, run.id, { stage: 'fine-tune' });
+        updateRun(project.db, run.id, { stage: 'fine-tune' });
         const t1 = Date.now();
         await fineTuneStage(project, run.id, result.best, req, say);
         timings.fineTuneMs = Date.now() - t1;
         fineTuned = true;
       }
-      updateRun(project, run.id, { state: 'done', stage: null, finishedAt: Date.now(), timings });
+      updateRun(project.db, run.id, { state: 'done', stage: null, finishedAt: Date.now(), timings });
     } catch (e) {
       const cancelled = e instanceof StudioError && e.code === 'cancelled';
-      updateRun(project, run.id, { state: cancelled ? 'cancelled' : 'failed', error: (e as Error).message, stage: null, finishedAt: Date.now(), timings });
+      updateRun(project.db, run.id, { state: cancelled ? 'cancelled' : 'failed', error: (e as Error).message, stage: null, finishedAt: Date.now(), timings });
       throw e;
     }
-    const done = getRun(project, run.id)!;
+    const done = getRun(project.db, run.id)!;
     return {
       run: done.id,
       state: done.state,

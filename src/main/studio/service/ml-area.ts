@@ -69,10 +69,10 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
   let backend: Promise<BackendStatus> | null = null;
 
   const backbones = (): BackboneSummary[] =>
-    listBackbones(ctx.project()).map((b) => ({
+    listBackbones(ctx.project().db).map((b) => ({
       key: b.key, kind: b.kind, name: b.name, inputSize: b.inputSize, featureDim: b.featureDim ?? 0, preprocess: b.preprocess,
       // Images, not contents: copies of one photo share its feature, and the card compares this with the image count.
-      randomInit: b.randomInit, images: featureCoverage(ctx.project(), b.key).withFeatures, createdAt: b.createdAt,
+      randomInit: b.randomInit, images: featureCoverage(ctx.project().db, b.key).withFeatures, createdAt: b.createdAt,
     }));
 
   return {
@@ -97,7 +97,7 @@ export function mlArea(ctx: ServiceContext): ServiceArea {
     async getFeatureStatus() {
       const project = ctx.project();
       const total = healthyImageCount(project.db);
-      return { backbones: backbones(), latest: latestBackbone(project)?.key ?? null, totalImages: total };
+      return { backbones: backbones(), latest: latestBackbone(project.db)?.key ?? null, totalImages: total };
     },
     async startExtraction(c: ExtractionConfig) {
       const project = ctx.project();

@@ -38,12 +38,12 @@ function totalEpochs(config: RunConfig): number {
 }
 
 function queuePositions(project: Project): Map<number, number> {
-  const ids = queuedRunIds(project);
+  const ids = queuedRunIds(project.db);
   return new Map(ids.map((id, i) => [id, i + 1]));
 }
 
 export function runSummary(project: Project, r: RunRecord, positions = queuePositions(project)): RunSummary {
-  const test = latestEvaluation(project, r.id, 'test');
+  const test = latestEvaluation(project.db, r.id, 'test');
   const position = historyStateOf(project.db).position;
   return {
     id: r.id,
@@ -68,7 +68,7 @@ export function runSummary(project: Project, r: RunRecord, positions = queuePosi
 }
 
 function evaluationsOf(project: Project, r: RunRecord): Evaluation[] {
-  const rows = runEvaluations(project, r.id);
+  const rows = runEvaluations(project.db, r.id);
   const split = r.splitId !== null ? splitTestState(project.db, r.splitId) : undefined;
   const classes = r.classes.map((c) => c.name);
   return rows.filter((e) => e.part !== 'train').map((e) => {
@@ -84,7 +84,7 @@ function evaluationsOf(project: Project, r: RunRecord): Evaluation[] {
 }
 
 function curveOf(project: Project, runId: number): EpochMetrics[] {
-  return runEpochs(project, runId).map((e) => ({
+  return runEpochs(project.db, runId).map((e) => ({
     epoch: e.epoch,
     phase: e.stage,
     train: { loss: e.loss, accuracy: e.accuracy },
@@ -104,7 +104,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
   const active = new Map<number, Promise<unknown>>();
 
   const emitRun = (project: Project, id: number): void => {
-    const r = getRun(project, id);
+    const r = getRun(project.db, id);
     if (r) ctx.events.emit('run.updated', runSummary(project, r));
   };
 
@@ -129,7 +129,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
           let doneEpochs = 0;
           const onProgress = (p: RunProgress): void => {
             runId = p.runId;
-            const r = getRun(project, p.runId);
+            const r = getRun(project.db, p.runId);
             if (r && r.state !== lastState) {
               lastState = r.state;
               emitRun(project, p.runId);
@@ -157,9 +157,9 @@ export function runsArea(ctx: ServiceContext): RunsArea {
               split, backbone, config: full, runner: ctx.runner(), signal: h.signal, onProgress,
               onCreated: (r) => {
                 runId = r.id;
-                if (name) updateRun(project, r.id, { name });
+                if (name) updateRun(project.db, r.id, { name });
                 h.describe({ label: `Training run ${r.id}`, runId: r.id });
-                created(getRun(project, r.id)!);
+                created(getRun(project.db, r.id)!);
                 emitRun(project, r.id);
               },
             });
@@ -170,17 +170,17 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         // The call returns as soon as the run is queued; a run that cannot even be created fails the call.
         const record = await Promise.race([createdP, job.done.then(() => createdP)]);
         active.set(record.id, job.done.catch(() => undefined).finally(() => active.delete(record.id)));
-        return runSummary(project, getRun(project, record.id) ?? record);
+        return runSummary(project, getRun(project.db, record.id) ?? record);
       },
       async listRuns() {
         const project = ctx.project();
         const positions = queuePositions(project);
-        return listRunRecords(project).map((r) => runSummary(project, r, positions)).sort((a, b) => b.id - a.id);
+        return listRunRecords(project.db).map((r) => runSummary(project, r, positions)).sort((a, b) => b.id - a.id);
       },
       async getRunQueue() {
         const project = ctx.project();
         const positions = queuePositions(project);
-        const runs = listRunRecords(project);
+        const runs = listRunRecords(project.db);
         const running = runs.find((r) => r.state === 'running');
         return {
           running: running ? runSummary(project, running, positions) : null,
@@ -189,12 +189,12 @@ export function runsArea(ctx: ServiceContext): RunsArea {
       },
       async getRun({ id }) {
         const project = ctx.project();
-        const r = requireRun(project, id);
+        const r = requireRun(project.db, id);
         return { ...runSummary(project, r), config: r.config, classes: r.classes.map((c) => c.name), curve: curveOf(project, id), evaluations: evaluationsOf(project, r) };
       },
       async cancelRun({ id }) {
         const project = ctx.project();
-        const r = requireRun(project, id);
+        const r = requireRun(project.db, id);
         const job = ctx.jobs.forRun(id);
         if (!job) {
           if (r.state === 'queued' || r.state === 'running') {
@@ -205,17 +205,17 @@ export function runsArea(ctx: ServiceContext): RunsArea {
         ctx.jobs.cancel(job.id);
         if (r.state === 'queued') {
           // A queued run only notices its cancel when its turn comes: record it now.
-          updateRun(project, id, { state: 'cancelled', error: 'cancelled while queued', finishedAt: Date.now() });
+          updateRun(project.db, id, { state: 'cancelled', error: 'cancelled while queued', finishedAt: Date.now() });
           emitRun(project, id);
         } else await active.get(id);
-        return runSummary(project, requireRun(project, id));
+        return runSummary(project, requireRun(project.db, id));
       },
       async compareRuns({ ids, on }) {
         const project = ctx.project();
         const { compareRuns } = await import('../runs/compare-runs.ts');
         const [first, ...others] = ids;
         const pairs = others.map((b) => compareRuns(project, first, b, on ?? 'val'));
-        const records = ids.map((id) => requireRun(project, id));
+        const records = ids.map((id) => requireRun(project.db, id));
         // Values per run for every key that differs in any pair (a run equal to the first in its pair has the first's value).
         const keys = [...new Set(pairs.flatMap((p) => p.configDiff.map((d) => d.key)))].sort();
         const configDiff = keys.map((key) => {
@@ -244,7 +244,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
       },
       async evaluateRun({ id, on }) {
         const project = ctx.project();
-        requireRun(project, id);
+        requireRun(project.db, id);
         const { evaluateRun } = await import('../runs/evaluate-run.ts');
         const job = ctx.jobs.start('evaluate', `Evaluating run ${id} on ${on}`, (h) => evaluateRun(project, id, on, ctx.runner(), h.signal), { runId: id, unit: 'images' });
         const r = await job.done;
@@ -254,7 +254,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
       },
       async exportRun({ runId, format, out, mode, overwrite }) {
         const project = ctx.project();
-        requireRun(project, runId);
+        requireRun(project.db, runId);
         const { exportRun } = await import('../runs/export-run.ts');
         const job = ctx.jobs.start('export', `Exporting run ${runId} as ${format}`, (h) =>
           exportRun(project, { runId, format, out, tree: mode ?? 'none', overwrite, runner: ctx.runner(), signal: h.signal }), { runId, unit: 'files' });
@@ -263,7 +263,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
       },
       async getRunReport({ id }) {
         const project = ctx.project();
-        const run = requireRun(project, id);
+        const run = requireRun(project.db, id);
         const { buildReport } = await import('../runs/export-run.ts');
         const file = reportFile(project, id);
         writeFileAtomicSync(file, await buildReport(project, run));
@@ -271,7 +271,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
       },
       async findSuspects({ runId, folds, limit, split, backbone, ranker }) {
         const project = ctx.project();
-        if (runId !== undefined) requireRun(project, runId);
+        if (runId !== undefined) requireRun(project.db, runId);
         const { findSuspects } = await import('../runs/suspects-run.ts');
         const job = ctx.jobs.start('suspects', 'Looking for suspected label errors', (h) =>
           findSuspects(project, { runId, folds, split, backbone, ranker, limit: Number.MAX_SAFE_INTEGER, runner: ctx.runner(), signal: h.signal, onProgress: (message) => h.progress({ done: 0, total: 0, unit: 'folds', message }) }), { unit: 'folds' });
@@ -287,7 +287,7 @@ export function runsArea(ctx: ServiceContext): RunsArea {
     },
     onProjectOpened(project) {
       // Runs left 'running' or 'queued' by a process that died are 'interrupted' now.
-      markInterruptedRuns(project);
+      markInterruptedRuns(project.db);
     },
     async onProjectClosing() {
       await Promise.all([...active.values()]);
@@ -340,7 +340,7 @@ async function predictFiles(ctx: ServiceContext, req: PredictRequest): Promise<P
   const project = ctx.projectOrNull();
   if (req.runId !== undefined) {
     const p = ctx.project();
-    const run = requireRun(p, req.runId);
+    const run = requireRun(p.db, req.runId);
     if (run.state !== 'done') throw new StudioError('invalid-argument', `run ${req.runId} is ${run.state}: only a finished run can classify images`);
     modelPath = path.join(p.sideDir('runs', String(req.runId)), 'try-it-tfjs');
     if (!fs.existsSync(path.join(modelPath, 'model.json'))) {
