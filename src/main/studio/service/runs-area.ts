@@ -352,14 +352,15 @@ async function predictFiles(ctx: ServiceContext, req: PredictRequest): Promise<P
   } else modelPath = path.resolve(req.model!);
   const result = await ctx.runner().run('predict-export', { model: modelPath, images }, { label: 'classifying images' });
   if (!project) return result;
-  const { openImage, THUMB_SIZE } = await import('../thumbnails/make-thumbnails.ts');
+  // Tried images get their tile from the one thumbnail pipeline, cached by content like the gallery's.
+  const { renderThumbnail } = await import('../thumbnails/make-thumbnails.ts');
   const predictions = await Promise.all(result.predictions.map(async (pr) => {
     try {
       const buf = await fs.promises.readFile(pr.path);
       const hash = contentHash(buf);
       const target = thumbnailPath(project, hash);
       if (!fs.existsSync(target)) {
-        const jpeg = await openImage(buf).rotate().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 80 }).toBuffer();
+        const jpeg = await renderThumbnail(buf);
         fs.mkdirSync(path.dirname(target), { recursive: true });
         await fs.promises.writeFile(target, jpeg);
       }
