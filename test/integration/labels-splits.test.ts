@@ -68,6 +68,9 @@ describe('splits', () => {
     const onto = await runXstudio(['classes', '--project', a, '--rename', 'dog', 'cat', '--json'], studio.env);
     expect(onto.code).toBe(1);
     expect(JSON.parse(onto.stdout)).toEqual({ error: { code: 'conflict', field: 'newName', flag: '--rename', message: '--rename: cannot rename "dog" to "cat": class "cat" exists; merge "dog" into "cat" to move its images there' } });
+    const itself = await runXstudio(['classes', '--project', a, '--merge', 'dog', 'dog', '--json'], studio.env);
+    expect(itself.code).toBe(2);
+    expect(JSON.parse(itself.stdout)).toMatchObject({ error: { code: 'invalid-argument', field: 'into', flag: '--merge', message: '--merge: cannot merge class "dog" into itself: name another class to merge into' } });
     await xstudioJson(['classes', '--project', a, '--rename', 'dog', 'hound'], studio.env);
     const status = await xstudioJson<{
       images: { ok: number; labelled: number }; classes: { name: string; count: number }[];

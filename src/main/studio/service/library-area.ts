@@ -8,7 +8,7 @@ import { writeFileAtomicSync } from '../../common/atomic-write.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ClassInfo, HistoryStep, ImageDetail, ImportRequest, ImportSummary, LabelChangeResult, UndoResult } from '../../../shared/api.ts';
-import { notFound } from '../../../shared/errors.ts';
+import { fieldError, notFound } from '../../../shared/errors.ts';
 import { isSafeRelative, type ImportedFile, type MediaRequest } from '../../media-guard.ts';
 import { defaultActor } from '../labels/actor.ts';
 import { addClass, deleteClass, mergeClass, renameClass } from '../labels/classes.ts';
@@ -295,6 +295,8 @@ export function libraryArea(ctx: ServiceContext): LibraryArea {
         // One history entry per merged class: undo walks them back one at a time.
         let last = { historyId: 0, relabelled: 0 };
         let total = 0;
+        // A class among `from` that is `into` stays (merging a selection into one of its classes); only itself is refused.
+        if (from.every((f) => f === into)) throw fieldError('invalid-argument', 'into', `cannot merge class "${into}" into itself: name another class to merge into`);
         for (const f of from) {
           if (f === into) continue;
           last = mergeClass(ctx.project(), f, into, { actor });
