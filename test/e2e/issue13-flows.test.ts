@@ -217,6 +217,9 @@ describe.skipIf(notReady)('issue 13: broken flows', () => {
   it('Try it: picks a folder, classifies it with a run and with an exported model, and shows each image', async () => {
     await nav('runs');
     const panel = page.locator('[data-testid="try-it"]');
+    // It opens beside the project's photos: the folder that holds the imported one.
+    await expect.poll(() => panel.locator('input[aria-label="Folder path"]').inputValue()).toBe(path.dirname(studio.imagesDir));
+    await panel.locator(`.entry:has-text("${path.basename(studio.imagesDir)}")`).waitFor();
     await panel.locator('input[aria-label="Folder path"]').fill(path.join(studio.imagesDir, 'red'));
     await panel.locator('input[aria-label="Folder path"]').press('Enter');
     await panel.locator('.entry:has-text("red.1.jpg")').waitFor();
