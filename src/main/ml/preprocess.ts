@@ -44,6 +44,31 @@ export async function decodeRgb(file: string): Promise<RgbImage> {
 }
 
 /**
+ * Where output index i reads a source axis of `extent` pixels, `scale` = extent / output size:
+ * half-pixel centres (align_corners false), clamped at the edges; the two source indices
+ * and the weight of the second. resizeBilinear and the fused path share it, so their
+ * pixels cannot drift apart.
+ */
+function bilinearTap(i: number, scale: number, extent: number): { lo: number; hi: number; frac: number } {
+  const f = Math.max(0, (i + 0.5) * scale - 0.5);
+  const lo = Math.min(Math.floor(f), extent - 1);
+  return { lo, hi: Math.min(lo + 1, extent - 1), frac: f - lo };
+}
+
+/** Every output column's horizontal taps, once per image: offsets of the two source pixels in a row (× 3 channels), dx rounded to float32. */
+interface ColumnTaps { a: Int32Array; b: Int32Array; dx: Float32Array }
+function columnTaps(w: number, size: number): ColumnTaps {
+  const taps: ColumnTaps = { a: new Int32Array(size), b: new Int32Array(size), dx: new Float32Array(size) };
+  for (let x = 0; x < size; x++) {
+    const { lo, hi, frac } = bilinearTap(x, w / size, w);
+    taps.a[x] = lo * 3;
+    taps.b[x] = hi * 3;
+    taps.dx[x] = frac;
+  }
+  return taps;
+}
+
+/**
  * Bilinear resize of HWC uint8 RGB to size × size floats, with TF's
  * half-pixel centres: src = (dst + 0.5) · scale − 0.5, clamped at the edges.
  */
@@ -54,32 +79,17 @@ export function resizeBilinear(img: RgbImage, size: number): Float32Array {
     for (let i = 0; i < out.length; i++) out[i] = data[i];
     return out;
   }
-  const sy = h / size;
-  const sx = w / size;
-  // Precompute the horizontal taps once per column.
-  const x0s = new Int32Array(size);
-  const x1s = new Int32Array(size);
-  const fxs = new Float32Array(size);
-  for (let x = 0; x < size; x++) {
-    const fx = Math.max(0, (x + 0.5) * sx - 0.5);
-    const x0 = Math.min(Math.floor(fx), w - 1);
-    x0s[x] = x0;
-    x1s[x] = Math.min(x0 + 1, w - 1);
-    fxs[x] = fx - x0;
-  }
+  const cols = columnTaps(w, size);
   for (let y = 0; y < size; y++) {
-    const fy = Math.max(0, (y + 0.5) * sy - 0.5);
-    const y0 = Math.min(Math.floor(fy), h - 1);
-    const y1 = Math.min(y0 + 1, h - 1);
-    const dy = fy - y0;
+    const { lo: y0, hi: y1, frac: dy } = bilinearTap(y, h / size, h);
     const row0 = y0 * w * 3;
     const row1 = y1 * w * 3;
     for (let x = 0; x < size; x++) {
-      const a = row0 + x0s[x] * 3;
-      const b = row0 + x1s[x] * 3;
-      const c = row1 + x0s[x] * 3;
-      const d = row1 + x1s[x] * 3;
-      const dx = fxs[x];
+      const a = row0 + cols.a[x];
+      const b = row0 + cols.b[x];
+      const c = row1 + cols.a[x];
+      const d = row1 + cols.b[x];
+      const dx = cols.dx[x];
       const o = (y * size + x) * 3;
       for (let ch = 0; ch < 3; ch++) {
         const top = data[a + ch] + (data[b + ch] - data[a + ch]) * dx;
@@ -139,38 +149,23 @@ export function resizePreprocessInto(img: RgbImage, size: number, mode: Preproce
     }
     return;
   }
-  const sy = h / size;
-  const sx = w / size;
-  // The horizontal taps, once per column, as resizeBilinear: dx rounded to float32 (it keeps them in a Float32Array).
-  const xa = new Int32Array(size);
-  const xb = new Int32Array(size);
-  const fxs = new Float32Array(size);
-  for (let x = 0; x < size; x++) {
-    const fx = Math.max(0, (x + 0.5) * sx - 0.5);
-    const x0 = Math.min(Math.floor(fx), w - 1);
-    xa[x] = x0 * 3;
-    xb[x] = Math.min(x0 + 1, w - 1) * 3;
-    fxs[x] = fx - x0;
-  }
+  const cols = columnTaps(w, size);
   const rowLen = size * 3;
   // Horizontally interpolated source rows (doubles), two at a time, reused while the output rows read the same ones.
   const rows = [new Float64Array(rowLen), new Float64Array(rowLen)];
   const have = [-1, -1];
   for (let y = 0; y < size; y++) {
-    const fy = Math.max(0, (y + 0.5) * sy - 0.5);
-    const y0 = Math.min(Math.floor(fy), h - 1);
-    const y1 = Math.min(y0 + 1, h - 1);
-    const dy = fy - y0;
+    const { lo: y0, hi: y1, frac: dy } = bilinearTap(y, h / size, h);
     // Which buffer holds y0 and which y1; a missing row goes into the buffer that holds neither.
     let ia = have[0] === y0 ? 0 : have[1] === y0 ? 1 : -1;
     if (ia < 0) {
       ia = have[0] === y1 && y1 !== y0 ? 1 : 0;
-      horizontalRow(data, w, y0, size, xa, xb, fxs, rows[ia]);
+      horizontalRow(data, w, y0, cols, rows[ia]);
       have[ia] = y0;
     }
     const ib = 1 - ia;
     if (have[ib] !== y1) {
-      horizontalRow(data, w, y1, size, xa, xb, fxs, rows[ib]);
+      horizontalRow(data, w, y1, cols, rows[ib]);
       have[ib] = y1;
     }
     const ra = rows[ia];
@@ -189,12 +184,12 @@ export function resizePreprocessInto(img: RgbImage, size: number, mode: Preproce
 }
 
 /** Row y of a uint8 RGB image interpolated at the output columns' taps, in doubles (resizeBilinear's `top`/`bottom`). */
-function horizontalRow(data: Uint8Array, w: number, y: number, size: number, xa: Int32Array, xb: Int32Array, fxs: Float32Array, row: Float64Array): void {
+function horizontalRow(data: Uint8Array, w: number, y: number, cols: ColumnTaps, row: Float64Array): void {
   const base = y * w * 3;
-  for (let x = 0, o = 0; x < size; x++, o += 3) {
-    const a = base + xa[x];
-    const b = base + xb[x];
-    const dx = fxs[x];
+  for (let x = 0, o = 0; x < cols.dx.length; x++, o += 3) {
+    const a = base + cols.a[x];
+    const b = base + cols.b[x];
+    const dx = cols.dx[x];
     row[o] = data[a] + (data[b] - data[a]) * dx;
     row[o + 1] = data[a + 1] + (data[b + 1] - data[a + 1]) * dx;
     row[o + 2] = data[a + 2] + (data[b + 2] - data[a + 2]) * dx;
