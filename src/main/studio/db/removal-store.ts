@@ -31,7 +31,8 @@ export function removeImageRows(db: Db, historyId: number, imageIds: readonly nu
   const ids = JSON.stringify(imageIds);
   const n = db.prepare(`INSERT INTO image_removals (history_id, image_id, old_status)
       SELECT ?, i.id, i.status FROM images i WHERE i.id IN (SELECT value FROM json_each(?)) AND i.status != 'removed'`).run(historyId, ids).changes;
-  db.prepare("UPDATE images SET status = 'removed', updated_at = ? WHERE id IN (SELECT image_id FROM image_removals WHERE history_id = ?)").run(Date.now(), historyId);
+  // Removing is what redo does once the removals are recorded.
+  replayImageRemovals(db, historyId, 'redo');
   return n;
 }
 
