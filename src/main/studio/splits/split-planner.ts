@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../../shared/errors.ts';
+import { fieldError, invalidArgument } from '../../../shared/errors.ts';
 import { SeededRandom } from '../../common/random.ts';
 import { PARTS, type Part } from '../../../shared/api.ts';
 
@@ -53,15 +53,15 @@ export function resolveSizes({ unit, sizes }: SizeRequest, available: number): R
   const out: Record<Part, number> = { train: 0, val: 0, test: 0 };
   for (const part of PARTS) {
     const v = sizes[part] ?? 0;
-    if (!Number.isFinite(v) || v < 0) throw invalidArgument(`sizes.${part}: expected ${unit === 'count' ? 'a whole number of images' : 'a fraction between 0 and 1'}, got ${v}`, `sizes.${part}`);
-    if (unit === 'count' && !Number.isInteger(v)) throw invalidArgument(`sizes.${part}: expected a whole number of images, got ${v}`, `sizes.${part}`);
-    if (unit === 'fraction' && v >= 1) throw invalidArgument(`sizes.${part}: expected a fraction below 1, got ${v}`, `sizes.${part}`);
+    if (!Number.isFinite(v) || v < 0) throw fieldError('invalid-argument', `sizes.${part}`, `expected ${unit === 'count' ? 'a whole number of images' : 'a fraction between 0 and 1'}, got ${v}`);
+    if (unit === 'count' && !Number.isInteger(v)) throw fieldError('invalid-argument', `sizes.${part}`, `expected a whole number of images, got ${v}`);
+    if (unit === 'fraction' && v >= 1) throw fieldError('invalid-argument', `sizes.${part}`, `expected a fraction below 1, got ${v}`);
   }
-  if (PARTS.every((p) => !sizes[p])) throw invalidArgument('sizes: at least one of train, val and test must be more than 0', 'sizes');
+  if (PARTS.every((p) => !sizes[p])) throw fieldError('invalid-argument', 'sizes', 'at least one of train, val and test must be more than 0');
   if (unit === 'fraction') {
     const sumF = PARTS.reduce((s, p) => s + (sizes[p] ?? 0), 0);
     if (sumF > 1 + 1e-9) {
-      throw invalidArgument(`sizes: fractions must add up to at most 1, got ${PARTS.filter((p) => sizes[p]).map((p) => `${p} ${sizes[p]}`).join(' + ')} = ${Math.round(sumF * 1000) / 1000}`, 'sizes');
+      throw fieldError('invalid-argument', 'sizes', `fractions must add up to at most 1, got ${PARTS.filter((p) => sizes[p]).map((p) => `${p} ${sizes[p]}`).join(' + ')} = ${Math.round(sumF * 1000) / 1000}`);
     }
     // Largest remainder: the parts together get round(sum × N) images.
     const target = Math.min(available, Math.round(sumF * available));
@@ -82,7 +82,7 @@ export function resolveSizes({ unit, sizes }: SizeRequest, available: number): R
     if (out[part] > available - used) {
       const before = PARTS.slice(0, PARTS.indexOf(part)).filter((p) => out[p] > 0);
       const after = before.length ? ` after ${before.map((p) => `${p} ${fmt(out[p])}`).join(' and ')}` : '';
-      throw invalidArgument(`sizes.${part}: expected at most ${fmt(available - used)}, got ${fmt(out[part])} (${fmt(available)} labelled healthy images${after})`, `sizes.${part}`);
+      throw fieldError('invalid-argument', `sizes.${part}`, `expected at most ${fmt(available - used)}, got ${fmt(out[part])} (${fmt(available)} labelled healthy images${after})`);
     }
     used += out[part];
   }
