@@ -3,6 +3,7 @@
 // configuration schema (src/shared/run-config.ts), so a form that passes here
 // is accepted by startRun.
 import type { RunConfig } from '../../../shared/api.ts';
+import { errorText } from './format.ts';
 
 export type RunFieldId =
   | 'hidden'
@@ -189,13 +190,13 @@ export function formProblems(c: RunConfig): string[] {
 }
 
 /**
- * The core's zod message for a run configuration ("startRun config: field
- * head.dropout: Number must be less than or equal to 0.95") in the words of
- * the form's field, when the field is known.
+ * A refused run in the words of the form: when the core's error names a field of the
+ * run configuration (`config.head.dropout`, as every error carries its field), the
+ * form's own sentence for that box ("Dropout is a fraction between 0 and 0.95, like
+ * 0.5."); any other error as errorText says it.
  */
-export function runErrorInWords(message: string): string {
-  const m = /field ([\w.]+):/.exec(message);
-  if (!m) return message;
+export function runErrorInWords(err: unknown): string {
+  const field = err && typeof err === 'object' && typeof (err as { field?: unknown }).field === 'string' ? (err as { field: string }).field : '';
   const byPath: Record<string, RunFieldId> = {
     'head.hidden': 'hidden',
     'head.dropout': 'dropout',
@@ -211,9 +212,8 @@ export function runErrorInWords(message: string): string {
     'fineTune.batchSize': 'ftBatchSize',
     'fineTune.trainableFrom': 'ftTrainableFrom',
   };
-  const path = m[1].replace(/\.\d+$/, '');
-  const id = byPath[path];
-  if (!id) return message;
-  const r = RUN_FIELDS[id].parse('x');
-  return r.ok ? message : r.message;
+  // config.head.hidden.1 is the Hidden layers box.
+  const id = byPath[field.replace(/^config\./, '').replace(/\.\d+$/, '')];
+  const r = id ? RUN_FIELDS[id].parse('x') : null;
+  return r && !r.ok ? r.message : errorText(err);
 }

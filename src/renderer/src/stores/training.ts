@@ -208,7 +208,7 @@ export const useTrainingStore = defineStore('training', () => {
       if (!live.value || live.value.state !== 'running' || run.state === 'running') await follow(run);
       return run;
     } catch (err) {
-      runError.value = runErrorInWords(errorText(err));
+      runError.value = runErrorInWords(err);
       return null;
     } finally {
       starting.value = false;
